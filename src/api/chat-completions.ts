@@ -1,0 +1,164 @@
+/**
+ * POST /v1/chat/completions — reads top to bottom:
+ * authenticate → parse → plan → execute (fallback before the first byte) → respond (JSON or SSE)
+ * → record (enqueued; the database is never awaited on this path).
+ */
+import { readJsonBody } from '../http/middleware/body-limit.js';
+import { authenticate } from '../http/middleware/auth.js';
+import type { Exchange } from '../http/context.js';
+import { sendError, streamErrorChunk } from '../http/errors.js';
+import { abortOnDisconnect } from '../http/respond.js';
+import { SseWriter } from '../http/sse-writer.js';
+import { GenerationTrace } from '../metering/trace.js';
+import { AllAttemptsFailed, executeWithFallback, openStream } from '../routing/execute.js';
+import { planAttempts, type Attempt } from '../routing/plan.js';
+import type { ChatEvent } from '../spec/chat-event.js';
+import { parseChatRequest, type ChatRequest } from '../spec/chat-request.js';
+import { UpstreamError, toAgoraError } from '../spec/errors.js';
+
+export async function chatCompletions(exchange: Exchange): Promise<void> {
+  const { request, gateway } = exchange;
+  const key = await authenticate(request.headers, gateway.keys);
+  const chat = parseChatRequest(await readJsonBody(request, gateway.config.server.bodyLimitBytes));
+  const attempts = planAttempts(chat.models, gateway.catalog, 'chat');
+  const trace = new GenerationTrace('chat', key.id, chat.models[0]!, chat.stream, exchange.startedAt, request.headers);
+  if (chat.stream) await respondWithStream(exchange, chat, attempts, trace);
+  else await respondWithJson(exchange, chat, attempts, trace);
+}
+
+function modelHeaders(trace: GenerationTrace, attemptCount: number): Record<string, string> {
+  const headers: Record<string, string> = { 'x-agora-generation-id': trace.id, 'x-agora-attempts': String(attemptCount) };
+  if (trace.provider) headers['x-agora-provider'] = trace.provider;
+  return headers;
+}
+
+function adopt(trace: GenerationTrace, attempt: Attempt): void {
+  trace.model = attempt.modelId;
+  trace.provider = attempt.endpoint.provider.id;
+  trace.upstreamModel = attempt.endpoint.endpoint.upstreamModel;
+}
+
+/** Every attempt failed before a byte was sent: an ordinary JSON error, recorded. */
+function failBeforeFirstByte(exchange: Exchange, trace: GenerationTrace, failure: AllAttemptsFailed): void {
+  trace.attempts = failure.records;
+  if (failure.lastAttempt) adopt(trace, failure.lastAttempt);
+  const cancelled = failure.error.status === 499;
+  if (!cancelled) sendError(exchange.response, failure.error, exchange.gateway.logger, modelHeaders(trace, failure.records.length));
+  exchange.gateway.sink.enqueue(trace.row(cancelled ? 'cancelled' : 'error', failure.error.status, failure.error));
+}
+
+async function respondWithJson(exchange: Exchange, chat: ChatRequest, attempts: Attempt[], trace: GenerationTrace): Promise<void> {
+  const { response, gateway } = exchange;
+  const signal = abortOnDisconnect(exchange).signal;
+  let executed;
+  try {
+    executed = await executeWithFallback(attempts, signal, (attempt) =>
+      attempt.adapter.chat({ request: chat, upstreamModel: attempt.endpoint.endpoint.upstreamModel, signal }),
+    );
+  } catch (error) {
+    if (error instanceof AllAttemptsFailed) return failBeforeFirstByte(exchange, trace, error);
+    throw error;
+  }
+  const { attempt, value: result, records } = executed;
+  adopt(trace, attempt);
+  trace.attempts = records;
+  trace.usage = result.usage;
+  trace.finishReason = result.finishReason;
+  trace.upstreamId = result.upstreamId ?? null;
+  trace.markFirstToken();
+  const body = result.body;
+  body.id = trace.id;
+  body.model = attempt.modelId;
+  body.provider = attempt.endpoint.provider.name;
+  const text = JSON.stringify(body);
+  response.writeHead(200, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...modelHeaders(trace, records.length),
+  });
+  response.end(text);
+  gateway.sink.enqueue(trace.row('success', 200));
+}
+
+interface StreamOpening {
+  iterator: AsyncIterator<ChatEvent>;
+  /** Events before the first one with output, held back so a failure there can still fail over. */
+  held: ChatEvent[];
+  done: boolean;
+}
+
+async function openWithHeldPrefix(attempt: Attempt, chat: ChatRequest, signal: AbortSignal): Promise<StreamOpening> {
+  const { iterator, first } = await openStream(
+    attempt.adapter.chatStream({ request: chat, upstreamModel: attempt.endpoint.endpoint.upstreamModel, signal }),
+  );
+  const held: ChatEvent[] = [];
+  let next = first;
+  while (!next.done) {
+    held.push(next.value);
+    if (next.value.hasOutput || next.value.finishReason || held.length >= 8) return { iterator, held, done: false };
+    next = await iterator.next();
+  }
+  if (!held.some((event) => event.finishReason)) {
+    throw new UpstreamError(`${attempt.endpoint.provider.name} ended the stream without any output.`, { status: 502, code: 'upstream_empty_stream' });
+  }
+  return { iterator, held, done: true };
+}
+
+async function respondWithStream(exchange: Exchange, chat: ChatRequest, attempts: Attempt[], trace: GenerationTrace): Promise<void> {
+  const { gateway } = exchange;
+  const signal = abortOnDisconnect(exchange).signal;
+  let executed;
+  try {
+    executed = await executeWithFallback(attempts, signal, (attempt) => openWithHeldPrefix(attempt, chat, signal));
+  } catch (error) {
+    if (error instanceof AllAttemptsFailed) return failBeforeFirstByte(exchange, trace, error);
+    throw error;
+  }
+  const { attempt, value: opening, records } = executed;
+  adopt(trace, attempt);
+  trace.attempts = records;
+  const writer = new SseWriter(exchange.response);
+  writer.open(modelHeaders(trace, records.length));
+  const providerName = attempt.endpoint.provider.name;
+  const send = async (event: ChatEvent): Promise<void> => {
+    if (event.hasOutput) trace.markFirstToken();
+    if (event.usage) trace.usage = event.usage;
+    if (event.finishReason) trace.finishReason = event.finishReason;
+    const chunk = event.chunk;
+    if (typeof chunk.id === 'string' && trace.upstreamId === null) trace.upstreamId = chunk.id;
+    chunk.id = trace.id;
+    chunk.model = attempt.modelId;
+    chunk.provider = providerName;
+    if (!writer.data(chunk)) await writer.drained();
+  };
+  try {
+    for (const event of opening.held) await send(event);
+    let next = opening.done ? { done: true as const, value: undefined } : await opening.iterator.next();
+    while (!next.done && !writer.closed) {
+      await send(next.value);
+      next = await opening.iterator.next();
+    }
+    if (writer.closed) {
+      await opening.iterator.return?.();
+      gateway.sink.enqueue(trace.row('cancelled', 499));
+      return;
+    }
+    if (!trace.finishReason) {
+      throw new UpstreamError(`${providerName} ended the stream without a finish reason; the answer may be cut off.`, {
+        status: 502, code: 'upstream_truncated',
+      });
+    }
+    writer.done();
+    gateway.sink.enqueue(trace.row('success', 200));
+  } catch (thrown) {
+    const error = toAgoraError(thrown);
+    if (signal.aborted || writer.closed) {
+      gateway.sink.enqueue(trace.row('cancelled', 499, error));
+      return;
+    }
+    writer.data(streamErrorChunk(error, trace.id, attempt.modelId, providerName));
+    writer.done();
+    trace.finishReason = { unified: 'error', raw: 'error' };
+    gateway.sink.enqueue(trace.row('error', 200, error));
+  }
+}

@@ -1,0 +1,41 @@
+/** POST /v1/embeddings — authenticate → parse → plan → execute with fallback → respond → record. */
+import { authenticate } from '../http/middleware/auth.js';
+import { readJsonBody } from '../http/middleware/body-limit.js';
+import type { Exchange } from '../http/context.js';
+import { sendError } from '../http/errors.js';
+import { abortOnDisconnect, sendJson } from '../http/respond.js';
+import { GenerationTrace } from '../metering/trace.js';
+import { AllAttemptsFailed, executeWithFallback } from '../routing/execute.js';
+import { planAttempts } from '../routing/plan.js';
+import { parseEmbeddingRequest } from '../spec/chat-request.js';
+
+export async function embeddings(exchange: Exchange): Promise<void> {
+  const { request, response, gateway } = exchange;
+  const key = await authenticate(request.headers, gateway.keys);
+  const embedding = parseEmbeddingRequest(await readJsonBody(request, gateway.config.server.bodyLimitBytes));
+  const attempts = planAttempts([embedding.model], gateway.catalog, 'embedding');
+  const trace = new GenerationTrace('embeddings', key.id, embedding.model, false, exchange.startedAt, request.headers);
+  const signal = abortOnDisconnect(exchange).signal;
+  try {
+    const { attempt, value, records } = await executeWithFallback(attempts, signal, (candidate) =>
+      candidate.adapter.embed({ request: embedding, upstreamModel: candidate.endpoint.endpoint.upstreamModel, signal }),
+    );
+    trace.provider = attempt.endpoint.provider.id;
+    trace.upstreamModel = attempt.endpoint.endpoint.upstreamModel;
+    trace.attempts = records;
+    trace.usage = value.usage;
+    value.body.model = attempt.modelId;
+    sendJson(response, 200, { ...value.body, id: trace.id }, {
+      'x-agora-generation-id': trace.id, 'x-agora-provider': trace.provider, 'x-agora-attempts': String(records.length),
+    });
+    gateway.sink.enqueue(trace.row('success', 200));
+  } catch (error) {
+    if (!(error instanceof AllAttemptsFailed)) throw error;
+    trace.attempts = error.records;
+    if (error.lastAttempt) trace.provider = error.lastAttempt.endpoint.provider.id;
+    const headers: Record<string, string> = { 'x-agora-generation-id': trace.id, 'x-agora-attempts': String(error.records.length) };
+    if (trace.provider) headers['x-agora-provider'] = trace.provider;
+    if (error.error.status !== 499) sendError(response, error.error, gateway.logger, headers);
+    gateway.sink.enqueue(trace.row(error.error.status === 499 ? 'cancelled' : 'error', error.error.status, error.error));
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The catalog as the request path sees it: models with their endpoints, each endpoint bound to
+ * its provider's adapter (one per enabled provider, created once). Immutable once built; a new
+ * config builds a new snapshot.
+ */
+import type { ResolvedConfig, ResolvedEndpoint, ResolvedModel, ResolvedProvider } from '../config/types.js';
+import { createAdapter } from '../providers/registry.js';
+import type { ProviderAdapter } from '../spec/provider-adapter.js';
+
+export interface CatalogEndpoint {
+  /** `${modelId}:${providerId}`, unique per endpoint. */
+  key: string;
+  model: ResolvedModel;
+  endpoint: ResolvedEndpoint;
+  provider: ResolvedProvider;
+  /** Undefined when the provider is switched off (its key variable is not set). */
+  adapter: ProviderAdapter | undefined;
+}
+
+export interface CatalogModel {
+  model: ResolvedModel;
+  endpoints: CatalogEndpoint[];
+  /** Endpoints whose provider is enabled. */
+  available: CatalogEndpoint[];
+}
+
+export class CatalogSnapshot {
+  readonly models = new Map<string, CatalogModel>();
+  private readonly adapters = new Map<string, ProviderAdapter>();
+
+  constructor(readonly config: ResolvedConfig) {
+    for (const provider of config.providers.values()) {
+      if (provider.enabled) this.adapters.set(provider.id, createAdapter(provider));
+    }
+    for (const model of config.models.values()) {
+      const endpoints = model.endpoints.map((endpoint): CatalogEndpoint => ({
+        key: `${model.id}:${endpoint.providerId}`,
+        model,
+        endpoint,
+        provider: config.providers.get(endpoint.providerId)!,
+        adapter: this.adapters.get(endpoint.providerId),
+      }));
+      this.models.set(model.id, { model, endpoints, available: endpoints.filter((entry) => entry.adapter !== undefined) });
+    }
+  }
+
+  get(modelId: string): CatalogModel | undefined {
+    return this.models.get(modelId);
+  }
+
+  /** Models that can be served now (at least one enabled endpoint). */
+  servable(): CatalogModel[] {
+    return [...this.models.values()].filter((entry) => entry.available.length > 0);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.adapters.values()].map((adapter) => adapter.close()));
+  }
+}

@@ -1,0 +1,71 @@
+/** `agora serve`: runs the gateway until SIGTERM/SIGINT, then drains and exits 0. */
+import type { Command } from 'commander';
+import { createLogger, type LogLevel } from '../../lib/logger.js';
+import { startGateway } from '../../main.js';
+import { maskDatabaseUrl } from '../../store/index.js';
+import { databaseUrl, loadConfigOrExit, parseNumberOption } from '../options.js';
+
+interface ServeOptions {
+  config?: string;
+  db?: string;
+  redis?: string;
+  port?: number;
+  host?: string;
+  logLevel: LogLevel;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the gateway, its APIs and the web console')
+    .option('--config <file>', 'YAML config file (env AGORA_CONFIG); without it, the bundled catalog')
+    .option('--db <url>', 'sqlite:PATH, sqlite::memory: or postgres://… (env AGORA_DB)', undefined)
+    .option('--redis <url>', 'Redis URL for state shared between instances (env AGORA_REDIS)')
+    .option('--port <n>', 'port to listen on (env PORT, default 8700)', parseNumberOption('--port'))
+    .option('--host <h>', 'address to listen on (default 127.0.0.1)')
+    .option('--log-level <level>', 'debug | info | warn | error | silent', 'info')
+    .action(async (options: ServeOptions) => {
+      const config = loadConfigOrExit(options.config);
+      const logger = createLogger(options.logLevel);
+      const url = databaseUrl(options.db);
+      const envPort = process.env.PORT ? Number(process.env.PORT) : undefined;
+      const running = await startGateway({
+        config,
+        databaseUrl: url,
+        host: options.host,
+        port: options.port ?? envPort,
+        masterKey: process.env.AGORA_MASTER_KEY || undefined,
+        logger,
+      });
+      const enabled = [...config.providers.values()].filter((provider) => provider.enabled).map((provider) => provider.id);
+      logger.info('agora is listening', {
+        url: running.url,
+        database: maskDatabaseUrl(url),
+        config: config.source ?? '(bundled catalog)',
+        providers_enabled: enabled,
+        models_servable: running.gateway.catalog.servable().length,
+      });
+      if (enabled.length === 0) {
+        logger.warn('no provider is enabled: set a provider key such as DEEPSEEK_API_KEY, or pass --config with your own providers');
+      }
+      if (running.createdAdminKey) {
+        process.stdout.write(`\nCreated an admin key (shown once, store it now; or set AGORA_MASTER_KEY):\n${running.createdAdminKey}\n\n`);
+      }
+      process.stdout.write(`Agora gateway on ${running.url}  (OpenAI base URL: ${running.url}/v1)\n`);
+      let signals = 0;
+      const stop = (signal: string): void => {
+        signals++;
+        if (signals > 1) process.exit(1);
+        logger.info('stopping: finishing in-flight requests', { signal, in_flight: running.gateway.state.inFlight });
+        running.shutdown().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            logger.error('shutdown failed', { error: String(error) });
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+    });
+}

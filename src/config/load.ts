@@ -1,0 +1,214 @@
+/**
+ * Loads the YAML config: parse → interpolate `${ENV}` → validate (strict zod) → merge over the
+ * bundled catalog → resolve secrets and enablement. Every problem is a ConfigError naming the
+ * file, the field path and what was expected; `agora serve` prints it and exits non-zero.
+ */
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { BUNDLED_CATALOG } from './defaults.js';
+import { configSchema, type ConfigFile, type ModelFile, type ProviderFile } from './schema.js';
+import {
+  DEFAULT_SERVER, DEFAULT_TIMEOUTS,
+  type ResolvedConfig, type ResolvedModel, type ResolvedProvider, type Timeouts,
+} from './types.js';
+
+export class ConfigError extends Error {
+  constructor(readonly file: string, readonly path: string, readonly expectation: string) {
+    super(`config error in ${file}${path ? ` at ${path}` : ''}: ${expectation}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadOptions {
+  /** Path of the YAML file; undefined means the bundled catalog alone. */
+  file?: string | undefined;
+  /** The YAML text itself (tests); `file` is then only used in messages. */
+  text?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function loadConfig(options: LoadOptions = {}): ResolvedConfig {
+  const env = options.env ?? process.env;
+  const label = options.file ?? '<bundled defaults>';
+  let raw: unknown = {};
+  if (options.text !== undefined || options.file !== undefined) {
+    const text = options.text ?? readConfigText(options.file!);
+    raw = parseYaml(text, label) ?? {};
+  }
+  raw = interpolateEnv(raw, env, label, []);
+  const file = validate(configSchema, raw, label);
+  const bundled = file.bundled_catalog ? validate(configSchema, BUNDLED_CATALOG, '<bundled catalog>') : undefined;
+  return resolve(file, bundled, label, env, options.file ?? null);
+}
+
+function readConfigText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(file, '', code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? 'error'})`);
+  }
+}
+
+function parseYaml(text: string, label: string): unknown {
+  const document = parseDocument(text, { prettyErrors: false });
+  const first = document.errors[0];
+  if (first) {
+    const position = first.linePos?.[0];
+    const where = position ? `line ${position.line}, column ${position.col}` : '';
+    throw new ConfigError(label, where, `invalid YAML: ${first.message.split('\n')[0]}`);
+  }
+  return document.toJS();
+}
+
+const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Replaces `${VAR}` and `${VAR:-default}` in every string value. */
+function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, label: string, path: Array<string | number>): unknown {
+  if (typeof value === 'string') {
+    return value.replace(ENV_REFERENCE, (_match, name: string, fallback: string | undefined) => {
+      const found = env[name];
+      if (found !== undefined && found !== '') return found;
+      if (fallback !== undefined) return fallback;
+      throw new ConfigError(label, formatPath(path), `environment variable ${name} is not set (referenced as \${${name}})`);
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, index) => interpolateEnv(item, env, label, [...path, index]));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = interpolateEnv(item, env, label, [...path, key]);
+    return out;
+  }
+  return value;
+}
+
+function validate<T extends z.ZodType>(schema: T, raw: unknown, label: string): z.infer<T> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = [...issue.path];
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    path.push(issue.keys[0]!);
+    message = 'unknown field (check its spelling and level)';
+  } else if (issue.code === 'invalid_type' && issue.input === undefined) {
+    message = `required field missing: ${message}`;
+  } else if ('input' in issue && issue.input !== undefined && typeof issue.input !== 'object') {
+    message = `${message}, got ${JSON.stringify(issue.input)}`;
+  }
+  throw new ConfigError(label, formatPath(path as Array<string | number>), message);
+}
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out;
+}
+
+function resolve(file: ConfigFile, bundled: ConfigFile | undefined, label: string, env: NodeJS.ProcessEnv, source: string | null): ResolvedConfig {
+  const globalTimeouts: Timeouts = mergeTimeouts(DEFAULT_TIMEOUTS, file.timeouts);
+  const providers = new Map<string, ResolvedProvider>();
+  const providerEntries: Array<[string, ProviderFile, boolean]> = [
+    ...Object.entries(bundled?.providers ?? {}).map(([id, value]): [string, ProviderFile, boolean] => [id, value, true]),
+    ...Object.entries(file.providers).map(([id, value]): [string, ProviderFile, boolean] => [id, value, false]),
+  ];
+  for (const [id, provider, isBundled] of providerEntries) {
+    providers.set(id, resolveProvider(id, provider, globalTimeouts, env, isBundled ? '<bundled catalog>' : label));
+  }
+  const models = new Map<string, ResolvedModel>();
+  const modelEntries: Array<[string, ModelFile, string]> = [
+    ...Object.entries(bundled?.models ?? {}).map(([id, value]): [string, ModelFile, string] => [id, value, '<bundled catalog>']),
+    ...Object.entries(file.models).map(([id, value]): [string, ModelFile, string] => [id, value, label]),
+  ];
+  for (const [id, model, origin] of modelEntries) {
+    model.endpoints.forEach((endpoint, index) => {
+      if (!providers.has(endpoint.provider)) {
+        throw new ConfigError(origin, `models.${id}.endpoints[${index}].provider`,
+          `unknown provider "${endpoint.provider}"; expected one of: ${[...providers.keys()].join(', ')}`);
+      }
+    });
+    models.set(id, {
+      id,
+      author: id.slice(0, id.indexOf('/')),
+      name: model.name ?? id,
+      description: model.description,
+      contextLength: model.context_length ?? maxOf(model.endpoints.map((endpoint) => endpoint.context_length)),
+      huggingFaceId: model.hugging_face_id,
+      kind: model.kind,
+      endpoints: model.endpoints.map((endpoint) => ({
+        providerId: endpoint.provider,
+        upstreamModel: endpoint.model,
+        pricing: {
+          prompt: endpoint.pricing.prompt,
+          completion: endpoint.pricing.completion,
+          ...(endpoint.pricing.cache_read !== undefined ? { cacheRead: endpoint.pricing.cache_read } : {}),
+          ...(endpoint.pricing.cache_write !== undefined ? { cacheWrite: endpoint.pricing.cache_write } : {}),
+          ...(endpoint.pricing.reasoning !== undefined ? { reasoning: endpoint.pricing.reasoning } : {}),
+          ...(endpoint.pricing.request !== undefined ? { request: endpoint.pricing.request } : {}),
+        },
+        contextLength: endpoint.context_length ?? model.context_length,
+        maxOutput: endpoint.max_output,
+        quantization: endpoint.quantization,
+      })),
+    });
+  }
+  const server = file.server ?? {};
+  return {
+    source,
+    server: {
+      host: server.host ?? DEFAULT_SERVER.host,
+      port: server.port ?? DEFAULT_SERVER.port,
+      bodyLimitBytes: server.body_limit_bytes ?? DEFAULT_SERVER.bodyLimitBytes,
+      shutdownGraceMs: server.shutdown_grace_ms ?? DEFAULT_SERVER.shutdownGraceMs,
+    },
+    providers,
+    models,
+  };
+}
+
+function resolveProvider(id: string, provider: ProviderFile, globalTimeouts: Timeouts, env: NodeJS.ProcessEnv, origin: string): ResolvedProvider {
+  const fromEnv = (name: string | undefined): string | undefined => (name && env[name] ? env[name] : undefined);
+  const baseUrl = fromEnv(provider.base_url_env) ?? provider.base_url;
+  if (!baseUrl) {
+    throw new ConfigError(origin, `providers.${id}.base_url`, 'required field missing: expected an http:// or https:// URL (or base_url_env)');
+  }
+  const apiKey = provider.api_key ?? fromEnv(provider.api_key_env);
+  const missing: string[] = [];
+  if (provider.api_key === undefined && provider.api_key_env && !apiKey) missing.push(provider.api_key_env);
+  if (provider.base_url_env && !fromEnv(provider.base_url_env)) missing.push(provider.base_url_env);
+  const enabled = provider.enabled !== false && missing.length === 0;
+  let disabledReason: string | undefined;
+  if (provider.enabled === false) disabledReason = 'disabled in the config file';
+  else if (missing.length > 0) disabledReason = `set ${missing.join(' and ')} to enable it`;
+  return {
+    id,
+    type: provider.type,
+    name: provider.name ?? id,
+    baseUrl: baseUrl.replace(/\/+$/, ''),
+    apiKey,
+    headers: provider.headers ?? {},
+    jurisdiction: provider.jurisdiction,
+    enabled,
+    disabledReason,
+    timeouts: mergeTimeouts(globalTimeouts, provider.timeouts),
+    maxConnections: provider.max_connections ?? 128,
+    streamUsage: provider.stream_usage ?? true,
+  };
+}
+
+function mergeTimeouts(base: Timeouts, override: ConfigFile['timeouts']): Timeouts {
+  return {
+    connectMs: override?.connect_ms ?? base.connectMs,
+    firstByteMs: override?.first_byte_ms ?? base.firstByteMs,
+    idleMs: override?.idle_ms ?? base.idleMs,
+  };
+}
+
+function maxOf(values: Array<number | undefined>): number | undefined {
+  const present = values.filter((value): value is number => value !== undefined);
+  return present.length > 0 ? Math.max(...present) : undefined;
+}

@@ -1,0 +1,93 @@
+/**
+ * The config file's schema (YAML, see contracts.md). Strict: an unknown key is an error that
+ * names its path, so a typo never silently does nothing. snake_case on the wire, as in the file.
+ */
+import { z } from 'zod';
+
+/** Adapter kinds. Provider *instances* are named in config; their kind is one of these. */
+export const PROVIDER_TYPES = ['openai-compatible'] as const;
+export type ProviderType = (typeof PROVIDER_TYPES)[number];
+
+const httpUrl = z
+  .string({ error: 'expected a URL string' })
+  .refine((value) => /^https?:\/\/[^\s/]+/.test(value), { message: 'expected an http:// or https:// URL' });
+
+const positiveInt = z.number({ error: 'expected a number' }).int('expected a whole number').positive('expected a number above 0');
+const nonNegative = z.number({ error: 'expected a number (USD per 1M tokens)' }).nonnegative('expected a number of 0 or more');
+
+export const timeoutsSchema = z.strictObject({
+  connect_ms: positiveInt.optional(),
+  first_byte_ms: positiveInt.optional(),
+  idle_ms: positiveInt.optional(),
+});
+
+export const pricingSchema = z.strictObject({
+  prompt: nonNegative,
+  completion: nonNegative,
+  cache_read: nonNegative.optional(),
+  cache_write: nonNegative.optional(),
+  reasoning: nonNegative.optional(),
+  request: z.number().nonnegative('expected USD per request, 0 or more').optional(),
+});
+
+export const providerSchema = z.strictObject({
+  type: z.enum(PROVIDER_TYPES, { error: `expected one of: ${PROVIDER_TYPES.join(', ')}` }).default('openai-compatible'),
+  name: z.string().optional(),
+  base_url: httpUrl.optional(),
+  base_url_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name').optional(),
+  api_key: z.string().optional(),
+  api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name').optional(),
+  jurisdiction: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 two-letter country code, e.g. US').optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  timeouts: timeoutsSchema.optional(),
+  max_connections: positiveInt.optional(),
+  enabled: z.boolean().optional(),
+  /** Whether the upstream accepts `stream_options.include_usage` (vLLM, SGLang, OpenAI, DeepSeek do). */
+  stream_usage: z.boolean().optional(),
+});
+
+export const endpointSchema = z.strictObject({
+  provider: z.string({ error: 'expected a provider id' }).min(1),
+  model: z.string({ error: "expected the upstream's model name" }).min(1),
+  pricing: pricingSchema,
+  context_length: positiveInt.optional(),
+  max_output: positiveInt.optional(),
+  quantization: z.string().optional(),
+});
+
+export const MODEL_ID_PATTERN = /^[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*$/;
+
+export const modelSchema = z.strictObject({
+  name: z.string().optional(),
+  description: z.string().optional(),
+  context_length: positiveInt.optional(),
+  hugging_face_id: z.string().optional(),
+  kind: z.enum(['chat', 'embedding']).default('chat'),
+  endpoints: z.array(endpointSchema, { error: 'expected a list of endpoints' }).min(1, 'expected at least one endpoint'),
+});
+
+export const serverSchema = z.strictObject({
+  host: z.string().optional(),
+  port: z.number().int().min(0).max(65535).optional(),
+  body_limit_bytes: positiveInt.optional(),
+  shutdown_grace_ms: positiveInt.optional(),
+});
+
+export const configSchema = z.strictObject({
+  server: serverSchema.optional(),
+  /** Merge the bundled catalog of real providers and models (default true). */
+  bundled_catalog: z.boolean().default(true),
+  timeouts: timeoutsSchema.optional(),
+  providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'provider ids are lower case: a-z, 0-9, - and _'), providerSchema).default({}),
+  models: z
+    .record(z.string().regex(MODEL_ID_PATTERN, 'model ids are lower case author/slug, e.g. deepseek/deepseek-r1'), modelSchema)
+    .default({}),
+});
+
+export type ConfigFile = z.infer<typeof configSchema>;
+export type ConfigFileInput = z.input<typeof configSchema>;
+export type ProviderFile = z.infer<typeof providerSchema>;
+export type ModelFile = z.infer<typeof modelSchema>;
+export type EndpointFile = z.infer<typeof endpointSchema>;
+export type PricingFile = z.infer<typeof pricingSchema>;
+export type TimeoutsFile = z.infer<typeof timeoutsSchema>;

@@ -1,0 +1,82 @@
+/** The resolved configuration: the config file merged over the bundled catalog, secrets read from the environment. */
+import type { ProviderType } from './schema.js';
+
+export interface Timeouts {
+  /** TCP/TLS connect. */
+  connectMs: number;
+  /** From request sent to response headers (for a non-streamed call: the whole generation). */
+  firstByteMs: number;
+  /** Longest silence between two body chunks. */
+  idleMs: number;
+}
+
+/** USD per 1M tokens, as listed; money.ts turns these into integer units. */
+export interface Pricing {
+  prompt: number;
+  completion: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+  reasoning?: number;
+  /** USD per request. */
+  request?: number;
+}
+
+export interface ResolvedProvider {
+  id: string;
+  type: ProviderType;
+  name: string;
+  baseUrl: string;
+  /** Never logged; only sent to this provider's own origin. */
+  apiKey: string | undefined;
+  headers: Record<string, string>;
+  jurisdiction: string | undefined;
+  enabled: boolean;
+  /** Why the provider is off (which variable to set), for `agora models show` and 503 messages. */
+  disabledReason: string | undefined;
+  timeouts: Timeouts;
+  maxConnections: number;
+  streamUsage: boolean;
+}
+
+export interface ResolvedEndpoint {
+  providerId: string;
+  upstreamModel: string;
+  pricing: Pricing;
+  contextLength: number | undefined;
+  maxOutput: number | undefined;
+  quantization: string | undefined;
+}
+
+export interface ResolvedModel {
+  id: string;
+  author: string;
+  name: string;
+  description: string | undefined;
+  contextLength: number | undefined;
+  huggingFaceId: string | undefined;
+  kind: 'chat' | 'embedding';
+  endpoints: ResolvedEndpoint[];
+}
+
+export interface ServerSettings {
+  host: string;
+  port: number;
+  bodyLimitBytes: number;
+  shutdownGraceMs: number;
+}
+
+export interface ResolvedConfig {
+  /** The file it came from, or null for the bundled defaults alone. */
+  source: string | null;
+  server: ServerSettings;
+  providers: Map<string, ResolvedProvider>;
+  models: Map<string, ResolvedModel>;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, firstByteMs: 300_000, idleMs: 120_000 };
+export const DEFAULT_SERVER: ServerSettings = {
+  host: '127.0.0.1',
+  port: 8700,
+  bodyLimitBytes: 16 * 1024 * 1024,
+  shutdownGraceMs: 30_000,
+};

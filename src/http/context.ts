@@ -1,0 +1,39 @@
+/** What every route handler receives: the exchange (request, response, timing) and the gateway's shared parts. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CatalogSnapshot } from '../catalog/snapshot.js';
+import type { KeyDirectory } from '../catalog/keys.js';
+import type { ResolvedConfig } from '../config/types.js';
+import type { Logger } from '../lib/logger.js';
+import type { GenerationSink } from '../metering/sink.js';
+import type { AdminStore } from './admin-store.js';
+
+export interface GatewayState {
+  /** SIGTERM received: new connections are refused, responses carry `connection: close`. */
+  draining: boolean;
+  /** Requests being served now. */
+  inFlight: number;
+  startedAt: number;
+}
+
+export interface Gateway {
+  config: ResolvedConfig;
+  catalog: CatalogSnapshot;
+  keys: KeyDirectory;
+  sink: GenerationSink;
+  /** Reads and admin writes off the request path (key management, generation lookups). */
+  admin: AdminStore;
+  logger: Logger;
+  state: GatewayState;
+}
+
+export interface Exchange {
+  request: IncomingMessage;
+  response: ServerResponse;
+  gateway: Gateway;
+  path: string;
+  query: URLSearchParams;
+  /** performance.now() when the request arrived. */
+  startedAt: number;
+}
+
+export type RouteHandler = (exchange: Exchange) => Promise<void> | void;

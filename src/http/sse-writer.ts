@@ -1,0 +1,67 @@
+/**
+ * The only place that writes `data: …\n\n`. Writes made in one tick are corked together, so the
+ * chunks parsed from one upstream read leave in one socket write; `write()` reports backpressure.
+ */
+import type { ServerResponse } from 'node:http';
+
+export class SseWriter {
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.response.uncork();
+  };
+
+  constructor(private readonly response: ServerResponse) {}
+
+  /** Sends the status line and SSE headers. */
+  open(headers: Record<string, string>): void {
+    this.response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+      ...headers,
+    });
+  }
+
+  /** Writes one `data:` event; false means the client is not keeping up (await `drained()`). */
+  data(payload: unknown): boolean {
+    return this.raw(`data: ${JSON.stringify(payload)}\n\n`);
+  }
+
+  done(): void {
+    this.raw('data: [DONE]\n\n');
+    this.response.end();
+  }
+
+  comment(text: string): boolean {
+    return this.raw(`: ${text}\n\n`);
+  }
+
+  /** Resolves when the socket drained, or when the client went away (then `closed` is true). */
+  drained(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        this.response.off('drain', finish);
+        this.response.off('close', finish);
+        resolve();
+      };
+      this.response.on('drain', finish);
+      this.response.on('close', finish);
+    });
+  }
+
+  get closed(): boolean {
+    return this.response.destroyed || this.response.writableEnded;
+  }
+
+  private raw(text: string): boolean {
+    if (this.closed) return false;
+    if (!this.corked) {
+      this.corked = true;
+      this.response.cork();
+      process.nextTick(this.uncork);
+    }
+    return this.response.write(text);
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * A small structured logger: one JSON line per event on stderr. It never receives request bodies
+ * or keys; `redact()` is applied to every string field anyway, as a second line of defence.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+const SECRET = /\b(sk-[A-Za-z0-9_-]{6})[A-Za-z0-9_-]+/g;
+
+export function redact(text: string): string {
+  return text.replace(SECRET, '$1***');
+}
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
+  const threshold = ORDER[level];
+  const emit = (at: LogLevel, message: string, fields?: Record<string, unknown>): void => {
+    if (ORDER[at] < threshold) return;
+    const entry: Record<string, unknown> = { time: new Date().toISOString(), level: at, message: redact(message) };
+    for (const [name, value] of Object.entries(fields ?? {})) entry[name] = typeof value === 'string' ? redact(value) : value;
+    write(`${JSON.stringify(entry)}\n`);
+  };
+  return {
+    debug: (message, fields) => emit('debug', message, fields),
+    info: (message, fields) => emit('info', message, fields),
+    warn: (message, fields) => emit('warn', message, fields),
+    error: (message, fields) => emit('error', message, fields),
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Start: load config → open store (migrations) → load snapshots → listen. And stop: refuse new
+ * connections, let in-flight requests finish within the grace period, flush the record sink,
+ * close the store.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { KeyDirectory } from './catalog/keys.js';
+import { CatalogSnapshot } from './catalog/snapshot.js';
+import type { ResolvedConfig } from './config/types.js';
+import type { Gateway } from './http/context.js';
+import { createGatewayServer } from './http/server.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { GenerationSink } from './metering/sink.js';
+import { openStore, DEFAULT_DATABASE_URL, type Store } from './store/index.js';
+
+export interface GatewayOptions {
+  config: ResolvedConfig;
+  databaseUrl?: string;
+  host?: string;
+  port?: number;
+  /** AGORA_MASTER_KEY: a bearer key with admin rights that is never stored. */
+  masterKey?: string | undefined;
+  logger?: Logger;
+  /** How often the record sink writes (ms). */
+  sinkIntervalMs?: number;
+  /** How often the key snapshot is refreshed from the database (ms). */
+  keyRefreshMs?: number;
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  gateway: Gateway;
+  store: Store;
+  server: Server;
+  /** The admin key created on first start (no master key, no admin key in the store); shown once. */
+  createdAdminKey: string | undefined;
+  /** Graceful stop; resolves when everything is flushed and closed. */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const logger = options.logger ?? createLogger('info');
+  const store = await openStore(options.databaseUrl ?? DEFAULT_DATABASE_URL);
+  const keys = new KeyDirectory(store.keys, options.masterKey, options.keyRefreshMs);
+  let createdAdminKey: string | undefined;
+  if (!options.masterKey && (await store.keys.countActiveAdmins()) === 0) {
+    createdAdminKey = (await store.keys.create({ name: 'admin', isAdmin: true })).key;
+  }
+  await keys.load();
+  keys.start((error) => logger.warn('refreshing keys failed; using the last snapshot', { error: String(error) }));
+  const catalog = new CatalogSnapshot(options.config);
+  const sink = new GenerationSink((rows) => store.generations.insertMany(rows), logger, { intervalMs: options.sinkIntervalMs ?? 50 });
+  const gateway: Gateway = {
+    config: options.config,
+    catalog,
+    keys,
+    sink,
+    admin: {
+      findGeneration: (id) => store.generations.findById(id),
+      listKeys: () => store.keys.list(),
+      createKey: (input) => store.keys.create(input),
+      disableKey: (id) => store.keys.disable(id),
+    },
+    logger,
+    state: { draining: false, inFlight: 0, startedAt: Date.now() },
+  };
+  const server = createGatewayServer(gateway);
+  const host = options.host ?? options.config.server.host;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? options.config.server.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  let stopping: Promise<void> | undefined;
+  const shutdown = (graceMs = options.config.server.shutdownGraceMs): Promise<void> => {
+    stopping ??= stop(gateway, server, store, graceMs);
+    return stopping;
+  };
+  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, port, gateway, store, server, createdAdminKey, shutdown };
+}
+
+async function stop(gateway: Gateway, server: Server, store: Store, graceMs: number): Promise<void> {
+  const { state, logger } = gateway;
+  state.draining = true;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const deadline = Date.now() + graceMs;
+  while (state.inFlight > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    server.closeIdleConnections();
+  }
+  if (state.inFlight > 0) logger.warn('grace period over; closing remaining connections', { in_flight: state.inFlight });
+  server.closeAllConnections();
+  await closed;
+  gateway.keys.stop();
+  await gateway.sink.close();
+  await gateway.catalog.close();
+  await store.close();
+}

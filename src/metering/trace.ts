@@ -1,0 +1,82 @@
+/**
+ * One request's record, filled in as the request goes (attempts, first token, usage, outcome) and
+ * handed to the sink once, when the response has ended. Building it costs no I/O.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { newGenerationId } from '../lib/ids.js';
+import type { AttemptRecord } from '../routing/execute.js';
+import type { AgoraError } from '../spec/errors.js';
+import type { FinishReason } from '../spec/finish-reason.js';
+import type { Usage } from '../spec/usage.js';
+import type { NewGeneration } from '../store/repos/generations.js';
+
+export type GenerationStatus = 'success' | 'error' | 'cancelled';
+
+function header(headers: IncomingHttpHeaders, name: string): string | null {
+  const value = headers[name];
+  const text = Array.isArray(value) ? value[0] : value;
+  return text ? text.slice(0, 300) : null;
+}
+
+export class GenerationTrace {
+  readonly id = newGenerationId();
+  readonly createdAt = Date.now();
+  provider: string | null = null;
+  upstreamModel: string | null = null;
+  upstreamId: string | null = null;
+  model: string;
+  attempts: AttemptRecord[] = [];
+  usage: Usage | undefined;
+  finishReason: FinishReason | undefined;
+  ttftMs: number | null = null;
+  private readonly referer: string | null;
+  private readonly title: string | null;
+
+  constructor(
+    readonly api: 'chat' | 'embeddings',
+    readonly keyId: string | null,
+    model: string,
+    readonly streamed: boolean,
+    private readonly startedAt: number,
+    headers: IncomingHttpHeaders,
+  ) {
+    this.model = model;
+    this.referer = header(headers, 'http-referer') ?? header(headers, 'referer');
+    this.title = header(headers, 'x-title') ?? header(headers, 'x-openrouter-title');
+  }
+
+  markFirstToken(): void {
+    if (this.ttftMs === null) this.ttftMs = Math.round(performance.now() - this.startedAt);
+  }
+
+  /** The row for the sink. */
+  row(status: GenerationStatus, httpStatus: number, error?: AgoraError): NewGeneration {
+    const usage = this.usage;
+    return {
+      id: this.id,
+      key_id: this.keyId,
+      api: this.api,
+      model: this.model,
+      provider: this.provider,
+      upstream_model: this.upstreamModel,
+      upstream_id: this.upstreamId,
+      streamed: this.streamed ? 1 : 0,
+      status,
+      http_status: httpStatus,
+      error_code: error?.code ?? null,
+      error_message: error ? error.message.slice(0, 500) : null,
+      finish_reason: this.finishReason?.raw ?? (status === 'error' ? 'error' : null),
+      prompt_tokens: usage?.promptTokens ?? null,
+      completion_tokens: usage?.completionTokens ?? null,
+      total_tokens: usage?.totalTokens ?? null,
+      cached_tokens: usage?.cachedTokens ?? null,
+      reasoning_tokens: usage?.reasoningTokens ?? null,
+      latency_ms: Math.round(performance.now() - this.startedAt),
+      ttft_ms: this.ttftMs,
+      app_referer: this.referer,
+      app_title: this.title,
+      attempts: this.attempts.length > 0 ? JSON.stringify(this.attempts) : null,
+      created_at: this.createdAt,
+    };
+  }
+}

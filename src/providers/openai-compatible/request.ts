@@ -1,0 +1,32 @@
+/** Builds the upstream request: the client's body minus the gateway's own fields, with the upstream model name. */
+import type { ResolvedProvider } from '../../config/types.js';
+import { GATEWAY_FIELDS, type ChatRequest, type EmbeddingRequest } from '../../spec/chat-request.js';
+
+export function chatBody(request: ChatRequest, upstreamModel: string, provider: ResolvedProvider, stream: boolean): string {
+  const out: Record<string, unknown> = {};
+  const body = request.body;
+  for (const key in body) if (!GATEWAY_FIELDS.has(key)) out[key] = body[key];
+  out.model = upstreamModel;
+  out.stream = stream;
+  if (stream && provider.streamUsage) {
+    // Usage is always asked for, so every streamed answer can be metered (OpenRouter does the same).
+    out.stream_options = { ...(body.stream_options as Record<string, unknown> | undefined), include_usage: true };
+  } else if (!stream) {
+    delete out.stream_options;
+  }
+  return JSON.stringify(out);
+}
+
+export function embeddingBody(request: EmbeddingRequest, upstreamModel: string): string {
+  const out: Record<string, unknown> = {};
+  for (const key in request.body) if (!GATEWAY_FIELDS.has(key)) out[key] = request.body[key];
+  out.model = upstreamModel;
+  return JSON.stringify(out);
+}
+
+export function requestHeaders(provider: ResolvedProvider): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  if (provider.apiKey) headers.authorization = `Bearer ${provider.apiKey}`;
+  for (const [name, value] of Object.entries(provider.headers)) headers[name.toLowerCase()] = value;
+  return headers;
+}

@@ -1,0 +1,89 @@
+/**
+ * OpenAI-compatible SSE → ChatEvent. Parse once (SseReader), lift usage and finish reason,
+ * pass every other field through. In-band errors (`data: {"error": …}`) and malformed JSON are
+ * thrown as UpstreamError, so before the first event they trigger failover and after it they
+ * cut the stream with an error chunk.
+ */
+import type { ChatChunk, ChatEvent } from '../../spec/chat-event.js';
+import { UpstreamError } from '../../spec/errors.js';
+import { finishReasonFromOpenAI, type FinishReason } from '../../spec/finish-reason.js';
+import { usageFromOpenAI } from '../../spec/usage.js';
+import { SseReader } from '../../lib/sse-reader.js';
+import { malformedResponse, redactSecrets, upstreamMessage } from './errors.js';
+import { chatResult } from './response.js';
+
+function hasOutput(chunk: ChatChunk): boolean {
+  for (const choice of chunk.choices) {
+    const delta = choice.delta;
+    if (!delta) continue;
+    if (typeof delta.content === 'string' && delta.content !== '') return true;
+    if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') return true;
+    if (typeof delta.reasoning === 'string' && delta.reasoning !== '') return true;
+    if (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) return true;
+    if (delta.function_call) return true;
+  }
+  return false;
+}
+
+export function toChatEvent(parsed: Record<string, unknown>, providerName: string, apiKey: string | undefined): ChatEvent {
+  if (parsed.error !== undefined && parsed.error !== null) {
+    const error = parsed.error as Record<string, unknown>;
+    const numeric = typeof error.code === 'number' ? error.code : Number(error.status);
+    const status = Number.isInteger(numeric) && numeric >= 400 && numeric < 500 ? numeric : 502;
+    throw new UpstreamError(`${providerName} reported an error in the stream: ${redactSecrets(upstreamMessage(JSON.stringify(parsed)), apiKey)}`, {
+      status, code: 'upstream_stream_error', metadata: { provider_name: providerName },
+    });
+  }
+  if (parsed.choices !== undefined && !Array.isArray(parsed.choices)) throw malformedResponse(providerName, "a chunk's 'choices' is not an array");
+  const chunk = parsed as ChatChunk;
+  if (chunk.choices === undefined) chunk.choices = [];
+  const event: ChatEvent = { type: 'chunk', chunk, hasOutput: hasOutput(chunk) };
+  if (chunk.usage) {
+    const usage = usageFromOpenAI(chunk.usage);
+    if (usage) event.usage = usage;
+  }
+  for (const choice of chunk.choices) {
+    const finish: FinishReason | undefined = finishReasonFromOpenAI(choice.finish_reason);
+    if (finish) {
+      event.finishReason = finish;
+      break;
+    }
+  }
+  return event;
+}
+
+/** Converts SSE bytes to events; `sawDone` reports whether `data: [DONE]` arrived. */
+export async function* readChatStream(
+  body: AsyncIterable<Buffer>, providerName: string, apiKey: string | undefined,
+): AsyncGenerator<ChatEvent> {
+  const reader = new SseReader();
+  for await (const bytes of body) {
+    for (const sse of reader.push(bytes)) {
+      if (sse.data === '[DONE]') return;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(sse.data);
+      } catch {
+        throw malformedResponse(providerName, 'a stream event is not valid JSON');
+      }
+      if (typeof parsed !== 'object' || parsed === null) throw malformedResponse(providerName, 'a stream event is not a JSON object');
+      yield toChatEvent(parsed as Record<string, unknown>, providerName, apiKey);
+    }
+  }
+  if (reader.hasPartialEvent) throw malformedResponse(providerName, 'the stream ended in the middle of an event');
+}
+
+/** An upstream that ignored `stream: true` and answered with one JSON object: replay it as one chunk. */
+export function completionAsEvents(text: string, providerName: string): ChatEvent[] {
+  const result = chatResult(text, providerName);
+  const choices = (result.body.choices as Array<Record<string, unknown>>).map((choice, index) => ({
+    index: typeof choice.index === 'number' ? choice.index : index,
+    delta: (choice.message ?? {}) as Record<string, unknown>,
+    finish_reason: (choice.finish_reason ?? null) as string | null,
+  }));
+  const chunk: ChatChunk = { ...result.body, object: 'chat.completion.chunk', choices, usage: (result.body.usage ?? null) as ChatChunk['usage'] };
+  const event: ChatEvent = { type: 'chunk', chunk, hasOutput: hasOutput(chunk) };
+  if (result.usage) event.usage = result.usage;
+  if (result.finishReason) event.finishReason = result.finishReason;
+  return [event];
+}

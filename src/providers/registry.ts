@@ -1,0 +1,13 @@
+/** Provider type → adapter factory. The only place that knows which adapters exist. */
+import type { ProviderType } from '../config/schema.js';
+import type { ResolvedProvider } from '../config/types.js';
+import type { AdapterFactory, ProviderAdapter } from '../spec/provider-adapter.js';
+import { createOpenAICompatibleAdapter } from './openai-compatible/adapter.js';
+
+export const ADAPTER_FACTORIES: Record<ProviderType, AdapterFactory> = {
+  'openai-compatible': createOpenAICompatibleAdapter,
+};
+
+export function createAdapter(provider: ResolvedProvider): ProviderAdapter {
+  return ADAPTER_FACTORIES[provider.type](provider);
+}

@@ -1,0 +1,51 @@
+/**
+ * What an adapter's stream yields. The canonical chunk is OpenAI's `chat.completion.chunk`
+ * (the lingua franca of open-model servers), so fields we do not model (logprobs,
+ * system_fingerprint, refusal, vendor extras) pass through unharmed; the adapter lifts out what
+ * the gateway itself needs (usage, finish reason) so the handler never re-scans a chunk.
+ */
+import type { FinishReason } from './finish-reason.js';
+import type { Usage } from './usage.js';
+
+export interface ChatChunkChoice {
+  index: number;
+  delta: Record<string, unknown>;
+  finish_reason: string | null;
+  [field: string]: unknown;
+}
+
+export interface ChatChunk {
+  id?: string;
+  object?: string;
+  created?: number;
+  model?: string;
+  choices: ChatChunkChoice[];
+  usage?: Record<string, unknown> | null;
+  [field: string]: unknown;
+}
+
+export type ChatEvent =
+  | {
+      type: 'chunk';
+      chunk: ChatChunk;
+      /** Present when this chunk carried usage. */
+      usage?: Usage;
+      /** Present when this chunk ended a choice. */
+      finishReason?: FinishReason;
+      /** Whether the chunk carries generated output (text, reasoning or tool-call deltas). */
+      hasOutput: boolean;
+    };
+
+/** A complete, non-streamed answer: OpenAI's `chat.completion` object plus what was lifted from it. */
+export interface ChatResult {
+  body: Record<string, unknown> & { choices: unknown[] };
+  usage: Usage | undefined;
+  finishReason: FinishReason | undefined;
+  /** The upstream's own response id, kept for reconciliation. */
+  upstreamId: string | undefined;
+}
+
+export interface EmbeddingResult {
+  body: Record<string, unknown> & { data: unknown[] };
+  usage: Usage | undefined;
+}

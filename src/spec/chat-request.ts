@@ -1,0 +1,180 @@
+/**
+ * The canonical chat request. The OpenAI Chat Completions body is the lingua franca of open-model
+ * serving, so the canonical form keeps it whole (every parameter passes through untouched) and adds
+ * the gateway's own routing fields beside it. Validation is strict on what the gateway itself reads
+ * and on the types OpenAI documents; an error names the field (`messages[1].role`).
+ */
+import { invalidRequest } from './errors.js';
+
+/** Fields that steer the gateway and are never forwarded upstream. */
+export const GATEWAY_FIELDS = new Set(['models', 'provider', 'route', 'transforms', 'plugins', 'usage', 'session_id', 'debug']);
+
+export interface ChatRequest {
+  /** The client's body as sent (validated); adapters build the upstream body from it. */
+  body: Record<string, unknown>;
+  /** Requested model ids in fallback order: `model` first, then `models`. */
+  models: string[];
+  stream: boolean;
+  /** Client asked for `max_tokens`/`max_completion_tokens`. */
+  maxTokens: number | undefined;
+}
+
+const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
+
+type Body = Record<string, unknown>;
+
+function isObject(value: unknown): value is Body {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+function expectType(body: Body, field: string, expected: 'string' | 'boolean' | 'object' | 'array'): void {
+  const value = body[field];
+  if (value === undefined) return;
+  const actual = typeName(value);
+  if (actual !== expected) throw invalidRequest(`Invalid type for '${field}': expected ${expected}, got ${actual}.`, field, 'invalid_type');
+}
+
+function expectNumber(body: Body, field: string, min: number, max: number, integer = false): void {
+  const value = body[field];
+  if (value === undefined || value === null) return;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw invalidRequest(`Invalid type for '${field}': expected a number, got ${typeName(value)}.`, field, 'invalid_type');
+  }
+  if (integer && !Number.isInteger(value)) throw invalidRequest(`Invalid '${field}': expected an integer, got ${value}.`, field);
+  if (value < min || value > max) throw invalidRequest(`Invalid '${field}': ${value} is out of range; expected ${min} to ${max}.`, field);
+}
+
+function validateMessages(messages: unknown): void {
+  if (messages === undefined) throw invalidRequest("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter');
+  if (!Array.isArray(messages)) throw invalidRequest(`Invalid type for 'messages': expected array, got ${typeName(messages)}.`, 'messages', 'invalid_type');
+  if (messages.length === 0) throw invalidRequest("Invalid 'messages': expected at least one message.", 'messages');
+  for (let index = 0; index < messages.length; index++) {
+    const message: unknown = messages[index];
+    const at = `messages[${index}]`;
+    if (!isObject(message)) throw invalidRequest(`Invalid type for '${at}': expected object, got ${typeName(message)}.`, at, 'invalid_type');
+    const role = message.role;
+    if (typeof role !== 'string' || !ROLES.has(role)) {
+      throw invalidRequest(`Invalid value for '${at}.role': expected one of ${[...ROLES].join(', ')}, got ${JSON.stringify(role ?? null)}.`, `${at}.role`);
+    }
+    const content = message.content;
+    const hasToolCalls = Array.isArray(message.tool_calls) && message.tool_calls.length > 0;
+    if (content === undefined || content === null) {
+      if (role !== 'assistant' || (!hasToolCalls && message.function_call === undefined && message.reasoning === undefined && message.reasoning_content === undefined)) {
+        throw invalidRequest(`Missing required parameter: '${at}.content'.`, `${at}.content`, 'missing_required_parameter');
+      }
+    } else if (typeof content !== 'string' && !Array.isArray(content)) {
+      throw invalidRequest(`Invalid type for '${at}.content': expected string or array of content parts, got ${typeName(content)}.`, `${at}.content`, 'invalid_type');
+    } else if (Array.isArray(content)) {
+      content.forEach((part: unknown, partIndex) => {
+        if (!isObject(part) || typeof part.type !== 'string') {
+          throw invalidRequest(`Invalid '${at}.content[${partIndex}]': expected an object with a string 'type'.`, `${at}.content[${partIndex}]`);
+        }
+      });
+    }
+    if (role === 'tool' && typeof message.tool_call_id !== 'string') {
+      throw invalidRequest(`Missing required parameter: '${at}.tool_call_id'.`, `${at}.tool_call_id`, 'missing_required_parameter');
+    }
+  }
+}
+
+function validateTools(tools: unknown): void {
+  if (tools === undefined) return;
+  if (!Array.isArray(tools)) throw invalidRequest(`Invalid type for 'tools': expected array, got ${typeName(tools)}.`, 'tools', 'invalid_type');
+  tools.forEach((tool: unknown, index) => {
+    const at = `tools[${index}]`;
+    if (!isObject(tool)) throw invalidRequest(`Invalid type for '${at}': expected object.`, at, 'invalid_type');
+    if (tool.type !== 'function') throw invalidRequest(`Invalid value for '${at}.type': expected "function".`, `${at}.type`);
+    if (!isObject(tool.function) || typeof tool.function.name !== 'string' || tool.function.name === '') {
+      throw invalidRequest(`Missing required parameter: '${at}.function.name'.`, `${at}.function.name`, 'missing_required_parameter');
+    }
+  });
+}
+
+function validateModels(body: Body): string[] {
+  const models: string[] = [];
+  if (body.model !== undefined) {
+    if (typeof body.model !== 'string' || body.model === '') {
+      throw invalidRequest(`Invalid type for 'model': expected a non-empty string, got ${typeName(body.model)}.`, 'model', 'invalid_type');
+    }
+    models.push(body.model);
+  }
+  if (body.models !== undefined) {
+    if (!Array.isArray(body.models) || body.models.some((model) => typeof model !== 'string' || model === '')) {
+      throw invalidRequest("Invalid 'models': expected an array of model ids.", 'models', 'invalid_type');
+    }
+    for (const model of body.models as string[]) if (!models.includes(model)) models.push(model);
+  }
+  if (models.length === 0) throw invalidRequest("Missing required parameter: 'model'.", 'model', 'missing_required_parameter');
+  return models;
+}
+
+/** Validates a parsed Chat Completions body and returns the canonical request. */
+export function parseChatRequest(body: unknown): ChatRequest {
+  if (!isObject(body)) throw invalidRequest(`Invalid request body: expected a JSON object, got ${typeName(body)}.`, null, 'invalid_body');
+  const models = validateModels(body);
+  validateMessages(body.messages);
+  expectType(body, 'stream', 'boolean');
+  expectType(body, 'stream_options', 'object');
+  expectType(body, 'response_format', 'object');
+  expectType(body, 'logit_bias', 'object');
+  expectType(body, 'logprobs', 'boolean');
+  expectType(body, 'parallel_tool_calls', 'boolean');
+  expectType(body, 'user', 'string');
+  expectType(body, 'metadata', 'object');
+  expectType(body, 'provider', 'object');
+  expectNumber(body, 'temperature', 0, 2);
+  expectNumber(body, 'top_p', 0, 1);
+  expectNumber(body, 'frequency_penalty', -2, 2);
+  expectNumber(body, 'presence_penalty', -2, 2);
+  expectNumber(body, 'n', 1, 128, true);
+  expectNumber(body, 'max_tokens', 1, Number.MAX_SAFE_INTEGER, true);
+  expectNumber(body, 'max_completion_tokens', 1, Number.MAX_SAFE_INTEGER, true);
+  expectNumber(body, 'top_logprobs', 0, 20, true);
+  expectNumber(body, 'seed', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true);
+  validateTools(body.tools);
+  const stop = body.stop;
+  if (stop !== undefined && stop !== null && typeof stop !== 'string' && !(Array.isArray(stop) && stop.every((item) => typeof item === 'string'))) {
+    throw invalidRequest("Invalid type for 'stop': expected a string or an array of strings.", 'stop', 'invalid_type');
+  }
+  const toolChoice = body.tool_choice;
+  if (toolChoice !== undefined && typeof toolChoice !== 'string' && !isObject(toolChoice)) {
+    throw invalidRequest("Invalid type for 'tool_choice': expected a string or an object.", 'tool_choice', 'invalid_type');
+  }
+  if (isObject(body.response_format) && !['text', 'json_object', 'json_schema'].includes(String(body.response_format.type))) {
+    throw invalidRequest("Invalid value for 'response_format.type': expected one of text, json_object, json_schema.", 'response_format.type');
+  }
+  const maxTokens = (body.max_completion_tokens ?? body.max_tokens) as number | undefined;
+  return { body, models, stream: body.stream === true, maxTokens: maxTokens ?? undefined };
+}
+
+export interface EmbeddingRequest {
+  body: Record<string, unknown>;
+  model: string;
+}
+
+/** Validates an Embeddings body (`model`, `input`, `encoding_format`, `dimensions`). */
+export function parseEmbeddingRequest(body: unknown): EmbeddingRequest {
+  if (!isObject(body)) throw invalidRequest(`Invalid request body: expected a JSON object, got ${typeName(body)}.`, null, 'invalid_body');
+  if (typeof body.model !== 'string' || body.model === '') {
+    throw invalidRequest("Missing required parameter: 'model'.", 'model', 'missing_required_parameter');
+  }
+  const input = body.input;
+  const validInput =
+    (typeof input === 'string') ||
+    (Array.isArray(input) && input.length > 0 && (input.every((item) => typeof item === 'string') ||
+      input.every((item) => typeof item === 'number') ||
+      input.every((item) => Array.isArray(item) && item.every((token) => typeof token === 'number'))));
+  if (input === undefined) throw invalidRequest("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
+  if (!validInput) throw invalidRequest("Invalid 'input': expected a string, an array of strings, or token arrays.", 'input', 'invalid_type');
+  if (body.encoding_format !== undefined && body.encoding_format !== 'float' && body.encoding_format !== 'base64') {
+    throw invalidRequest("Invalid value for 'encoding_format': expected float or base64.", 'encoding_format');
+  }
+  expectNumber(body, 'dimensions', 1, 65536, true);
+  return { body, model: body.model };
+}

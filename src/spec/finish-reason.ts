@@ -1,0 +1,26 @@
+/** Why a generation ended: one unified value plus what the upstream actually said. */
+export type UnifiedFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'error' | 'other';
+
+export interface FinishReason {
+  unified: UnifiedFinishReason;
+  raw: string | null;
+}
+
+const KNOWN: Record<string, UnifiedFinishReason> = {
+  stop: 'stop',
+  length: 'length',
+  tool_calls: 'tool_calls',
+  function_call: 'tool_calls',
+  content_filter: 'content_filter',
+  error: 'error',
+  // Some OpenAI-compatible servers (older vLLM, llama.cpp) use these spellings.
+  eos: 'stop',
+  stop_sequence: 'stop',
+  max_tokens: 'length',
+  tool_use: 'tool_calls',
+};
+
+export function finishReasonFromOpenAI(raw: unknown): FinishReason | undefined {
+  if (typeof raw !== 'string' || raw === '') return undefined;
+  return { unified: KNOWN[raw] ?? 'other', raw };
+}

@@ -1,0 +1,51 @@
+/** Table types for Kysely. The same schema on SQLite and PostgreSQL; times are epoch milliseconds, money integer nanodollars. */
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  key_hash: string;
+  key_hint: string;
+  /** 1 for admin keys (key management, top-ups), else 0. */
+  is_admin: number;
+  /** Epoch ms, or null while active. */
+  disabled_at: number | null;
+  /** Spend limit in nanodollars (1e-9 USD), null for none. */
+  credit_limit: number | null;
+  rpm: number | null;
+  tpm: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface GenerationsTable {
+  id: string;
+  key_id: string | null;
+  api: string;
+  model: string;
+  provider: string | null;
+  upstream_model: string | null;
+  upstream_id: string | null;
+  streamed: number;
+  /** success | error | cancelled */
+  status: string;
+  http_status: number;
+  error_code: string | null;
+  error_message: string | null;
+  finish_reason: string | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  total_tokens: number | null;
+  cached_tokens: number | null;
+  reasoning_tokens: number | null;
+  latency_ms: number;
+  ttft_ms: number | null;
+  app_referer: string | null;
+  app_title: string | null;
+  /** JSON array of attempts: provider, status, latency, reason. */
+  attempts: string | null;
+  created_at: number;
+}
+
+export interface Database {
+  api_keys: ApiKeysTable;
+  generations: GenerationsTable;
+}

@@ -1,0 +1,62 @@
+/**
+ * Opens the store named by a database URL — `sqlite:PATH`, `sqlite::memory:` or `postgres://…` —
+ * runs the migrations, and hands out the repositories. The request path never imports this.
+ */
+import { Kysely, Migrator } from 'kysely';
+import type { Database } from './database.js';
+import { migrationProvider } from './migrations/index.js';
+import { ensureSchema, parsePostgresUrl, postgresDialect } from './postgres.js';
+import { GenerationsRepo } from './repos/generations.js';
+import { KeysRepo } from './repos/keys.js';
+import { sqliteDialect } from './sqlite.js';
+
+export type StoreDialect = 'sqlite' | 'postgres';
+
+export interface Store {
+  dialect: StoreDialect;
+  /** The URL with any password masked, for logs. */
+  label: string;
+  db: Kysely<Database>;
+  keys: KeysRepo;
+  generations: GenerationsRepo;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./agora.db';
+
+export function maskDatabaseUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
+
+export async function openStore(url: string = DEFAULT_DATABASE_URL): Promise<Store> {
+  let db: Kysely<Database>;
+  let dialect: StoreDialect;
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    if (path === '') throw new Error('the database URL "sqlite:" needs a path, e.g. sqlite:./agora.db or sqlite::memory:');
+    db = new Kysely<Database>({ dialect: sqliteDialect(path) });
+    dialect = 'sqlite';
+  } else if (/^postgres(ql)?:\/\//.test(url)) {
+    const target = parsePostgresUrl(url);
+    await ensureSchema(target);
+    db = new Kysely<Database>({ dialect: postgresDialect(target).dialect });
+    dialect = 'postgres';
+  } else {
+    throw new Error(`unsupported database URL "${maskDatabaseUrl(url)}": expected sqlite:PATH, sqlite::memory: or postgres://…`);
+  }
+  try {
+    const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+    if (error) throw error;
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return {
+    dialect,
+    label: maskDatabaseUrl(url),
+    db,
+    keys: new KeysRepo(db),
+    generations: new GenerationsRepo(db),
+    close: () => db.destroy(),
+  };
+}

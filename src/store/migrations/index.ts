@@ -1,0 +1,11 @@
+/** Every migration, in order. A new one is a new file here; never edit an applied one. */
+import type { Migration, MigrationProvider } from 'kysely';
+import { migration0001 } from './0001-init.js';
+
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-init': migration0001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};

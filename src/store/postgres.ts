@@ -1,0 +1,47 @@
+/** PostgreSQL wiring (node-postgres). `?schema=NAME` in the URL selects a schema (created if missing). */
+import pg from 'pg';
+import { PostgresDialect } from 'kysely';
+
+const INT8_OID = 20;
+
+export interface PostgresTarget {
+  connectionString: string;
+  schema: string | undefined;
+}
+
+export function parsePostgresUrl(url: string): PostgresTarget {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  parsed.searchParams.delete('schema');
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
+    throw new Error(`invalid schema name "${schema}" in the database URL: expected lower-case letters, digits and _`);
+  }
+  return { connectionString: parsed.toString(), schema };
+}
+
+export function postgresDialect(target: PostgresTarget): { dialect: PostgresDialect; pool: pg.Pool } {
+  const pool = new pg.Pool({
+    connectionString: target.connectionString,
+    max: 10,
+    connectionTimeoutMillis: 5_000,
+    ...(target.schema ? { options: `-c search_path=${target.schema}` } : {}),
+    // bigint columns hold epoch milliseconds and nanodollars: both well inside 2^53.
+    types: {
+      getTypeParser: ((oid: number, format?: string) =>
+        oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  pool.on('error', () => undefined); // idle-client errors surface on the next query instead of crashing
+  return { dialect: new PostgresDialect({ pool }), pool };
+}
+
+export async function ensureSchema(target: PostgresTarget): Promise<void> {
+  if (!target.schema) return;
+  const client = new pg.Client({ connectionString: target.connectionString, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    await client.query(`create schema if not exists "${target.schema}"`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,39 @@
+/** Generation records (one per request). Written in batches by metering/sink.ts. */
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { Database, GenerationsTable } from '../database.js';
+
+export type GenerationRow = Selectable<GenerationsTable>;
+export type NewGeneration = Insertable<GenerationsTable>;
+
+/** Rows per INSERT statement: 24 columns × 200 rows stays under every driver's parameter limit. */
+const ROWS_PER_STATEMENT = 200;
+
+export class GenerationsRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Inserts a batch in one transaction; ids already present are skipped (a retried batch is harmless). */
+  async insertMany(rows: NewGeneration[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.transaction().execute(async (transaction) => {
+      for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+        await transaction
+          .insertInto('generations')
+          .values(rows.slice(start, start + ROWS_PER_STATEMENT))
+          .onConflict((conflict) => conflict.column('id').doNothing())
+          .execute();
+      }
+    });
+  }
+
+  findById(id: string): Promise<GenerationRow | undefined> {
+    return this.db.selectFrom('generations').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  count(): Promise<number> {
+    return this.db
+      .selectFrom('generations')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow()
+      .then((row) => Number(row.count));
+  }
+}
