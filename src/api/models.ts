@@ -9,10 +9,15 @@ import { sendJson } from '../http/respond.js';
 
 const CREATED = Math.floor(Date.UTC(2025, 0, 1) / 1000);
 
-/** USD per 1M tokens → OpenRouter's USD-per-token string, without float noise. */
+/** USD per 1M tokens → OpenRouter's USD-per-token decimal string ("0.0000005"), shifted in text so no float noise appears. */
 export function perTokenString(perMillion: number): string {
   if (perMillion === 0) return '0';
-  return (perMillion / 1e6).toPrecision(12).replace(/\.?0+(e|$)/, '$1').replace(/(\.\d*?)0+$/, '$1');
+  const [digits, exponent] = perMillion.toExponential().split('e') as [string, string];
+  const mantissa = digits.replace('.', '').replace(/0+$/, '') || '0';
+  const point = Number(exponent) + 1 - 6; // position of the decimal point after dividing by 1e6
+  if (point <= 0) return `0.${'0'.repeat(-point)}${mantissa}`;
+  if (point >= mantissa.length) return mantissa + '0'.repeat(point - mantissa.length);
+  return `${mantissa.slice(0, point)}.${mantissa.slice(point)}`;
 }
 
 export function modelItem(entry: CatalogModel): Record<string, unknown> {

@@ -1,0 +1,175 @@
+/**
+ * The process around the API: embeddings, client disconnects, keys created by the CLI against a
+ * running gateway's database, and SIGTERM draining in-flight streams.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import OpenAI from 'openai';
+import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
+import { fakeConfig, freshDatabase, MASTER_KEY, startTestGateway, UPSTREAM_KEY, type TestDatabase, type TestGateway } from '../helpers/gateway.js';
+import { openStore } from '../../src/store/index.js';
+
+const run = promisify(execFile);
+const CLI = join(import.meta.dirname, '../../bin/agora.js');
+const EMBEDDING_MODEL = `  acme/embed:\n    kind: embedding\n    endpoints:\n      - { provider: acme, model: embed-v1, pricing: { prompt: 0.02, completion: 0 } }`;
+
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: 20_000 });
+}
+
+describe('embeddings and disconnects', () => {
+  let upstream: FakeUpstream;
+  let gateway: TestGateway;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    upstream = await startFakeUpstream();
+    gateway = await startTestGateway({ yaml: fakeConfig(upstream.url, ['ok', 'drip:100:60'], EMBEDDING_MODEL) });
+    client = gateway.client(await gateway.createKey());
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await upstream?.close();
+  });
+
+  it('serves embeddings through the upstream', async () => {
+    const { data, response } = await client.embeddings.create({ model: 'acme/embed', input: ['one', 'two'], encoding_format: 'float' }).withResponse();
+    expect(data.data).toHaveLength(2);
+    expect(data.data[1]?.embedding).toEqual([0.2, 0.2, 0.3]);
+    expect(data.model).toBe('acme/embed');
+    expect(data.usage.prompt_tokens).toBe(8);
+    expect(response.headers.get('x-agora-provider')).toBe('acme');
+    expect(upstream.requests[upstream.requests.length - 1]!.body).toMatchObject({ model: 'embed-v1', input: ['one', 'two'] });
+    const wrongKind = await client.embeddings.create({ model: 'acme/ok', input: 'x' }).catch((error: unknown) => error);
+    expect((wrongKind as OpenAI.APIError).status).toBe(400);
+  });
+
+  it('cancels the upstream call within a second of the client going away', async () => {
+    const controller = new AbortController();
+    const stream = await client.chat.completions.create(
+      { model: 'acme/drip-100-60', messages: [{ role: 'user', content: 'long answer' }], stream: true },
+      { signal: controller.signal },
+    );
+    const closesBefore = upstream.closedEarly.length;
+    let abortedAt = 0;
+    let chunks = 0;
+    try {
+      for await (const chunk of stream) {
+        chunks++;
+        if (chunk.choices[0]?.delta.content && abortedAt === 0) {
+          abortedAt = performance.now();
+          controller.abort(); // the SDK ends the iteration quietly on abort
+        }
+      }
+    } catch {
+      // some SDK versions throw an APIUserAbortError instead
+    }
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(chunks).toBeLessThan(10); // 60 chunks were coming, 100 ms apart
+    const deadline = Date.now() + 2_000;
+    while (upstream.closedEarly.length === closesBefore && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(upstream.closedEarly.length).toBe(closesBefore + 1);
+    expect(upstream.closedEarly[upstream.closedEarly.length - 1]! - abortedAt).toBeLessThan(1_000);
+  });
+});
+
+describe.each<TestDatabase>(['sqlite', 'postgres'])('keys from the CLI on %s', (database) => {
+  let upstream: FakeUpstream;
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    upstream = await startFakeUpstream();
+    gateway = await startTestGateway({ yaml: fakeConfig(upstream.url, ['ok']), database, keyRefreshMs: 200 });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await upstream?.close();
+  });
+
+  it('a key created by `agora keys create` works at once; `agora keys disable` stops it', async () => {
+    const created = await cli(['keys', 'create', '--name', 'from-cli', '--rpm', '60', '--db', gateway.databaseUrl]);
+    const lines = created.stdout.trim().split('\n');
+    const key = lines[lines.length - 1]!;
+    expect(key).toMatch(/^sk-agora-[A-Za-z0-9]{43}$/);
+    const answer = await gateway.client(key).chat.completions.create({ model: 'acme/ok', messages: [{ role: 'user', content: 'hi' }] });
+    expect(answer.choices[0]?.message.content).toBe('Hello from the fake upstream.');
+
+    const listed = await cli(['keys', 'list', '--db', gateway.databaseUrl]);
+    expect(listed.stdout).toContain('from-cli');
+    expect(listed.stdout).not.toContain(key);
+    const id = /^(key_\w+)\s+from-cli/m.exec(listed.stdout)![1]!;
+    await cli(['keys', 'disable', id, '--db', gateway.databaseUrl]);
+    const deadline = Date.now() + 3_000;
+    let status = 200;
+    while (status === 200 && Date.now() < deadline) {
+      status = await gateway.client(key).chat.completions
+        .create({ model: 'acme/ok', messages: [{ role: 'user', content: 'hi' }] })
+        .then(() => 200, (error: OpenAI.APIError) => error.status ?? 0);
+      if (status === 200) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(status).toBe(401);
+  });
+});
+
+describe('SIGTERM', () => {
+  let upstream: FakeUpstream;
+  let child: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    upstream = await startFakeUpstream();
+  });
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await upstream?.close();
+  });
+
+  it('stops accepting, lets the in-flight stream finish, flushes the store and exits 0', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'agora-sigterm-'));
+    const configFile = join(folder, 'agora.yaml');
+    writeFileSync(configFile, fakeConfig(upstream.url, ['drip:50:30']));
+    const database = await freshDatabase('sqlite');
+    child = spawn(process.execPath, [CLI, 'serve', '--config', configFile, '--db', database.url, '--port', '0', '--log-level', 'info'], {
+      env: { ...process.env, AGORA_MASTER_KEY: MASTER_KEY, ACME_TEST_KEY: UPSTREAM_KEY },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (data: Buffer) => (stdout += data.toString()));
+    child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
+    const exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 15_000;
+    while (!/on (http:\/\/\S+?) /.test(stdout) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const url = /on (http:\/\/\S+?) /.exec(stdout)![1]!;
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: MASTER_KEY, maxRetries: 0 });
+
+    const stream = await client.chat.completions.create({ model: 'acme/drip-50-30', messages: [{ role: 'user', content: 'x' }], stream: true });
+    const iterator = stream[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    expect(first.done).toBe(false);
+    child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const refused = await fetch(`${url}/health`).then(() => 'answered', () => 'refused');
+    expect(refused).toBe('refused');
+    let finish: string | null | undefined;
+    let chunks = 1;
+    let id = first.value!.id;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      chunks++;
+      id = next.value.id;
+      finish = next.value.choices[0]?.finish_reason ?? finish;
+    }
+    expect(finish).toBe('stop');
+    expect(chunks).toBeGreaterThanOrEqual(31);
+    expect(await exited).toBe(0);
+    expect(stderr).not.toContain(UPSTREAM_KEY);
+    const store = await openStore(database.url);
+    const row = await store.generations.findById(id);
+    await store.close();
+    await database.drop();
+    expect(row).toMatchObject({ status: 'success', completion_tokens: 30, streamed: 1 });
+  });
+});
