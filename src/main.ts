@@ -12,6 +12,10 @@ import type { Gateway } from './http/context.js';
 import { createGatewayServer } from './http/server.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { GenerationSink } from './metering/sink.js';
+import { RetryBudget } from './routing/execute.js';
+import { HealthRegistry } from './routing/health.js';
+import { Planner } from './routing/plan.js';
+import { StickyRoutes } from './routing/stickiness.js';
 import { openStore, DEFAULT_DATABASE_URL, type Store } from './store/index.js';
 
 export interface GatewayOptions {
@@ -26,6 +30,8 @@ export interface GatewayOptions {
   sinkIntervalMs?: number;
   /** How often the key snapshot is refreshed from the database (ms). */
   keyRefreshMs?: number;
+  /** Endpoint health to start from (tests, or a registry shared through Redis). */
+  health?: HealthRegistry;
 }
 
 export interface RunningGateway {
@@ -51,10 +57,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await keys.load();
   keys.start((error) => logger.warn('refreshing keys failed; using the last snapshot', { error: String(error) }));
   const catalog = new CatalogSnapshot(options.config);
+  const routing = options.config.routing;
+  const health = options.health ?? new HealthRegistry({
+    ejectionBaseMs: routing.ejectionBaseMs, ejectionMaxMs: routing.ejectionMaxMs, consecutiveFailures: routing.consecutiveFailures,
+    windowSize: 20, minRequestsForRate: 10, failureRate: 0.5, outageWindowMs: 30_000,
+  });
+  const planner = new Planner(catalog, health, new StickyRoutes(routing.stickyTtlMs));
   const sink = new GenerationSink((rows) => store.generations.insertMany(rows), logger, { intervalMs: options.sinkIntervalMs ?? 50 });
   const gateway: Gateway = {
     config: options.config,
     catalog,
+    planner,
+    budget: new RetryBudget(),
     keys,
     sink,
     admin: {

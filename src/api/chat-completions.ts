@@ -1,7 +1,7 @@
 /**
  * POST /v1/chat/completions — reads top to bottom:
  * authenticate → parse → plan → execute (fallback before the first byte) → respond (JSON or SSE)
- * → record (enqueued; the database is never awaited on this path).
+ * → report the outcome to the endpoint's health → record (enqueued; the database is never awaited).
  */
 import { readJsonBody } from '../http/middleware/body-limit.js';
 import { authenticate } from '../http/middleware/auth.js';
@@ -9,9 +9,11 @@ import type { Exchange } from '../http/context.js';
 import { sendError, streamErrorChunk } from '../http/errors.js';
 import { abortOnDisconnect } from '../http/respond.js';
 import { SseWriter } from '../http/sse-writer.js';
+import { estimatePromptTokens } from '../lib/token-estimate.js';
 import { GenerationTrace } from '../metering/trace.js';
-import { AllAttemptsFailed, executeWithFallback, openStream } from '../routing/execute.js';
-import { planAttempts, type Attempt } from '../routing/plan.js';
+import { AllAttemptsFailed, executeWithFallback, openStream, reportFailure, skippedRecords } from '../routing/execute.js';
+import type { Attempt, Plan } from '../routing/plan.js';
+import { conversationKey } from '../routing/stickiness.js';
 import type { ChatEvent } from '../spec/chat-event.js';
 import { parseChatRequest, type ChatRequest } from '../spec/chat-request.js';
 import { UpstreamError, toAgoraError } from '../spec/errors.js';
@@ -20,10 +22,18 @@ export async function chatCompletions(exchange: Exchange): Promise<void> {
   const { request, gateway } = exchange;
   const key = await authenticate(request.headers, gateway.keys);
   const chat = parseChatRequest(await readJsonBody(request, gateway.config.server.bodyLimitBytes));
-  const attempts = planAttempts(chat.models, gateway.catalog, 'chat');
+  const plan = gateway.planner.plan({
+    modelIds: chat.models,
+    kind: 'chat',
+    provider: chat.body.provider,
+    body: chat.body,
+    promptTokensEstimate: estimatePromptTokens(chat.body.messages, chat.body.tools),
+    maxTokens: chat.maxTokens,
+    conversation: () => conversationKey(key.id, chat.models[0]!, chat.body.messages),
+  });
   const trace = new GenerationTrace('chat', key.id, chat.models[0]!, chat.stream, exchange.startedAt, request.headers);
-  if (chat.stream) await respondWithStream(exchange, chat, attempts, trace);
-  else await respondWithJson(exchange, chat, attempts, trace);
+  if (chat.stream) await respondWithStream(exchange, chat, plan, trace);
+  else await respondWithJson(exchange, chat, plan, trace);
 }
 
 function modelHeaders(trace: GenerationTrace, attemptCount: number): Record<string, string> {
@@ -38,21 +48,30 @@ function adopt(trace: GenerationTrace, attempt: Attempt): void {
   trace.upstreamModel = attempt.endpoint.endpoint.upstreamModel;
 }
 
+function attemptsMade(trace: GenerationTrace): number {
+  return trace.attempts.filter((attempt) => attempt.status !== 0).length;
+}
+
 /** Every attempt failed before a byte was sent: an ordinary JSON error, recorded. */
 function failBeforeFirstByte(exchange: Exchange, trace: GenerationTrace, failure: AllAttemptsFailed): void {
   trace.attempts = failure.records;
   if (failure.lastAttempt) adopt(trace, failure.lastAttempt);
   const cancelled = failure.error.status === 499;
-  if (!cancelled) sendError(exchange.response, failure.error, exchange.gateway.logger, modelHeaders(trace, failure.records.length));
+  if (!cancelled) sendError(exchange.response, failure.error, exchange.gateway.logger, modelHeaders(trace, attemptsMade(trace)));
   exchange.gateway.sink.enqueue(trace.row(cancelled ? 'cancelled' : 'error', failure.error.status, failure.error));
 }
 
-async function respondWithJson(exchange: Exchange, chat: ChatRequest, attempts: Attempt[], trace: GenerationTrace): Promise<void> {
+function remember(exchange: Exchange, plan: Plan, attempt: Attempt): void {
+  if (plan.conversation) exchange.gateway.planner.sticky.set(plan.conversation, attempt.endpoint.key, Date.now());
+}
+
+async function respondWithJson(exchange: Exchange, chat: ChatRequest, plan: Plan, trace: GenerationTrace): Promise<void> {
   const { response, gateway } = exchange;
   const signal = abortOnDisconnect(exchange).signal;
+  const options = { maxAttempts: gateway.config.routing.maxAttempts, budget: gateway.budget, skipped: skippedRecords(plan.excluded) };
   let executed;
   try {
-    executed = await executeWithFallback(attempts, signal, (attempt) =>
+    executed = await executeWithFallback(plan.attempts, signal, options, (attempt) =>
       attempt.adapter.chat({ request: chat, upstreamModel: attempt.endpoint.endpoint.upstreamModel, signal }),
     );
   } catch (error) {
@@ -66,6 +85,9 @@ async function respondWithJson(exchange: Exchange, chat: ChatRequest, attempts: 
   trace.finishReason = result.finishReason;
   trace.upstreamId = result.upstreamId ?? null;
   trace.markFirstToken();
+  const elapsedMs = performance.now() - exchange.startedAt;
+  attempt.health.success(Date.now(), elapsedMs, result.usage?.completionTokens === undefined ? undefined : result.usage.completionTokens / (elapsedMs / 1000));
+  remember(exchange, plan, attempt);
   const body = result.body;
   body.id = trace.id;
   body.model = attempt.modelId;
@@ -74,7 +96,7 @@ async function respondWithJson(exchange: Exchange, chat: ChatRequest, attempts: 
   response.writeHead(200, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
-    ...modelHeaders(trace, records.length),
+    ...modelHeaders(trace, attemptsMade(trace)),
   });
   response.end(text);
   gateway.sink.enqueue(trace.row('success', 200));
@@ -104,12 +126,13 @@ async function openWithHeldPrefix(attempt: Attempt, chat: ChatRequest, signal: A
   return { iterator, held, done: true };
 }
 
-async function respondWithStream(exchange: Exchange, chat: ChatRequest, attempts: Attempt[], trace: GenerationTrace): Promise<void> {
+async function respondWithStream(exchange: Exchange, chat: ChatRequest, plan: Plan, trace: GenerationTrace): Promise<void> {
   const { gateway } = exchange;
   const signal = abortOnDisconnect(exchange).signal;
+  const options = { maxAttempts: gateway.config.routing.maxAttempts, budget: gateway.budget, skipped: skippedRecords(plan.excluded) };
   let executed;
   try {
-    executed = await executeWithFallback(attempts, signal, (attempt) => openWithHeldPrefix(attempt, chat, signal));
+    executed = await executeWithFallback(plan.attempts, signal, options, (attempt) => openWithHeldPrefix(attempt, chat, signal));
   } catch (error) {
     if (error instanceof AllAttemptsFailed) return failBeforeFirstByte(exchange, trace, error);
     throw error;
@@ -118,10 +141,14 @@ async function respondWithStream(exchange: Exchange, chat: ChatRequest, attempts
   adopt(trace, attempt);
   trace.attempts = records;
   const writer = new SseWriter(exchange.response);
-  writer.open(modelHeaders(trace, records.length));
+  writer.open(modelHeaders(trace, attemptsMade(trace)));
   const providerName = attempt.endpoint.provider.name;
+  let firstTokenAt: number | undefined;
   const send = async (event: ChatEvent): Promise<void> => {
-    if (event.hasOutput) trace.markFirstToken();
+    if (event.hasOutput && firstTokenAt === undefined) {
+      firstTokenAt = performance.now();
+      trace.markFirstToken();
+    }
     if (event.usage) trace.usage = event.usage;
     if (event.finishReason) trace.finishReason = event.finishReason;
     const chunk = event.chunk;
@@ -140,6 +167,7 @@ async function respondWithStream(exchange: Exchange, chat: ChatRequest, attempts
     }
     if (writer.closed) {
       await opening.iterator.return?.();
+      attempt.health.abandon();
       gateway.sink.enqueue(trace.row('cancelled', 499));
       return;
     }
@@ -149,13 +177,20 @@ async function respondWithStream(exchange: Exchange, chat: ChatRequest, attempts
       });
     }
     writer.done();
+    const generationSeconds = firstTokenAt === undefined ? 0 : (performance.now() - firstTokenAt) / 1000;
+    const completion = trace.usage?.completionTokens;
+    attempt.health.success(Date.now(), trace.ttftMs ?? undefined,
+      completion !== undefined && generationSeconds > 0 ? completion / generationSeconds : undefined);
+    remember(exchange, plan, attempt);
     gateway.sink.enqueue(trace.row('success', 200));
   } catch (thrown) {
     const error = toAgoraError(thrown);
     if (signal.aborted || writer.closed) {
+      attempt.health.abandon();
       gateway.sink.enqueue(trace.row('cancelled', 499, error));
       return;
     }
+    reportFailure(attempt, error);
     writer.data(streamErrorChunk(error, trace.id, attempt.modelId, providerName));
     writer.done();
     trace.finishReason = { unified: 'error', raw: 'error' };

@@ -5,25 +5,31 @@ import type { Exchange } from '../http/context.js';
 import { sendError } from '../http/errors.js';
 import { abortOnDisconnect, sendJson } from '../http/respond.js';
 import { GenerationTrace } from '../metering/trace.js';
-import { AllAttemptsFailed, executeWithFallback } from '../routing/execute.js';
-import { planAttempts } from '../routing/plan.js';
+import { estimatePromptTokens } from '../lib/token-estimate.js';
+import { AllAttemptsFailed, executeWithFallback, skippedRecords } from '../routing/execute.js';
 import { parseEmbeddingRequest } from '../spec/chat-request.js';
 
 export async function embeddings(exchange: Exchange): Promise<void> {
   const { request, response, gateway } = exchange;
   const key = await authenticate(request.headers, gateway.keys);
   const embedding = parseEmbeddingRequest(await readJsonBody(request, gateway.config.server.bodyLimitBytes));
-  const attempts = planAttempts([embedding.model], gateway.catalog, 'embedding');
+  const input = embedding.body.input;
+  const plan = gateway.planner.plan({
+    modelIds: [embedding.model], kind: 'embedding', provider: embedding.body.provider, body: embedding.body,
+    promptTokensEstimate: estimatePromptTokens([{ content: Array.isArray(input) ? input.join(' ') : input }]), maxTokens: undefined,
+  });
   const trace = new GenerationTrace('embeddings', key.id, embedding.model, false, exchange.startedAt, request.headers);
   const signal = abortOnDisconnect(exchange).signal;
   try {
-    const { attempt, value, records } = await executeWithFallback(attempts, signal, (candidate) =>
+    const options = { maxAttempts: gateway.config.routing.maxAttempts, budget: gateway.budget, skipped: skippedRecords(plan.excluded) };
+    const { attempt, value, records } = await executeWithFallback(plan.attempts, signal, options, (candidate) =>
       candidate.adapter.embed({ request: embedding, upstreamModel: candidate.endpoint.endpoint.upstreamModel, signal }),
     );
     trace.provider = attempt.endpoint.provider.id;
     trace.upstreamModel = attempt.endpoint.endpoint.upstreamModel;
     trace.attempts = records;
     trace.usage = value.usage;
+    attempt.health.success(Date.now(), performance.now() - exchange.startedAt);
     value.body.model = attempt.modelId;
     sendJson(response, 200, { ...value.body, id: trace.id }, {
       'x-agora-generation-id': trace.id, 'x-agora-provider': trace.provider, 'x-agora-attempts': String(records.length),

@@ -9,8 +9,8 @@ import type { z } from 'zod';
 import { BUNDLED_CATALOG } from './defaults.js';
 import { configSchema, type ConfigFile, type ModelFile, type ProviderFile } from './schema.js';
 import {
-  DEFAULT_SERVER, DEFAULT_TIMEOUTS,
-  type ResolvedConfig, type ResolvedModel, type ResolvedProvider, type Timeouts,
+  DEFAULT_ROUTING, DEFAULT_SERVER, DEFAULT_SUPPORTED_PARAMETERS, DEFAULT_TIMEOUTS,
+  type DataPolicy, type ResolvedConfig, type ResolvedModel, type ResolvedProvider, type Timeouts,
 } from './types.js';
 
 export class ConfigError extends Error {
@@ -139,7 +139,9 @@ function resolve(file: ConfigFile, bundled: ConfigFile | undefined, label: strin
       contextLength: model.context_length ?? maxOf(model.endpoints.map((endpoint) => endpoint.context_length)),
       huggingFaceId: model.hugging_face_id,
       kind: model.kind,
-      endpoints: model.endpoints.map((endpoint) => ({
+      endpoints: model.endpoints.map((endpoint) => {
+        const provider = providers.get(endpoint.provider)!;
+        return {
         providerId: endpoint.provider,
         upstreamModel: endpoint.model,
         pricing: {
@@ -153,12 +155,25 @@ function resolve(file: ConfigFile, bundled: ConfigFile | undefined, label: strin
         contextLength: endpoint.context_length ?? model.context_length,
         maxOutput: endpoint.max_output,
         quantization: endpoint.quantization,
-      })),
+        supportedParameters: new Set(endpoint.supported_parameters ?? provider.supportedParameters),
+        dataPolicy: mergePolicy(provider.dataPolicy, endpoint.data_policy),
+        jurisdiction: endpoint.jurisdiction ?? provider.jurisdiction,
+        status: endpoint.status ?? 'active',
+      };
+      }),
     });
   }
   const server = file.server ?? {};
+  const routing = file.routing ?? {};
   return {
     source,
+    routing: {
+      ejectionBaseMs: routing.ejection_base_ms ?? DEFAULT_ROUTING.ejectionBaseMs,
+      ejectionMaxMs: routing.ejection_max_ms ?? DEFAULT_ROUTING.ejectionMaxMs,
+      consecutiveFailures: routing.consecutive_failures ?? DEFAULT_ROUTING.consecutiveFailures,
+      maxAttempts: routing.max_attempts ?? DEFAULT_ROUTING.maxAttempts,
+      stickyTtlMs: routing.sticky_ttl_ms ?? DEFAULT_ROUTING.stickyTtlMs,
+    },
     server: {
       host: server.host ?? DEFAULT_SERVER.host,
       port: server.port ?? DEFAULT_SERVER.port,
@@ -197,6 +212,16 @@ function resolveProvider(id: string, provider: ProviderFile, globalTimeouts: Tim
     timeouts: mergeTimeouts(globalTimeouts, provider.timeouts),
     maxConnections: provider.max_connections ?? 128,
     streamUsage: provider.stream_usage ?? true,
+    dataPolicy: mergePolicy(undefined, provider.data_policy),
+    supportedParameters: provider.supported_parameters ?? DEFAULT_SUPPORTED_PARAMETERS,
+  };
+}
+
+function mergePolicy(base: DataPolicy | undefined, override: ProviderFile['data_policy']): DataPolicy {
+  return {
+    retentionDays: override?.retention_days ?? base?.retentionDays,
+    trainsOnPrompts: override?.trains_on_prompts ?? base?.trainsOnPrompts,
+    zdr: override?.zdr ?? base?.zdr,
   };
 }
 

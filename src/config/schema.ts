@@ -30,6 +30,27 @@ export const pricingSchema = z.strictObject({
   request: z.number().nonnegative('expected USD per request, 0 or more').optional(),
 });
 
+/** OpenRouter's `supported_parameters` vocabulary (the request fields an endpoint honours). */
+export const KNOWN_PARAMETERS = [
+  'temperature', 'top_p', 'top_k', 'min_p', 'top_a', 'frequency_penalty', 'presence_penalty', 'repetition_penalty',
+  'max_tokens', 'max_completion_tokens', 'logit_bias', 'logprobs', 'top_logprobs', 'seed', 'response_format',
+  'structured_outputs', 'stop', 'tools', 'tool_choice', 'parallel_tool_calls', 'include_reasoning', 'reasoning',
+  'reasoning_effort', 'web_search_options', 'verbosity', 'n', 'user', 'prediction', 'service_tier', 'modalities',
+] as const;
+export type KnownParameter = (typeof KNOWN_PARAMETERS)[number];
+
+const parameterList = z.array(z.enum(KNOWN_PARAMETERS, { error: `expected parameter names from: ${KNOWN_PARAMETERS.join(', ')}` }));
+
+export const QUANTIZATIONS = ['int4', 'int8', 'fp4', 'mxfp4', 'nvfp4', 'fp6', 'fp8', 'mxfp8', 'fp16', 'bf16', 'fp32', 'unknown'] as const;
+
+export const dataPolicySchema = z.strictObject({
+  /** Days prompts and answers are kept (0: not stored). */
+  retention_days: z.number().int().nonnegative().optional(),
+  trains_on_prompts: z.boolean().optional(),
+  /** Zero data retention, as the provider commits to it. */
+  zdr: z.boolean().optional(),
+});
+
 export const providerSchema = z.strictObject({
   type: z.enum(PROVIDER_TYPES, { error: `expected one of: ${PROVIDER_TYPES.join(', ')}` }).default('openai-compatible'),
   name: z.string().optional(),
@@ -44,6 +65,9 @@ export const providerSchema = z.strictObject({
   enabled: z.boolean().optional(),
   /** Whether the upstream accepts `stream_options.include_usage` (vLLM, SGLang, OpenAI, DeepSeek do). */
   stream_usage: z.boolean().optional(),
+  data_policy: dataPolicySchema.optional(),
+  /** Default for this provider's endpoints. */
+  supported_parameters: parameterList.optional(),
 });
 
 export const endpointSchema = z.strictObject({
@@ -52,7 +76,13 @@ export const endpointSchema = z.strictObject({
   pricing: pricingSchema,
   context_length: positiveInt.optional(),
   max_output: positiveInt.optional(),
-  quantization: z.string().optional(),
+  quantization: z.enum(QUANTIZATIONS, { error: `expected one of: ${QUANTIZATIONS.join(', ')}` }).optional(),
+  supported_parameters: parameterList.optional(),
+  data_policy: dataPolicySchema.optional(),
+  /** ISO country where this endpoint serves, when it differs from the provider's. */
+  jurisdiction: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 two-letter country code, e.g. US').optional(),
+  /** `disabled` keeps the endpoint in the catalog but never routes to it. */
+  status: z.enum(['active', 'deprecated', 'disabled']).optional(),
 });
 
 export const MODEL_ID_PATTERN = /^[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*$/;
@@ -73,8 +103,20 @@ export const serverSchema = z.strictObject({
   shutdown_grace_ms: positiveInt.optional(),
 });
 
+export const routingSchema = z.strictObject({
+  /** First ejection time of an endpoint's circuit; the n-th ejection lasts n times as long. */
+  ejection_base_ms: positiveInt.optional(),
+  ejection_max_ms: positiveInt.optional(),
+  consecutive_failures: positiveInt.optional(),
+  /** Most endpoints tried for one request. */
+  max_attempts: positiveInt.optional(),
+  /** Consecutive requests of a conversation stay on one endpoint for this long (ms). */
+  sticky_ttl_ms: positiveInt.optional(),
+});
+
 export const configSchema = z.strictObject({
   server: serverSchema.optional(),
+  routing: routingSchema.optional(),
   /** Merge the bundled catalog of real providers and models (default true). */
   bundled_catalog: z.boolean().default(true),
   timeouts: timeoutsSchema.optional(),

@@ -1,5 +1,5 @@
 /** The resolved configuration: the config file merged over the bundled catalog, secrets read from the environment. */
-import type { ProviderType } from './schema.js';
+import type { KnownParameter, ProviderType } from './schema.js';
 
 export interface Timeouts {
   /** TCP/TLS connect. */
@@ -21,6 +21,30 @@ export interface Pricing {
   request?: number;
 }
 
+export interface DataPolicy {
+  retentionDays: number | undefined;
+  trainsOnPrompts: boolean | undefined;
+  zdr: boolean | undefined;
+}
+
+export interface RoutingSettings {
+  ejectionBaseMs: number;
+  ejectionMaxMs: number;
+  consecutiveFailures: number;
+  maxAttempts: number;
+  stickyTtlMs: number;
+}
+
+export const DEFAULT_ROUTING: RoutingSettings = {
+  ejectionBaseMs: 30_000, ejectionMaxMs: 300_000, consecutiveFailures: 5, maxAttempts: 3, stickyTtlMs: 300_000,
+};
+
+/** What an OpenAI-compatible endpoint honours when its config does not say. */
+export const DEFAULT_SUPPORTED_PARAMETERS: readonly KnownParameter[] = [
+  'temperature', 'top_p', 'frequency_penalty', 'presence_penalty', 'max_tokens', 'max_completion_tokens', 'stop', 'seed',
+  'response_format', 'tools', 'tool_choice', 'parallel_tool_calls', 'logit_bias', 'logprobs', 'top_logprobs', 'n', 'user',
+];
+
 export interface ResolvedProvider {
   id: string;
   type: ProviderType;
@@ -36,6 +60,9 @@ export interface ResolvedProvider {
   timeouts: Timeouts;
   maxConnections: number;
   streamUsage: boolean;
+  dataPolicy: DataPolicy;
+  /** Default for endpoints that do not list their own. */
+  supportedParameters: readonly string[];
 }
 
 export interface ResolvedEndpoint {
@@ -45,6 +72,10 @@ export interface ResolvedEndpoint {
   contextLength: number | undefined;
   maxOutput: number | undefined;
   quantization: string | undefined;
+  supportedParameters: ReadonlySet<string>;
+  dataPolicy: DataPolicy;
+  jurisdiction: string | undefined;
+  status: 'active' | 'deprecated' | 'disabled';
 }
 
 export interface ResolvedModel {
@@ -69,6 +100,7 @@ export interface ResolvedConfig {
   /** The file it came from, or null for the bundled defaults alone. */
   source: string | null;
   server: ServerSettings;
+  routing: RoutingSettings;
   providers: Map<string, ResolvedProvider>;
   models: Map<string, ResolvedModel>;
 }

@@ -6,6 +6,8 @@ import type { ResolvedConfig } from '../config/types.js';
 import type { Logger } from '../lib/logger.js';
 import type { GenerationSink } from '../metering/sink.js';
 import type { AdminStore } from './admin-store.js';
+import type { RetryBudget } from '../routing/execute.js';
+import type { Planner } from '../routing/plan.js';
 
 export interface GatewayState {
   /** SIGTERM received: new connections are refused, responses carry `connection: close`. */
@@ -18,6 +20,8 @@ export interface GatewayState {
 export interface Gateway {
   config: ResolvedConfig;
   catalog: CatalogSnapshot;
+  planner: Planner;
+  budget: RetryBudget;
   keys: KeyDirectory;
   sink: GenerationSink;
   /** Reads and admin writes off the request path (key management, generation lookups). */

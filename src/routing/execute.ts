@@ -1,19 +1,25 @@
 /**
  * The fallback loop: try each planned attempt in order until one answers. Only failures before
- * the first byte reach the client are retried here; a retryable error moves on, a request error
- * (400, context too long …) stops at once. Every attempt is recorded for the generation record.
+ * the first byte reaches the client are retried here; a retryable error moves on, a request error
+ * (400, context too long …) stops at once. At most `maxAttempts` tries, and retries are bounded by
+ * a budget shared by all requests (Envoy's retry budget: retries in flight ≤ max(3, 20% of the
+ * requests in flight)), so a failing provider is not hammered. Every outcome feeds the endpoint's
+ * health; every attempt, and every endpoint the plan skipped, is recorded with its reason.
  */
 import { toAgoraError, type AgoraError } from '../spec/errors.js';
 import type { ChatEvent } from '../spec/chat-event.js';
-import { MAX_ATTEMPTS, type Attempt } from './plan.js';
+import type { Exclusion } from './filters.js';
+import type { Attempt } from './plan.js';
 
 export interface AttemptRecord {
   provider: string;
+  endpoint: string;
   model: string;
   upstream_model: string;
+  /** HTTP status of the attempt; 0 for an endpoint that was skipped. */
   status: number;
   latency_ms: number;
-  /** Why this attempt was left: the error code, or `ok`. */
+  /** `ok`, the error code that made us leave, or `skipped:<constraint>`. */
   reason: string;
 }
 
@@ -30,9 +36,29 @@ export class AllAttemptsFailed extends Error {
   }
 }
 
+/** Retries in flight are capped at max(minimum, ratio × requests in flight). */
+export class RetryBudget {
+  active = 0;
+  retrying = 0;
+
+  constructor(private readonly ratio = 0.2, private readonly minimum = 3) {}
+
+  allows(): boolean {
+    return this.retrying < Math.max(this.minimum, this.ratio * this.active);
+  }
+}
+
+export function skippedRecords(excluded: Exclusion[]): AttemptRecord[] {
+  return excluded.map((item) => ({
+    provider: item.provider, endpoint: item.endpoint, model: item.endpoint.slice(0, item.endpoint.lastIndexOf(':')),
+    upstream_model: '', status: 0, latency_ms: 0, reason: `skipped:${item.constraint}`,
+  }));
+}
+
 function record(attempt: Attempt, status: number, started: number, reason: string): AttemptRecord {
   return {
     provider: attempt.endpoint.provider.id,
+    endpoint: attempt.endpoint.key,
     model: attempt.modelId,
     upstream_model: attempt.endpoint.endpoint.upstreamModel,
     status,
@@ -41,30 +67,64 @@ function record(attempt: Attempt, status: number, started: number, reason: strin
   };
 }
 
-/** Runs `call` against each attempt until one succeeds. */
+/** Feeds a failed attempt's outcome to its endpoint's health. Client-side failures say nothing about the endpoint. */
+export function reportFailure(attempt: Attempt, error: AgoraError, now = Date.now()): void {
+  if (error.status === 499) attempt.health.abandon();
+  else if (error.status === 429) attempt.health.rateLimited(now, Number(error.headers?.['retry-after']) || undefined);
+  else if (error.retryable) attempt.health.failure(now);
+  else attempt.health.abandon(); // a 4xx caused by the request itself
+}
+
+export interface ExecuteOptions {
+  maxAttempts: number;
+  budget: RetryBudget;
+  /** Records of endpoints the plan skipped, listed first. */
+  skipped?: AttemptRecord[];
+}
+
+/** Runs `call` against each attempt until one succeeds. The caller reports the final outcome of the winner. */
 export async function executeWithFallback<T>(
-  attempts: Attempt[], signal: AbortSignal, call: (attempt: Attempt) => Promise<T>,
+  attempts: Attempt[], signal: AbortSignal, options: ExecuteOptions, call: (attempt: Attempt) => Promise<T>,
 ): Promise<Executed<T>> {
-  const records: AttemptRecord[] = [];
+  const records: AttemptRecord[] = options.skipped ? [...options.skipped] : [];
+  const budget = options.budget;
   let lastError: AgoraError | undefined;
   let lastAttempt: Attempt | undefined;
-  const limit = Math.min(attempts.length, MAX_ATTEMPTS);
-  for (let index = 0; index < limit; index++) {
-    const attempt = attempts[index]!;
-    const started = performance.now();
-    lastAttempt = attempt;
-    try {
-      const value = await call(attempt);
-      records.push(record(attempt, 200, started, 'ok'));
-      return { attempt, value, records };
-    } catch (thrown) {
-      const error = toAgoraError(thrown);
-      records.push(record(attempt, error.status, started, error.code));
-      lastError = error;
-      if (!error.retryable || signal.aborted) break;
+  const limit = Math.min(attempts.length, options.maxAttempts);
+  budget.active++;
+  try {
+    for (let index = 0; index < limit; index++) {
+      const attempt = attempts[index]!;
+      if (index > 0 && !budget.allows()) {
+        records.push(record(attempt, 0, performance.now(), 'skipped:retry_budget'));
+        break;
+      }
+      const started = performance.now();
+      lastAttempt = attempt;
+      attempt.health.begin(Date.now());
+      if (index > 0) budget.retrying++;
+      try {
+        const value = await call(attempt);
+        records.push(record(attempt, 200, started, 'ok'));
+        return { attempt, value, records };
+      } catch (thrown) {
+        const error = toAgoraError(thrown);
+        records.push(record(attempt, error.status, started, error.code));
+        reportFailure(attempt, error);
+        lastError = error;
+        if (!error.retryable || signal.aborted) break;
+      } finally {
+        if (index > 0) budget.retrying--;
+      }
     }
+  } finally {
+    budget.active--;
   }
-  throw new AllAttemptsFailed(lastError!, records, lastAttempt);
+  throw new AllAttemptsFailed(lastError ?? budgetError(), records, lastAttempt);
+}
+
+function budgetError(): AgoraError {
+  return toAgoraError(new Error('retry budget exhausted before any attempt'));
 }
 
 /** Opens a stream and waits for its first event, so failures before the first byte can fail over. */

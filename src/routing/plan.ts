@@ -1,55 +1,191 @@
 /**
- * Planning: the requested model ids (model, then the `models` fallback list) → an ordered list of
- * attempts, one per usable endpoint. Pure and synchronous: it reads only the in-memory catalog.
+ * Planning: the requested models (model, then the `models` fallback list) → an ordered list of
+ * attempts. Pure and synchronous: it reads the in-memory catalog and health only.
+ *
+ * For each model, in order: filter (routing/filters.ts; every removal is explained) → split by
+ * health (stable, recently out, circuit open) → order the stable ones (provider.order, a sort,
+ * the sticky endpoint of this conversation, or OpenRouter's inverse-square-of-price pick) →
+ * stable, then recently-out endpoints. When every endpoint's circuit is open, the one that reopens
+ * soonest is tried anyway rather than failing at once (Envoy's panic mode).
  */
 import type { CatalogEndpoint, CatalogSnapshot } from '../catalog/snapshot.js';
+import { KNOWN_PARAMETERS } from '../config/schema.js';
 import { closeMatches } from '../lib/close-matches.js';
 import { AgoraError, invalidRequest, notFound } from '../spec/errors.js';
 import type { ProviderAdapter } from '../spec/provider-adapter.js';
+import { firstFailedConstraint, type Exclusion, type FilterInput } from './filters.js';
+import type { EndpointHealth, HealthRegistry } from './health.js';
+import { parsePreferences, splitVariant, type ProviderPreferences } from './preferences.js';
+import type { StickyRoutes } from './stickiness.js';
+import { inverseSquarePrice, sortBy, type Ranked } from './strategies/index.js';
 
 export interface Attempt {
   /** The model id the client asked for (without variant). */
   modelId: string;
   endpoint: CatalogEndpoint;
   adapter: ProviderAdapter;
+  health: EndpointHealth;
 }
 
-/** Most endpoints tried for one request (Envoy's default retry cap + 1). */
-export const MAX_ATTEMPTS = 3;
+export interface PlanRequest {
+  modelIds: string[];
+  kind: 'chat' | 'embedding';
+  /** The request's raw `provider` object. */
+  provider: unknown;
+  body: Record<string, unknown>;
+  promptTokensEstimate: number;
+  maxTokens: number | undefined;
+  /** Identity of the conversation for cache stickiness (computed only when it can matter). */
+  conversation?: () => string | undefined;
+}
 
-export function planAttempts(modelIds: string[], catalog: CatalogSnapshot, kind: 'chat' | 'embedding'): Attempt[] {
-  const attempts: Attempt[] = [];
-  const unavailable: string[] = [];
-  let known = 0;
-  for (const modelId of modelIds) {
-    const entry = catalog.get(modelId);
-    if (!entry) continue;
-    known++;
-    if (entry.model.kind !== kind) {
-      throw invalidRequest(
-        `The model '${modelId}' is ${entry.model.kind === 'embedding' ? 'an embedding model' : 'a chat model'}; use ${entry.model.kind === 'embedding' ? '/v1/embeddings' : '/v1/chat/completions'}.`,
-        'model', 'wrong_endpoint',
-      );
+export interface Plan {
+  attempts: Attempt[];
+  excluded: Exclusion[];
+  preferences: ProviderPreferences;
+  conversation: string | undefined;
+}
+
+const PARAMETERS = new Set<string>(KNOWN_PARAMETERS);
+
+function requestedParameters(body: Record<string, unknown>): string[] {
+  const found: string[] = [];
+  for (const key in body) if (PARAMETERS.has(key) && body[key] !== undefined && body[key] !== null) found.push(key);
+  return found;
+}
+
+export class Planner {
+  constructor(
+    private readonly catalog: CatalogSnapshot,
+    readonly health: HealthRegistry,
+    readonly sticky: StickyRoutes,
+  ) {}
+
+  plan(request: PlanRequest, now = Date.now()): Plan {
+    const first = splitVariant(request.modelIds[0]!);
+    const preferences = parsePreferences(request.provider, first.variant);
+    const filterInput: FilterInput = {
+      preferences,
+      requestedParameters: preferences.requireParameters ? requestedParameters(request.body) : [],
+      promptTokensEstimate: request.promptTokensEstimate,
+      maxTokens: request.maxTokens,
+    };
+    const excluded: Exclusion[] = [];
+    const attempts: Attempt[] = [];
+    const blocked: Attempt[] = [];
+    let known = 0;
+    let conversation: string | undefined;
+    for (const raw of request.modelIds) {
+      const modelId = splitVariant(raw).modelId;
+      const entry = this.catalog.get(modelId);
+      if (!entry) continue;
+      known++;
+      if (entry.model.kind !== request.kind) throw wrongKind(modelId, entry.model.kind);
+      const stable: Ranked[] = [];
+      const shaky: Ranked[] = [];
+      for (const candidate of entry.endpoints) {
+        const failed = firstFailedConstraint(candidate, filterInput);
+        if (failed) {
+          excluded.push(failed);
+          continue;
+        }
+        const health = this.health.get(candidate.key);
+        if (!health.admits(now)) {
+          blocked.push({ modelId, endpoint: candidate, adapter: candidate.adapter!, health });
+          excluded.push({
+            endpoint: candidate.key, provider: candidate.provider.id,
+            constraint: now < health.cooldownUntil ? 'rate_limited' : 'circuit_open',
+            detail: now < health.cooldownUntil ? 'cooling down after a 429' : 'circuit open after repeated failures',
+          });
+          continue;
+        }
+        (health.recentlyOut(now) ? shaky : stable).push({ entry: candidate, health });
+      }
+      if (stable.length > 1 && conversation === undefined && !preferences.sort && !preferences.order) conversation = request.conversation?.();
+      const ordered = [...this.orderStable(stable, preferences, conversation, now), ...shaky.sort(byErrorRate)];
+      for (const item of ordered) attempts.push({ modelId, endpoint: item.entry, adapter: item.entry.adapter!, health: item.health });
     }
-    if (entry.available.length === 0) {
-      for (const endpoint of entry.endpoints) unavailable.push(`${endpoint.provider.id} (${endpoint.provider.disabledReason ?? 'disabled'})`);
+    if (known === 0) throw unknownModel(request.modelIds, this.catalog);
+    if (attempts.length === 0 && blocked.length > 0) {
+      attempts.push(blocked.reduce((best, item) => (item.health.openUntil < best.health.openUntil ? item : best)));
     }
-    for (const endpoint of entry.available) attempts.push({ modelId, endpoint, adapter: endpoint.adapter! });
+    if (attempts.length === 0) throw nothingLeft(request.modelIds, excluded);
+    return { attempts, excluded, preferences, conversation };
   }
-  if (known === 0) {
-    const wanted = modelIds[0]!;
-    const suggestions = closeMatches(wanted, catalog.models.keys());
-    throw notFound(
-      `The model '${wanted}' does not exist.${suggestions.length > 0 ? ` Did you mean: ${suggestions.join(', ')}?` : ''}`,
-      'model_not_found',
-      { requested_models: modelIds, close_matches: suggestions },
-    );
+
+  private orderStable(stable: Ranked[], preferences: ProviderPreferences, conversation: string | undefined, now: number): Ranked[] {
+    let ordered: Ranked[];
+    if (preferences.order) {
+      const order = preferences.order;
+      const listed = stable.filter((item) => order.includes(item.entry.provider.id))
+        .sort((left, right) => order.indexOf(left.entry.provider.id) - order.indexOf(right.entry.provider.id));
+      const rest = stable.filter((item) => !order.includes(item.entry.provider.id));
+      ordered = [...listed, ...(preferences.sort ? sortBy(rest, preferences.sort) : inverseSquarePrice(rest))];
+    } else if (preferences.sort) {
+      ordered = sortBy(stable, preferences.sort);
+    } else {
+      ordered = inverseSquarePrice(stable);
+      const stickyKey = conversation ? this.sticky.get(conversation, now) : undefined;
+      const index = stickyKey ? ordered.findIndex((item) => item.entry.key === stickyKey) : -1;
+      if (index > 0) ordered.unshift(ordered.splice(index, 1)[0]!);
+    }
+    if (!preferences.allowFallbacks && !preferences.order) ordered = ordered.slice(0, 1);
+    return demoteMisses(ordered, preferences);
   }
-  if (attempts.length === 0) {
-    throw new AgoraError(
-      `No provider is available for '${modelIds.join("', '")}': ${[...new Set(unavailable)].join('; ')}.`,
-      { status: 503, kind: 'provider_unavailable', type: 'upstream_error', code: 'no_available_provider', retryable: false },
-    );
+}
+
+function byErrorRate(left: Ranked, right: Ranked): number {
+  return left.health.errorRate() - right.health.errorRate();
+}
+
+/** preferred_min_throughput / preferred_max_latency move endpoints that miss them to the end (not out). */
+function demoteMisses(ordered: Ranked[], preferences: ProviderPreferences): Ranked[] {
+  const throughput = preferences.preferredMinThroughput;
+  const latency = preferences.preferredMaxLatency;
+  if (!throughput && !latency) return ordered;
+  const misses = (item: Ranked): boolean => {
+    if (throughput) {
+      const value = item.health.throughput.percentile(throughput.percentile === 'p50' ? 0.5 : 0.9);
+      if (value !== null && value < throughput.value) return true;
+    }
+    if (latency) {
+      const value = item.health.ttft.percentile(latency.percentile === 'p50' ? 0.5 : 0.9);
+      if (value !== null && value > latency.value * 1000) return true;
+    }
+    return false;
+  };
+  return [...ordered.filter((item) => !misses(item)), ...ordered.filter(misses)];
+}
+
+function wrongKind(modelId: string, kind: 'chat' | 'embedding'): AgoraError {
+  return invalidRequest(
+    `The model '${modelId}' is ${kind === 'embedding' ? 'an embedding model' : 'a chat model'}; use ${kind === 'embedding' ? '/v1/embeddings' : '/v1/chat/completions'}.`,
+    'model', 'wrong_endpoint',
+  );
+}
+
+function unknownModel(modelIds: string[], catalog: CatalogSnapshot): AgoraError {
+  const wanted = splitVariant(modelIds[0]!).modelId;
+  const suggestions = closeMatches(wanted, catalog.models.keys());
+  return notFound(
+    `The model '${wanted}' does not exist.${suggestions.length > 0 ? ` Did you mean: ${suggestions.join(', ')}?` : ''}`,
+    'model_not_found',
+    { requested_models: modelIds, close_matches: suggestions },
+  );
+}
+
+function nothingLeft(modelIds: string[], excluded: Exclusion[]): AgoraError {
+  const list = excluded.map((item) => `${item.provider}: ${item.detail}`).join('; ');
+  const metadata = { requested_models: modelIds, excluded_by: excluded };
+  if (excluded.every((item) => item.constraint === 'provider_disabled')) {
+    return new AgoraError(`No provider is available for '${modelIds.join("', '")}': ${list}.`, {
+      status: 503, kind: 'provider_unavailable', type: 'upstream_error', code: 'no_available_provider', retryable: false, metadata,
+    });
   }
-  return attempts;
+  if (excluded.every((item) => item.constraint === 'context_length' || item.constraint === 'provider_disabled')) {
+    return new AgoraError(`The request does not fit any endpoint's context: ${list}.`, {
+      status: 400, kind: 'invalid_request', type: 'invalid_request_error', code: 'context_length_exceeded', param: 'messages', metadata,
+    });
+  }
+  return notFound(`No endpoint of '${modelIds.join("', '")}' meets the request's constraints: ${list}.`, 'no_endpoints_match', metadata);
 }

@@ -3,7 +3,7 @@
  * upstream, on SQLite and on the local PostgreSQL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import OpenAI from 'openai';
+import OpenAI, { APIError } from 'openai';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
 import { fakeConfig, startTestGateway, UPSTREAM_KEY, type TestDatabase, type TestGateway } from '../helpers/gateway.js';
 
@@ -164,9 +164,9 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('OpenAI chat surface on %s',
     const error = await client.chat.completions
       .create({ model: 'acme/inband-error', messages: [{ role: 'user', content: 'x' }], stream: true })
       .catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(OpenAI.APIError);
-    expect((error as OpenAI.APIError).status).toBe(502);
-    expect((error as OpenAI.APIError).message).toContain('fake overloaded');
+    expect(error).toBeInstanceOf(APIError);
+    expect((error as APIError).status).toBe(502);
+    expect((error as APIError).message).toContain('fake overloaded');
   });
 
   it('never writes the upstream key or client keys to the log', () => {

@@ -3,7 +3,7 @@
  * OpenAI's error shape with a message that names what is wrong, and no stack trace.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import OpenAI from 'openai';
+import OpenAI, { APIError } from 'openai';
 import { request as httpRequest } from 'node:http';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
 import { fakeConfig, MASTER_KEY, startTestGateway, UPSTREAM_KEY, type TestGateway } from '../helpers/gateway.js';
@@ -51,12 +51,12 @@ describe('errors on the OpenAI surface', () => {
   it('400 naming the bad field', async () => {
     const badRole = await ask('acme/ok', { messages: [{ role: 'robot', content: 'x' }] });
     expect(badRole).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((badRole as OpenAI.APIError).param).toBe('messages[0].role');
-    expect((badRole as OpenAI.APIError).message).toContain("'messages[0].role'");
+    expect((badRole as APIError).param).toBe('messages[0].role');
+    expect((badRole as APIError).message).toContain("'messages[0].role'");
 
     const badTemperature = await ask('acme/ok', { temperature: 'hot' });
-    expect((badTemperature as OpenAI.APIError).status).toBe(400);
-    expect((badTemperature as OpenAI.APIError).param).toBe('temperature');
+    expect((badTemperature as APIError).status).toBe(400);
+    expect((badTemperature as APIError).param).toBe('temperature');
 
     const missing = await raw(JSON.stringify({ model: 'acme/ok' }));
     expect(missing.status).toBe(400);
@@ -73,7 +73,7 @@ describe('errors on the OpenAI surface', () => {
     const wrongChat = await gateway.client('sk-agora-not-a-real-key').chat.completions
       .create({ model: 'acme/ok', messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
     expect(wrongChat).toBeInstanceOf(OpenAI.AuthenticationError);
-    expect((wrongChat as OpenAI.APIError).message).not.toContain('sk-agora-not-a-real-key');
+    expect((wrongChat as APIError).message).not.toContain('sk-agora-not-a-real-key');
 
     const created = await fetch(`${gateway.url}/api/v1/keys`, {
       method: 'POST', headers: { authorization: `Bearer ${apiKey}` }, body: JSON.stringify({ name: 'x' }),
@@ -85,7 +85,7 @@ describe('errors on the OpenAI surface', () => {
     const disable = await fetch(`${gateway.url}/api/v1/keys?id=${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${MASTER_KEY}` } });
     expect(disable.status).toBe(200);
     const refused = (await gateway.client(doomed).chat.completions
-      .create({ model: 'acme/ok', messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error)) as OpenAI.APIError;
+      .create({ model: 'acme/ok', messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error)) as APIError;
     expect(refused.status).toBe(401);
     expect(refused.message).toContain('disabled');
   });
@@ -93,8 +93,8 @@ describe('errors on the OpenAI surface', () => {
   it('404 for an unknown model, with close matches', async () => {
     const error = await ask('acme/okk');
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
-    expect((error as OpenAI.APIError).code).toBe('model_not_found');
-    expect((error as OpenAI.APIError).message).toContain('acme/ok');
+    expect((error as APIError).code).toBe('model_not_found');
+    expect((error as APIError).message).toContain('acme/ok');
   });
 
   it('413 over the body limit: declared length refused before reading, and chunked bodies cut at the limit', async () => {
@@ -124,29 +124,29 @@ describe('errors on the OpenAI surface', () => {
   it('429 from the upstream passes on with Retry-After', async () => {
     const error = await ask('acme/status-429-7');
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
-    expect((error as OpenAI.APIError).headers?.get('retry-after')).toBe('7');
+    expect((error as APIError).headers?.get('retry-after')).toBe('7');
   });
 
   it('502 for an upstream 500, carrying the upstream message', async () => {
-    const error = (await ask('acme/status-500')) as OpenAI.APIError;
+    const error = (await ask('acme/status-500')) as APIError;
     expect(error.status).toBe(502);
     expect(error.message).toContain('fake upstream says 500');
     expect(error.headers?.get('x-agora-provider')).toBe('acme');
   });
 
   it('503 for an upstream 503, 400 passed on for an upstream 400, 502 when the upstream rejects our credentials', async () => {
-    expect(((await ask('acme/status-503')) as OpenAI.APIError).status).toBe(503);
-    const bad = (await ask('acme/status-400')) as OpenAI.APIError;
+    expect(((await ask('acme/status-503')) as APIError).status).toBe(503);
+    const bad = (await ask('acme/status-400')) as APIError;
     expect(bad.status).toBe(400);
     expect(bad.message).toContain('fake upstream says 400');
-    const creds = (await ask('acme/status-401')) as OpenAI.APIError;
+    const creds = (await ask('acme/status-401')) as APIError;
     expect(creds.status).toBe(502);
     expect(creds.message).not.toContain(UPSTREAM_KEY);
   });
 
   it('504 when the upstream does not answer within the first-byte timeout (slow or hanging)', async () => {
     for (const model of ['acme/slow-3000', 'acme/hang']) {
-      const error = (await ask(model)) as OpenAI.APIError;
+      const error = (await ask(model)) as APIError;
       expect(error.status).toBe(504);
       expect(error.code).toBe('upstream_timeout');
     }
@@ -154,18 +154,18 @@ describe('errors on the OpenAI surface', () => {
 
   it('502 for a reset connection, malformed JSON, or an empty 200', async () => {
     for (const model of ['acme/reset', 'acme/malformed', 'acme/empty']) {
-      const error = (await ask(model)) as OpenAI.APIError;
+      const error = (await ask(model)) as APIError;
       expect(error.status, model).toBe(502);
     }
     const streamed = await client.chat.completions
       .create({ model: 'acme/malformed', messages: [{ role: 'user', content: 'x' }], stream: true })
       .catch((caught: unknown) => caught);
-    expect((streamed as OpenAI.APIError).status).toBe(502);
-    expect((streamed as OpenAI.APIError).code).toBe('upstream_malformed_response');
+    expect((streamed as APIError).status).toBe(502);
+    expect((streamed as APIError).code).toBe('upstream_malformed_response');
   });
 
   it('records failed generations with their error', async () => {
-    const error = (await ask('acme/status-500')) as OpenAI.APIError;
+    const error = (await ask('acme/status-500')) as APIError;
     const id = error.headers?.get('x-agora-generation-id');
     expect(id).toMatch(/^gen-/);
     const response = await fetch(`${gateway.url}/api/v1/generation?id=${id}`, { headers: { authorization: `Bearer ${apiKey}` } });

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import OpenAI from 'openai';
+import OpenAI, { APIError } from 'openai';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
 import { fakeConfig, freshDatabase, MASTER_KEY, startTestGateway, UPSTREAM_KEY, type TestDatabase, type TestGateway } from '../helpers/gateway.js';
 import { openStore } from '../../src/store/index.js';
@@ -45,7 +45,7 @@ describe('embeddings and disconnects', () => {
     expect(response.headers.get('x-agora-provider')).toBe('acme');
     expect(upstream.requests[upstream.requests.length - 1]!.body).toMatchObject({ model: 'embed-v1', input: ['one', 'two'] });
     const wrongKind = await client.embeddings.create({ model: 'acme/ok', input: 'x' }).catch((error: unknown) => error);
-    expect((wrongKind as OpenAI.APIError).status).toBe(400);
+    expect((wrongKind as APIError).status).toBe(400);
   });
 
   it('cancels the upstream call within a second of the client going away', async () => {
@@ -108,7 +108,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('keys from the CLI on %s', (
     while (status === 200 && Date.now() < deadline) {
       status = await gateway.client(key).chat.completions
         .create({ model: 'acme/ok', messages: [{ role: 'user', content: 'hi' }] })
-        .then(() => 200, (error: OpenAI.APIError) => error.status ?? 0);
+        .then(() => 200, (error: APIError) => error.status ?? 0);
       if (status === 200) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(status).toBe(401);
