@@ -15,6 +15,7 @@ import { GenerationSink } from './metering/sink.js';
 import { RetryBudget } from './routing/execute.js';
 import { HealthRegistry } from './routing/health.js';
 import { Planner } from './routing/plan.js';
+import { SharedHealth } from './routing/shared-health.js';
 import { StickyRoutes } from './routing/stickiness.js';
 import { openStore, DEFAULT_DATABASE_URL, type Store } from './store/index.js';
 
@@ -30,8 +31,12 @@ export interface GatewayOptions {
   sinkIntervalMs?: number;
   /** How often the key snapshot is refreshed from the database (ms). */
   keyRefreshMs?: number;
-  /** Endpoint health to start from (tests, or a registry shared through Redis). */
+  /** Endpoint health to start from (tests). */
   health?: HealthRegistry;
+  /** Redis URL: endpoint health (circuits, outcomes) is shared with the other instances on it. */
+  redisUrl?: string | undefined;
+  /** Key and channel prefix in Redis (default `agora:`). */
+  redisPrefix?: string;
 }
 
 export interface RunningGateway {
@@ -63,6 +68,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     windowSize: 20, minRequestsForRate: 10, failureRate: 0.5, outageWindowMs: 30_000,
   });
   const planner = new Planner(catalog, health, new StickyRoutes(routing.stickyTtlMs));
+  const shared = options.redisUrl ? new SharedHealth(options.redisUrl, health, logger, options.redisPrefix) : undefined;
+  await shared?.start();
   const sink = new GenerationSink((rows) => store.generations.insertMany(rows), logger, { intervalMs: options.sinkIntervalMs ?? 50 });
   const gateway: Gateway = {
     config: options.config,
@@ -92,7 +99,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const port = (server.address() as AddressInfo).port;
   let stopping: Promise<void> | undefined;
   const shutdown = (graceMs = options.config.server.shutdownGraceMs): Promise<void> => {
-    stopping ??= stop(gateway, server, store, graceMs);
+    stopping ??= stop(gateway, server, store, graceMs).finally(() => shared?.close());
     return stopping;
   };
   return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, port, gateway, store, server, createdAdminKey, shutdown };

@@ -22,16 +22,18 @@ export async function chatCompletions(exchange: Exchange): Promise<void> {
   const { request, gateway } = exchange;
   const key = await authenticate(request.headers, gateway.keys);
   const chat = parseChatRequest(await readJsonBody(request, gateway.config.server.bodyLimitBytes));
+  const promptTokensEstimate = estimatePromptTokens(chat.body.messages, chat.body.tools);
   const plan = gateway.planner.plan({
     modelIds: chat.models,
     kind: 'chat',
     provider: chat.body.provider,
     body: chat.body,
-    promptTokensEstimate: estimatePromptTokens(chat.body.messages, chat.body.tools),
+    promptTokensEstimate,
     maxTokens: chat.maxTokens,
     conversation: () => conversationKey(key.id, chat.models[0]!, chat.body.messages),
   });
   const trace = new GenerationTrace('chat', key.id, chat.models[0]!, chat.stream, exchange.startedAt, request.headers);
+  trace.promptTokensEstimate = promptTokensEstimate;
   if (chat.stream) await respondWithStream(exchange, chat, plan, trace);
   else await respondWithJson(exchange, chat, plan, trace);
 }
@@ -102,6 +104,19 @@ async function respondWithJson(exchange: Exchange, chat: ChatRequest, plan: Plan
   gateway.sink.enqueue(trace.row('success', 200));
 }
 
+/** Bytes of generated output in a chunk: text, reasoning and tool-call arguments. */
+function outputBytes(event: ChatEvent): number {
+  let bytes = 0;
+  for (const choice of event.chunk.choices) {
+    const delta = choice.delta;
+    if (typeof delta.content === 'string') bytes += Buffer.byteLength(delta.content);
+    if (typeof delta.reasoning_content === 'string') bytes += Buffer.byteLength(delta.reasoning_content);
+    if (typeof delta.reasoning === 'string') bytes += Buffer.byteLength(delta.reasoning);
+    if (Array.isArray(delta.tool_calls)) bytes += Buffer.byteLength(JSON.stringify(delta.tool_calls));
+  }
+  return bytes;
+}
+
 interface StreamOpening {
   iterator: AsyncIterator<ChatEvent>;
   /** Events before the first one with output, held back so a failure there can still fail over. */
@@ -145,9 +160,12 @@ async function respondWithStream(exchange: Exchange, chat: ChatRequest, plan: Pl
   const providerName = attempt.endpoint.provider.name;
   let firstTokenAt: number | undefined;
   const send = async (event: ChatEvent): Promise<void> => {
-    if (event.hasOutput && firstTokenAt === undefined) {
-      firstTokenAt = performance.now();
-      trace.markFirstToken();
+    if (event.hasOutput) {
+      if (firstTokenAt === undefined) {
+        firstTokenAt = performance.now();
+        trace.markFirstToken();
+      }
+      trace.outputBytes += outputBytes(event);
     }
     if (event.usage) trace.usage = event.usage;
     if (event.finishReason) trace.finishReason = event.finishReason;

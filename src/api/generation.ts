@@ -33,6 +33,7 @@ export function generationData(row: GenerationRow): Record<string, unknown> {
     native_tokens_completion: row.completion_tokens,
     native_tokens_cached: row.cached_tokens,
     native_tokens_reasoning: row.reasoning_tokens,
+    usage_estimated: row.usage_estimated === 1,
     http_referer: row.app_referer,
     app_title: row.app_title,
     attempts: row.attempts ? (JSON.parse(row.attempts) as unknown) : [],

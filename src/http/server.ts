@@ -3,6 +3,7 @@
  * Plain node:http (no framework on the hot path): a route is an exact method + path match.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { listCatalog, listEndpoints } from '../api/catalog.js';
 import { chatCompletions } from '../api/chat-completions.js';
 import { embeddings } from '../api/embeddings.js';
 import { generation } from '../api/generation.js';
@@ -19,7 +20,7 @@ type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 export const ROUTES: ReadonlyArray<readonly [Method, string, RouteHandler]> = [
   ['GET', '/health', health],
   ['GET', '/v1/models', listModels],
-  ['GET', '/api/v1/models', listModels],
+  ['GET', '/api/v1/models', listCatalog],
   ['POST', '/v1/chat/completions', chatCompletions],
   ['POST', '/api/v1/chat/completions', chatCompletions],
   ['POST', '/v1/embeddings', embeddings],
@@ -29,6 +30,11 @@ export const ROUTES: ReadonlyArray<readonly [Method, string, RouteHandler]> = [
   ['GET', '/api/v1/keys', listKeysRoute],
   ['POST', '/api/v1/keys', createKeyRoute],
   ['DELETE', '/api/v1/keys', disableKeyRoute],
+];
+
+/** Routes with path parameters, tried after the exact table. */
+const PATTERNS: ReadonlyArray<readonly [Method, RegExp, (exchange: Exchange, ...parts: string[]) => Promise<void> | void]> = [
+  ['GET', /^\/api\/v1\/models\/([^/]+)\/([^/]+)\/endpoints$/, listEndpoints],
 ];
 
 const TABLE = new Map<string, RouteHandler>(ROUTES.map(([method, path, handler]) => [`${method} ${path}`, handler]));
@@ -46,7 +52,7 @@ function handle(gateway: Gateway, request: IncomingMessage, response: ServerResp
   const url = request.url ?? '/';
   const mark = url.indexOf('?');
   const path = mark === -1 ? url : url.slice(0, mark);
-  const handler = TABLE.get(`${request.method} ${path}`);
+  const handler = TABLE.get(`${request.method} ${path}`) ?? matchPattern(request.method, path);
   const state = gateway.state;
   if (state.draining) response.setHeader('connection', 'close');
   if (!handler) {
@@ -78,6 +84,15 @@ function handle(gateway: Gateway, request: IncomingMessage, response: ServerResp
     return;
   }
   if (result) result.catch((error: unknown) => fail(exchange, error));
+}
+
+function matchPattern(method: string | undefined, path: string): RouteHandler | undefined {
+  for (const [patternMethod, pattern, handler] of PATTERNS) {
+    if (patternMethod !== method) continue;
+    const match = pattern.exec(path);
+    if (match) return (exchange) => handler(exchange, ...match.slice(1).map((part) => decodeURIComponent(part)));
+  }
+  return undefined;
 }
 
 function fail(exchange: Exchange, error: unknown): void {

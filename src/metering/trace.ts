@@ -29,6 +29,10 @@ export class GenerationTrace {
   usage: Usage | undefined;
   finishReason: FinishReason | undefined;
   ttftMs: number | null = null;
+  /** UTF-8 bytes of output streamed to the client (for an estimate when no usage arrives). */
+  outputBytes = 0;
+  /** The gateway's own estimate of the prompt, used when the upstream reports no usage. */
+  promptTokensEstimate: number | undefined;
   private readonly referer: string | null;
   private readonly title: string | null;
 
@@ -51,7 +55,16 @@ export class GenerationTrace {
 
   /** The row for the sink. */
   row(status: GenerationStatus, httpStatus: number, error?: AgoraError): NewGeneration {
-    const usage = this.usage;
+    let usage = this.usage;
+    let estimated = 0;
+    if (usage === undefined && this.outputBytes > 0) {
+      // A cut or usage-less stream: bill what was delivered, marked as an estimate (bytes / 4).
+      const completion = Math.ceil(this.outputBytes / 4);
+      const prompt = this.promptTokensEstimate;
+      usage = { promptTokens: prompt, completionTokens: completion, totalTokens: prompt === undefined ? undefined : prompt + completion,
+        cachedTokens: undefined, cacheWriteTokens: undefined, reasoningTokens: undefined, raw: undefined };
+      estimated = 1;
+    }
     return {
       id: this.id,
       key_id: this.keyId,
@@ -73,6 +86,7 @@ export class GenerationTrace {
       reasoning_tokens: usage?.reasoningTokens ?? null,
       latency_ms: Math.round(performance.now() - this.startedAt),
       ttft_ms: this.ttftMs,
+      usage_estimated: estimated,
       app_referer: this.referer,
       app_title: this.title,
       attempts: this.attempts.length > 0 ? JSON.stringify(this.attempts) : null,

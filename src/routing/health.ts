@@ -38,6 +38,14 @@ const OUTAGE_BUCKET_MS = 5_000;
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
+/** Told about every outcome and circuit change (routing/shared-health.ts mirrors them to other instances). */
+export interface HealthObserver {
+  success(key: string, ttftMs: number | undefined, tokensPerSecond: number | undefined): void;
+  failure(key: string): void;
+  rateLimited(key: string, retryAfterSeconds: number | undefined): void;
+  circuitChanged(health: EndpointHealth): void;
+}
+
 export interface Percentiles {
   ewma: number | null;
   p50: number | null;
@@ -102,8 +110,7 @@ export class EndpointHealth {
   private readonly outageFail = new Uint32Array(6);
   private readonly outageTotal = new Uint32Array(6);
   private readonly outageStamp = new Float64Array(6);
-  /** Called when this instance opens or closes the circuit (shared-health publishes it). */
-  onCircuitChange: ((health: EndpointHealth) => void) | undefined;
+  observer: HealthObserver | undefined;
 
   constructor(readonly key: string, private readonly options: HealthOptions = DEFAULT_HEALTH) {
     this.recent = new Uint8Array(options.windowSize);
@@ -140,6 +147,7 @@ export class EndpointHealth {
   }
 
   success(now: number, ttftMs?: number, tokensPerSecond?: number): void {
+    this.observer?.success(this.key, ttftMs, tokensPerSecond);
     this.consecutive = 0;
     this.push(false, now);
     if (ttftMs !== undefined) this.ttft.add(ttftMs);
@@ -147,11 +155,12 @@ export class EndpointHealth {
     if (this.circuit !== 'closed') {
       this.circuit = 'closed';
       this.probeInFlight = false;
-      this.onCircuitChange?.(this);
+      this.observer?.circuitChanged(this);
     }
   }
 
   failure(now: number): void {
+    this.observer?.failure(this.key);
     this.consecutive++;
     this.push(true, now);
     if (this.circuit === 'half-open') {
@@ -165,6 +174,7 @@ export class EndpointHealth {
 
   /** A 429: no new requests until Retry-After has passed (capped at 60 s; 1 s when none was given). */
   rateLimited(now: number, retryAfterSeconds: number | undefined): void {
+    this.observer?.rateLimited(this.key, retryAfterSeconds);
     const wait = Math.min(60, Math.max(1, retryAfterSeconds ?? 1)) * 1000;
     this.cooldownUntil = Math.max(this.cooldownUntil, now + wait);
     this.push(true, now);
@@ -217,7 +227,7 @@ export class EndpointHealth {
     this.circuit = 'open';
     this.probeInFlight = false;
     this.openUntil = now + Math.min(this.options.ejectionMaxMs, this.options.ejectionBaseMs * this.ejections);
-    this.onCircuitChange?.(this);
+    this.observer?.circuitChanged(this);
   }
 
   private push(failed: boolean, now: number): void {
@@ -275,8 +285,7 @@ export class EndpointHealth {
 
 export class HealthRegistry {
   private readonly byKey = new Map<string, EndpointHealth>();
-  /** Called for every circuit change made here (shared-health mirrors it). */
-  onCircuitChange: ((health: EndpointHealth) => void) | undefined;
+  private observerValue: HealthObserver | undefined;
 
   constructor(readonly options: HealthOptions = DEFAULT_HEALTH) {}
 
@@ -284,10 +293,16 @@ export class HealthRegistry {
     let health = this.byKey.get(key);
     if (!health) {
       health = new EndpointHealth(key, this.options);
-      health.onCircuitChange = (changed) => this.onCircuitChange?.(changed);
+      health.observer = this.observerValue;
       this.byKey.set(key, health);
     }
     return health;
+  }
+
+  /** Sets the observer of every endpoint, present and future. */
+  set observer(observer: HealthObserver | undefined) {
+    this.observerValue = observer;
+    for (const health of this.byKey.values()) health.observer = observer;
   }
 
   entries(): IterableIterator<[string, EndpointHealth]> {

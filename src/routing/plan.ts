@@ -5,8 +5,9 @@
  * For each model, in order: filter (routing/filters.ts; every removal is explained) → split by
  * health (stable, recently out, circuit open) → order the stable ones (provider.order, a sort,
  * the sticky endpoint of this conversation, or OpenRouter's inverse-square-of-price pick) →
- * stable, then recently-out endpoints. When every endpoint's circuit is open, the one that reopens
- * soonest is tried anyway rather than failing at once (Envoy's panic mode).
+ * stable, then recently-out endpoints. When every endpoint left is blocked (circuit open, or
+ * cooling down after a 429), the request fails fast with 503 and a Retry-After of the soonest
+ * reopening, so a provider that is down is not hammered.
  */
 import type { CatalogEndpoint, CatalogSnapshot } from '../catalog/snapshot.js';
 import { KNOWN_PARAMETERS } from '../config/schema.js';
@@ -106,9 +107,7 @@ export class Planner {
       for (const item of ordered) attempts.push({ modelId, endpoint: item.entry, adapter: item.entry.adapter!, health: item.health });
     }
     if (known === 0) throw unknownModel(request.modelIds, this.catalog);
-    if (attempts.length === 0 && blocked.length > 0) {
-      attempts.push(blocked.reduce((best, item) => (item.health.openUntil < best.health.openUntil ? item : best)));
-    }
+    if (attempts.length === 0 && blocked.length > 0) throw allBlocked(request.modelIds, blocked, excluded, now);
     if (attempts.length === 0) throw nothingLeft(request.modelIds, excluded);
     return { attempts, excluded, preferences, conversation };
   }
@@ -171,6 +170,20 @@ function unknownModel(modelIds: string[], catalog: CatalogSnapshot): AgoraError 
     `The model '${wanted}' does not exist.${suggestions.length > 0 ? ` Did you mean: ${suggestions.join(', ')}?` : ''}`,
     'model_not_found',
     { requested_models: modelIds, close_matches: suggestions },
+  );
+}
+
+function allBlocked(modelIds: string[], blocked: Attempt[], excluded: Exclusion[], now: number): AgoraError {
+  const reopens = Math.min(...blocked.map((item) => Math.max(item.health.openUntil, item.health.cooldownUntil)));
+  const retryAfter = Math.max(1, Math.ceil((reopens - now) / 1000));
+  const rateLimited = blocked.every((item) => now < item.health.cooldownUntil);
+  return new AgoraError(
+    `Every endpoint of '${modelIds.join("', '")}' is temporarily unavailable (${rateLimited ? 'rate limited upstream' : 'failing'}); retry in ${retryAfter} s.`,
+    {
+      status: rateLimited ? 429 : 503, kind: rateLimited ? 'rate_limit_exceeded' : 'provider_unavailable',
+      type: rateLimited ? 'rate_limit_error' : 'upstream_error', code: rateLimited ? 'upstream_rate_limited' : 'all_endpoints_unavailable',
+      retryable: false, headers: { 'retry-after': String(retryAfter) }, metadata: { requested_models: modelIds, excluded_by: excluded },
+    },
   );
 }
 

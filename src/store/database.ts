@@ -40,6 +40,8 @@ export interface GenerationsTable {
   ttft_ms: number | null;
   app_referer: string | null;
   app_title: string | null;
+  /** 1 when the token counts are the gateway's estimate, not the upstream's report. */
+  usage_estimated: number;
   /** JSON array of attempts: provider, status, latency, reason. */
   attempts: string | null;
   created_at: number;

@@ -1,6 +1,6 @@
 /**
  * A scripted OpenAI-compatible upstream on loopback. The upstream model name picks the behaviour,
- * so one fake serves every scenario: `ok`, `tools`, `slow:MS`, `hang`, `status:CODE[:RETRY_AFTER]`,
+ * so one fake serves every scenario: `ok`, `tools`, `slow:MS`, `hang`, `status:CODE[:RETRY_AFTER]`, `flaky:PERCENT`,
  * `reset`, `malformed`, `die-after:N`, `no-finish`, `drip:MS[:N]`, `inband-error`, `empty`.
  * Answers follow OpenAI's documented Chat Completions JSON and SSE shapes. Every request is kept
  * (`requests`) and the fake knows when a client closed a connection early (`closedEarly`).
@@ -23,6 +23,8 @@ export interface FakeUpstream {
   closedEarly: number[];
   /** Completed answers (a provider's own meter): id, prompt and completion tokens. */
   served: Array<{ id: string; promptTokens: number; completionTokens: number }>;
+  /** When set, every request behaves as this mode, whatever its model name (e.g. `status:500`). */
+  override: string | undefined;
   close(): Promise<void>;
 }
 
@@ -86,7 +88,7 @@ export async function startFakeUpstream(options: { port?: number; name?: string 
   });
 
   async function answer(path: string, body: Record<string, unknown>, response: ServerResponse): Promise<void> {
-    const model = String(body.model ?? 'ok');
+    const model = fake.override ?? String(body.model ?? 'ok');
     const [mode, arg1, arg2] = model.split(':');
     const id = `chatcmpl-${label}-${++counter}`;
     const json = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
@@ -94,6 +96,10 @@ export async function startFakeUpstream(options: { port?: number; name?: string 
       response.end(JSON.stringify(payload));
     };
     if (mode === 'slow') await sleep(Number(arg1));
+    if (mode === 'flaky' && Math.random() * 100 < Number(arg1)) {
+      json(500, { error: { message: `fake upstream failed at random (${arg1}%)`, type: 'server_error', code: null } });
+      return;
+    }
     if (mode === 'hang') return; // never answers
     if (mode === 'reset') {
       response.socket?.destroy();
@@ -118,6 +124,10 @@ export async function startFakeUpstream(options: { port?: number; name?: string 
       const inputs = Array.isArray(body.input) ? body.input : [body.input];
       json(200, { object: 'list', model, data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.1 * (index + 1), 0.2, 0.3] })),
         usage: { prompt_tokens: 4 * inputs.length, total_tokens: 4 * inputs.length } });
+      return;
+    }
+    if (mode === 'inband-error' && !body.stream) {
+      json(200, { error: { message: 'fake overloaded', code: 503 } });
       return;
     }
     const wantsTools = mode === 'tools';
@@ -172,17 +182,19 @@ export async function startFakeUpstream(options: { port?: number; name?: string 
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  return {
+  const fake: FakeUpstream = {
     url: `http://127.0.0.1:${port}/v1`,
     port,
     requests,
     closedEarly,
     served,
+    override: undefined,
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  return fake;
 }
 
 /** Runs the fake as its own process (for tests that stop and restart an upstream by PID). */

@@ -46,7 +46,17 @@ export async function freshDatabase(kind: TestDatabase): Promise<{ url: string; 
   };
 }
 
-export async function startTestGateway(options: { yaml: string; database?: TestDatabase; databaseUrl?: string; keyRefreshMs?: number; env?: NodeJS.ProcessEnv }): Promise<TestGateway> {
+export interface TestGatewayOptions {
+  yaml: string;
+  database?: TestDatabase;
+  databaseUrl?: string;
+  keyRefreshMs?: number;
+  env?: NodeJS.ProcessEnv;
+  redisUrl?: string;
+  redisPrefix?: string;
+}
+
+export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {
   const config = loadConfig({ text: options.yaml, file: 'test.yaml', env: options.env ?? { ...process.env, ACME_TEST_KEY: UPSTREAM_KEY } });
   const database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => undefined } : await freshDatabase(options.database ?? 'sqlite');
   const logs: string[] = [];
@@ -59,6 +69,8 @@ export async function startTestGateway(options: { yaml: string; database?: TestD
     logger: createLogger('debug', (line) => logs.push(line)),
     sinkIntervalMs: 10,
     keyRefreshMs: options.keyRefreshMs ?? 5_000,
+    redisUrl: options.redisUrl,
+    ...(options.redisPrefix ? { redisPrefix: options.redisPrefix } : {}),
   });
   return {
     running,
@@ -88,5 +100,31 @@ providers:
     jurisdiction: US
 models:
 ${models}
+${extra}`;
+}
+
+/** YAML for several providers (id → base URL, key ACME_TEST_KEY) and models (id → endpoints). */
+export function routingConfig(
+  providers: Record<string, string | { url: string; extra?: string }>,
+  models: Record<string, Array<{ provider: string; model: string; prompt?: number; completion?: number; extra?: string }>>,
+  extra = '',
+): string {
+  const providerYaml = Object.entries(providers)
+    .map(([id, value]) => {
+      const { url, extra: more } = typeof value === 'string' ? { url: value, extra: undefined } : value;
+      return `  ${id}:\n    base_url: ${url}\n    api_key_env: ACME_TEST_KEY${more ? `\n    ${more}` : ''}`;
+    })
+    .join('\n');
+  const modelYaml = Object.entries(models)
+    .map(([id, endpoints]) => `  ${id}:\n    endpoints:\n${endpoints
+      .map((endpoint) => `      - { provider: ${endpoint.provider}, model: "${endpoint.model}", pricing: { prompt: ${endpoint.prompt ?? 1}, completion: ${endpoint.completion ?? 1} }${endpoint.extra ? `, ${endpoint.extra}` : ''} }`)
+      .join('\n')}`)
+    .join('\n');
+  return `bundled_catalog: false
+timeouts: { connect_ms: 1000, first_byte_ms: 2000, idle_ms: 2000 }
+providers:
+${providerYaml}
+models:
+${modelYaml}
 ${extra}`;
 }

@@ -35,6 +35,7 @@ export function registerServe(program: Command): void {
         host: options.host,
         port: options.port ?? envPort,
         masterKey: process.env.AGORA_MASTER_KEY || undefined,
+        redisUrl: options.redis ?? (process.env.AGORA_REDIS || undefined),
         logger,
       });
       const enabled = [...config.providers.values()].filter((provider) => provider.enabled).map((provider) => provider.id);

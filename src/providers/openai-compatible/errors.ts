@@ -66,3 +66,13 @@ export function malformedResponse(providerName: string, detail: string): Upstrea
     status: 502, code: 'upstream_malformed_response', metadata: { provider_name: providerName },
   });
 }
+
+/** An error object sent with status 200 (in a JSON body or an SSE event). */
+export function inBandError(parsed: Record<string, unknown>, providerName: string, apiKey?: string): UpstreamError {
+  const error = parsed.error as Record<string, unknown>;
+  const numeric = typeof error?.code === 'number' ? error.code : Number(error?.status);
+  const status = Number.isInteger(numeric) && numeric >= 400 && numeric < 500 ? numeric : 502;
+  return new UpstreamError(`${providerName} reported an error: ${redactSecrets(upstreamMessage(JSON.stringify(parsed)), apiKey)}`, {
+    status, code: 'upstream_stream_error', metadata: { provider_name: providerName },
+  });
+}

@@ -2,7 +2,7 @@
 import type { ChatResult, EmbeddingResult } from '../../spec/chat-event.js';
 import { finishReasonFromOpenAI } from '../../spec/finish-reason.js';
 import { usageFromOpenAI } from '../../spec/usage.js';
-import { malformedResponse } from './errors.js';
+import { inBandError, malformedResponse } from './errors.js';
 
 function parseObject(text: string, providerName: string): Record<string, unknown> {
   let parsed: unknown;
@@ -17,6 +17,8 @@ function parseObject(text: string, providerName: string): Record<string, unknown
 
 export function chatResult(text: string, providerName: string): ChatResult {
   const body = parseObject(text, providerName);
+  // Some servers answer an error with status 200 and an `error` object instead of choices.
+  if (body.error && !Array.isArray(body.choices)) throw inBandError(body, providerName);
   if (!Array.isArray(body.choices)) throw malformedResponse(providerName, "no 'choices' array");
   const first = body.choices[0] as Record<string, unknown> | undefined;
   return {

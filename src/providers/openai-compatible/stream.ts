@@ -5,11 +5,10 @@
  * cut the stream with an error chunk.
  */
 import type { ChatChunk, ChatEvent } from '../../spec/chat-event.js';
-import { UpstreamError } from '../../spec/errors.js';
 import { finishReasonFromOpenAI, type FinishReason } from '../../spec/finish-reason.js';
 import { usageFromOpenAI } from '../../spec/usage.js';
 import { SseReader } from '../../lib/sse-reader.js';
-import { malformedResponse, redactSecrets, upstreamMessage } from './errors.js';
+import { inBandError, malformedResponse } from './errors.js';
 import { chatResult } from './response.js';
 
 function hasOutput(chunk: ChatChunk): boolean {
@@ -26,14 +25,7 @@ function hasOutput(chunk: ChatChunk): boolean {
 }
 
 export function toChatEvent(parsed: Record<string, unknown>, providerName: string, apiKey: string | undefined): ChatEvent {
-  if (parsed.error !== undefined && parsed.error !== null) {
-    const error = parsed.error as Record<string, unknown>;
-    const numeric = typeof error.code === 'number' ? error.code : Number(error.status);
-    const status = Number.isInteger(numeric) && numeric >= 400 && numeric < 500 ? numeric : 502;
-    throw new UpstreamError(`${providerName} reported an error in the stream: ${redactSecrets(upstreamMessage(JSON.stringify(parsed)), apiKey)}`, {
-      status, code: 'upstream_stream_error', metadata: { provider_name: providerName },
-    });
-  }
+  if (parsed.error !== undefined && parsed.error !== null) throw inBandError(parsed, providerName, apiKey);
   if (parsed.choices !== undefined && !Array.isArray(parsed.choices)) throw malformedResponse(providerName, "a chunk's 'choices' is not an array");
   const chunk = parsed as ChatChunk;
   if (chunk.choices === undefined) chunk.choices = [];

@@ -1,9 +1,11 @@
 /** Every migration, in order. A new one is a new file here; never edit an applied one. */
 import type { Migration, MigrationProvider } from 'kysely';
 import { migration0001 } from './0001-init.js';
+import { migration0002 } from './0002-usage-estimated.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-init': migration0001,
+  '0002-usage-estimated': migration0002,
 };
 
 export const migrationProvider: MigrationProvider = {
