@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -170,6 +170,7 @@ describe('SIGTERM', () => {
     const row = await store.generations.findById(id);
     await store.close();
     await database.drop();
+    rmSync(folder, { recursive: true, force: true });
     expect(row).toMatchObject({ status: 'success', completion_tokens: 30, streamed: 1 });
   });
 });
