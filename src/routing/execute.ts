@@ -1,9 +1,12 @@
 /**
  * The fallback loop: try each planned attempt in order until one answers. Only failures before
  * the first byte reaches the client are retried here; a retryable error moves on, a request error
- * (400, context too long …) stops at once. At most `maxAttempts` tries, and retries are bounded by
- * a budget shared by all requests (Envoy's retry budget: retries in flight ≤ max(3, 20% of the
- * requests in flight)), so a failing provider is not hammered. Every outcome feeds the endpoint's
+ * (400, context too long …) stops at once. At most `maxAttempts` tries. Retries that could
+ * amplify load on struggling providers — after an upstream answered with overload (5xx, 429,
+ * timeout) and into an endpoint that is itself failing lately — are bounded by a budget shared by
+ * all requests (Envoy's retry budget: retries in flight ≤ max(3, 20% of requests in flight)).
+ * A retry to a healthy endpoint, or after a connection that never reached the upstream (refused,
+ * reset), adds no load to anyone struggling and is always allowed. Every outcome feeds the endpoint's
  * health; every attempt, and every endpoint the plan skipped, is recorded with its reason.
  */
 import { toAgoraError, type AgoraError } from '../spec/errors.js';
@@ -95,9 +98,9 @@ export async function executeWithFallback<T>(
   try {
     for (let index = 0; index < limit; index++) {
       const attempt = attempts[index]!;
-      if (index > 0 && !budget.allows()) {
+      if (index > 0 && lastError && amplifies(lastError) && !budget.allows() && attempt.health.recentlyOut(Date.now())) {
         records.push(record(attempt, 0, performance.now(), 'skipped:retry_budget'));
-        break;
+        continue;
       }
       const started = performance.now();
       lastAttempt = attempt;
@@ -121,6 +124,13 @@ export async function executeWithFallback<T>(
     budget.active--;
   }
   throw new AllAttemptsFailed(lastError ?? budgetError(), records, lastAttempt);
+}
+
+/** Failures where the upstream did work (or is overloaded): retrying them costs providers capacity. */
+const CONNECTION_FAILURES = new Set(['upstream_unreachable', 'upstream_connection_reset', 'upstream_connect_timeout']);
+
+function amplifies(error: AgoraError): boolean {
+  return !CONNECTION_FAILURES.has(error.code);
 }
 
 function budgetError(): AgoraError {

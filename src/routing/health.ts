@@ -96,6 +96,8 @@ export class EndpointHealth {
   openUntil = 0;
   ejections = 0;
   cooldownUntil = 0;
+  /** When the circuit last closed (0: never opened). */
+  private closedAt = 0;
   private consecutive = 0;
   private probeInFlight = false;
   private readonly recent: Uint8Array;
@@ -154,6 +156,7 @@ export class EndpointHealth {
     if (tokensPerSecond !== undefined && Number.isFinite(tokensPerSecond)) this.throughput.add(tokensPerSecond);
     if (this.circuit !== 'closed') {
       this.circuit = 'closed';
+      this.closedAt = now;
       this.probeInFlight = false;
       this.observer?.circuitChanged(this);
     }
@@ -223,6 +226,8 @@ export class EndpointHealth {
   }
 
   private open(now: number): void {
+    // Envoy lowers the ejection multiplier after a healthy spell: here, a spell of ten base times resets it.
+    if (this.closedAt > 0 && now - this.closedAt > 10 * this.options.ejectionBaseMs) this.ejections = 0;
     this.ejections++;
     this.circuit = 'open';
     this.probeInFlight = false;

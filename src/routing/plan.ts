@@ -5,9 +5,10 @@
  * For each model, in order: filter (routing/filters.ts; every removal is explained) → split by
  * health (stable, recently out, circuit open) → order the stable ones (provider.order, a sort,
  * the sticky endpoint of this conversation, or OpenRouter's inverse-square-of-price pick) →
- * stable, then recently-out endpoints. When every endpoint left is blocked (circuit open, or
- * cooling down after a 429), the request fails fast with 503 and a Retry-After of the soonest
- * reopening, so a provider that is down is not hammered.
+ * stable, then recently-out endpoints, then — as a last resort, only reached when everything
+ * before them failed — endpoints whose circuit is open. When every endpoint left is blocked
+ * (circuit open, or cooling down after a 429), the request fails fast with 503 (or 429) and a
+ * Retry-After of the soonest reopening, so a provider that is down is not hammered.
  */
 import type { CatalogEndpoint, CatalogSnapshot } from '../catalog/snapshot.js';
 import { KNOWN_PARAMETERS } from '../config/schema.js';
@@ -92,12 +93,11 @@ export class Planner {
         }
         const health = this.health.get(candidate.key);
         if (!health.admits(now)) {
+          if (now < health.cooldownUntil) {
+            // a 429's Retry-After is the provider's own word: never call it before then
+            excluded.push({ endpoint: candidate.key, provider: candidate.provider.id, constraint: 'rate_limited', detail: 'cooling down after a 429' });
+          }
           blocked.push({ modelId, endpoint: candidate, adapter: candidate.adapter!, health });
-          excluded.push({
-            endpoint: candidate.key, provider: candidate.provider.id,
-            constraint: now < health.cooldownUntil ? 'rate_limited' : 'circuit_open',
-            detail: now < health.cooldownUntil ? 'cooling down after a 429' : 'circuit open after repeated failures',
-          });
           continue;
         }
         (health.recentlyOut(now) ? shaky : stable).push({ entry: candidate, health });
@@ -108,6 +108,9 @@ export class Planner {
     }
     if (known === 0) throw unknownModel(request.modelIds, this.catalog);
     if (attempts.length === 0 && blocked.length > 0) throw allBlocked(request.modelIds, blocked, excluded, now);
+    for (const item of blocked) {
+      if (now >= item.health.cooldownUntil) attempts.push(item); // last resort behind every admitted endpoint
+    }
     if (attempts.length === 0) throw nothingLeft(request.modelIds, excluded);
     return { attempts, excluded, preferences, conversation };
   }
