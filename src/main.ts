@@ -11,13 +11,18 @@ import type { ResolvedConfig } from './config/types.js';
 import type { Gateway } from './http/context.js';
 import { createGatewayServer } from './http/server.js';
 import { createLogger, type Logger } from './lib/logger.js';
-import { GenerationSink } from './metering/sink.js';
+import { CreditBook } from './metering/ledger.js';
+import { BatchWriter } from './metering/sink.js';
+import { StoreProbe } from './metering/store-probe.js';
+import { loadCredits, loadAccountCredits } from './metering/load.js';
 import { RetryBudget } from './routing/execute.js';
 import { HealthRegistry } from './routing/health.js';
 import { Planner } from './routing/plan.js';
 import { SharedHealth } from './routing/shared-health.js';
 import { StickyRoutes } from './routing/stickiness.js';
 import { openStore, DEFAULT_DATABASE_URL, type Store } from './store/index.js';
+import type { NewGeneration } from './store/repos/generations.js';
+import type { NewLedgerEntry } from './store/repos/ledger.js';
 
 export interface GatewayOptions {
   config: ResolvedConfig;
@@ -54,7 +59,13 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger('info');
   const store = await openStore(options.databaseUrl ?? DEFAULT_DATABASE_URL);
+  const ledgerWriter = new BatchWriter<NewLedgerEntry>((rows) => store.ledger.insertMany(rows), logger, { name: 'ledger entries' });
+  const credits = new CreditBook(ledgerWriter);
+  const probe = new StoreProbe(() => store.ledger.ping());
+  probe.start();
+  await loadCredits(store, credits);
   const keys = new KeyDirectory(store.keys, options.masterKey, options.keyRefreshMs);
+  keys.onDiscover = (record) => loadAccountCredits(store, credits, record);
   let createdAdminKey: string | undefined;
   if (!options.masterKey && (await store.keys.countActiveAdmins()) === 0) {
     createdAdminKey = (await store.keys.create({ name: 'admin', isAdmin: true })).key;
@@ -70,7 +81,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const planner = new Planner(catalog, health, new StickyRoutes(routing.stickyTtlMs));
   const shared = options.redisUrl ? new SharedHealth(options.redisUrl, health, logger, options.redisPrefix) : undefined;
   await shared?.start();
-  const sink = new GenerationSink((rows) => store.generations.insertMany(rows), logger, { intervalMs: options.sinkIntervalMs ?? 50 });
+  const sink = new BatchWriter<NewGeneration>((rows) => store.generations.insertMany(rows), logger, { name: 'generation records', intervalMs: options.sinkIntervalMs ?? 50 });
   const gateway: Gateway = {
     config: options.config,
     catalog,
@@ -78,11 +89,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     budget: new RetryBudget(),
     keys,
     sink,
+    credits,
+    ledgerWriter,
+    storeHealth: probe,
     admin: {
       findGeneration: (id) => store.generations.findById(id),
+      listGenerations: (query) => store.generations.list(query),
       listKeys: () => store.keys.list(),
+      findKey: (id) => store.keys.findById(id),
       createKey: (input) => store.keys.create(input),
+      updateKey: (id, changes) => store.keys.update(id, changes),
       disableKey: (id) => store.keys.disable(id),
+      findAccount: (id) => store.keys.findAccount(id),
+      postLedgerEntry: (entry) => store.ledger.insertOne(entry),
+      accountTotals: (id) => store.ledger.totals(id),
     },
     logger,
     state: { draining: false, inFlight: 0, startedAt: Date.now() },
@@ -119,6 +139,8 @@ async function stop(gateway: Gateway, server: Server, store: Store, graceMs: num
   server.closeAllConnections();
   await closed;
   gateway.keys.stop();
+  gateway.storeHealth.stop();
+  await gateway.ledgerWriter.close();
   await gateway.sink.close();
   await gateway.catalog.close();
   await store.close();

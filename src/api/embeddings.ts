@@ -3,7 +3,9 @@ import { authenticate } from '../http/middleware/auth.js';
 import { readJsonBody } from '../http/middleware/body-limit.js';
 import type { Exchange } from '../http/context.js';
 import { sendError } from '../http/errors.js';
-import { abortOnDisconnect, sendJson } from '../http/respond.js';
+import { abortOnDisconnect, sendJsonAfterSettlement } from '../http/respond.js';
+import { costFields } from '../metering/cost.js';
+import { release, reserve, settle } from '../metering/settle.js';
 import { GenerationTrace } from '../metering/trace.js';
 import { estimatePromptTokens } from '../lib/token-estimate.js';
 import { AllAttemptsFailed, executeWithFallback, skippedRecords } from '../routing/execute.js';
@@ -16,8 +18,10 @@ export async function embeddings(exchange: Exchange): Promise<void> {
   const input = embedding.body.input;
   const plan = gateway.planner.plan({
     modelIds: [embedding.model], kind: 'embedding', provider: embedding.body.provider, body: embedding.body,
-    promptTokensEstimate: estimatePromptTokens([{ content: Array.isArray(input) ? input.join(' ') : input }]), maxTokens: undefined,
+    promptTokensEstimate: estimatePromptTokens([{ content: Array.isArray(input) ? input.join(' ') : input }]), maxTokens: 0,
   });
+  const promptTokens = estimatePromptTokens([{ content: Array.isArray(input) ? input.join(' ') : input }]);
+  const billing = reserve(gateway, key, plan.attempts, promptTokens, 0);
   const trace = new GenerationTrace('embeddings', key.id, embedding.model, false, exchange.startedAt, request.headers);
   const signal = abortOnDisconnect(exchange).signal;
   try {
@@ -31,10 +35,12 @@ export async function embeddings(exchange: Exchange): Promise<void> {
     trace.usage = value.usage;
     attempt.health.success(Date.now(), performance.now() - exchange.startedAt);
     value.body.model = attempt.modelId;
-    sendJson(response, 200, { ...value.body, id: trace.id }, {
+    const settlement = settle(gateway, billing, trace, attempt, true);
+    value.body.usage = { ...(value.body.usage as object | undefined), ...costFields(trace.costBreakdown!) };
+    const delivered = await sendJsonAfterSettlement(response, { ...value.body, id: trace.id }, {
       'x-agora-generation-id': trace.id, 'x-agora-provider': trace.provider, 'x-agora-attempts': String(records.length),
-    });
-    gateway.sink.enqueue(trace.row('success', 200));
+    }, settlement);
+    gateway.sink.enqueue(delivered ? trace.row('success', 200) : trace.row('error', 503));
   } catch (error) {
     if (!(error instanceof AllAttemptsFailed)) throw error;
     trace.attempts = error.records;
@@ -43,5 +49,7 @@ export async function embeddings(exchange: Exchange): Promise<void> {
     if (trace.provider) headers['x-agora-provider'] = trace.provider;
     if (error.error.status !== 499) sendError(response, error.error, gateway.logger, headers);
     gateway.sink.enqueue(trace.row(error.error.status === 499 ? 'cancelled' : 'error', error.error.status, error.error));
+  } finally {
+    release(gateway, billing);
   }
 }

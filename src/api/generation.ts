@@ -46,8 +46,8 @@ export async function generation(exchange: Exchange): Promise<void> {
   const id = exchange.query.get('id');
   if (!id) throw invalidRequest("Missing required query parameter: 'id'.", 'id', 'missing_required_parameter');
   let row = await gateway.admin.findGeneration(id);
-  if (!row && gateway.sink.pending > 0) {
-    await gateway.sink.flush();
+  if (!row) {
+    await gateway.sink.flush(); // waits for a batch in flight too
     row = await gateway.admin.findGeneration(id);
   }
   if (!row || (!key.isAdmin && row.key_id !== key.id)) throw notFound(`No generation with id '${id}'.`, 'generation_not_found');

@@ -1,43 +1,66 @@
 /**
  * Key routes. GET /api/v1/key — the calling key (OpenRouter's shape). Admin only:
  * GET /api/v1/keys (list), POST /api/v1/keys (create; the key is returned once),
- * DELETE /api/v1/keys?id=ID (disable).
+ * PATCH /api/v1/keys/{id} (limits, name, disabled), DELETE /api/v1/keys/{id} (disable).
  */
+import { toKeyRecord } from '../catalog/keys.js';
 import { hashApiKey } from '../lib/api-key.js';
+import { nanosToUsd, usdToNanos } from '../lib/money.js';
 import { authenticate, requireAdmin } from '../http/middleware/auth.js';
 import { readJsonBody } from '../http/middleware/body-limit.js';
-import type { Exchange } from '../http/context.js';
+import type { Exchange, Gateway } from '../http/context.js';
 import { sendJson } from '../http/respond.js';
 import { invalidRequest, notFound } from '../spec/errors.js';
-import type { ApiKeyRow } from '../store/repos/keys.js';
+import type { ApiKeyRow, KeyChanges } from '../store/repos/keys.js';
 
-const NANOS_PER_USD = 1e9;
+const usd = (nanos: number | null): number | null => (nanos === null ? null : nanosToUsd(nanos));
 
-function keyView(row: ApiKeyRow): Record<string, unknown> {
+function keyView(gateway: Gateway, row: ApiKeyRow): Record<string, unknown> {
+  const spend = gateway.credits.spend(row.id);
+  const account = row.account_id ? gateway.credits.account(row.account_id) : undefined;
   return {
     id: row.id,
     name: row.name,
-    hint: row.key_hint,
+    label: row.key_hint,
+    account_id: row.account_id,
+    account_mode: account?.mode ?? null,
     admin: row.is_admin === 1,
     disabled: row.disabled_at !== null,
-    limit: row.credit_limit === null ? null : row.credit_limit / NANOS_PER_USD,
+    usage: nanosToUsd(spend.total),
+    usage_daily: nanosToUsd(spend.day),
+    usage_monthly: nanosToUsd(spend.month),
+    limit: usd(row.credit_limit),
+    limit_remaining: row.credit_limit === null ? null : nanosToUsd(Math.max(0, row.credit_limit - spend.total)),
+    limit_daily: usd(row.limit_daily),
+    limit_monthly: usd(row.limit_monthly),
     rate_limit: { requests_per_minute: row.rpm, tokens_per_minute: row.tpm },
     created_at: new Date(row.created_at).toISOString(),
   };
 }
 
 export async function currentKey(exchange: Exchange): Promise<void> {
-  const key = await authenticate(exchange.request.headers, exchange.gateway.keys);
-  const limit = key.creditLimit === null ? null : key.creditLimit / NANOS_PER_USD;
+  const { gateway } = exchange;
+  const key = await authenticate(exchange.request.headers, gateway.keys);
+  const spend = gateway.credits.spend(key.id);
+  const account = key.accountId ? gateway.credits.account(key.accountId) : undefined;
+  const balance = account ? account.balance - account.pending : null;
+  const keyRemaining = key.creditLimit === null ? null : Math.max(0, key.creditLimit - spend.total);
+  const accountRemaining = account?.mode === 'prepaid' && balance !== null ? Math.max(0, balance) : null;
+  const remaining = keyRemaining === null ? accountRemaining : accountRemaining === null ? keyRemaining : Math.min(keyRemaining, accountRemaining);
   sendJson(exchange.response, 200, {
     data: {
-      label: key.name,
-      hint: key.hint,
-      usage: 0,
-      limit,
-      limit_remaining: limit,
+      label: key.hint,
+      name: key.name,
+      usage: nanosToUsd(spend.total),
+      usage_daily: nanosToUsd(spend.day),
+      usage_monthly: nanosToUsd(spend.month),
+      limit: usd(key.creditLimit),
+      limit_remaining: remaining === null ? null : nanosToUsd(remaining),
+      limit_daily: usd(key.limitDaily),
+      limit_monthly: usd(key.limitMonthly),
+      is_free_tier: false,
       is_admin: key.isAdmin,
-      rate_limit: { requests_per_minute: key.rpm, tokens_per_minute: key.tpm },
+      rate_limit: { requests: key.rpm, interval: '1m', tokens_per_minute: key.tpm },
     },
   });
 }
@@ -45,47 +68,97 @@ export async function currentKey(exchange: Exchange): Promise<void> {
 export async function listKeysRoute(exchange: Exchange): Promise<void> {
   requireAdmin(await authenticate(exchange.request.headers, exchange.gateway.keys));
   const rows = await exchange.gateway.admin.listKeys();
-  sendJson(exchange.response, 200, { data: rows.map(keyView) });
+  sendJson(exchange.response, 200, { data: rows.map((row) => keyView(exchange.gateway, row)) });
 }
 
-function optionalPositive(body: Record<string, unknown>, field: string): number | null {
+function amount(body: Record<string, unknown>, field: string): number | null | undefined {
   const value = body[field];
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw invalidRequest(`Invalid '${field}': expected a number of 0 or more.`, field);
-  }
+  if (value === undefined) return undefined;
+  if (value === null) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw invalidRequest(`Invalid '${field}': expected a number of 0 or more (USD).`, field);
+  return usdToNanos(value);
+}
+
+function count(body: Record<string, unknown>, field: string): number | null | undefined {
+  const value = body[field];
+  if (value === undefined) return undefined;
+  if (value === null) return null;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw invalidRequest(`Invalid '${field}': expected a whole number of 0 or more.`, field);
   return value;
+}
+
+async function objectBody(exchange: Exchange): Promise<Record<string, unknown>> {
+  const body = await readJsonBody(exchange.request, 64 * 1024);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidRequest('Expected a JSON object.', null, 'invalid_body');
+  return body as Record<string, unknown>;
 }
 
 export async function createKeyRoute(exchange: Exchange): Promise<void> {
   const { gateway } = exchange;
   requireAdmin(await authenticate(exchange.request.headers, gateway.keys));
-  const body = await readJsonBody(exchange.request, 64 * 1024);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidRequest('Expected a JSON object.', null);
-  const input = body as Record<string, unknown>;
+  const input = await objectBody(exchange);
   const name = input.name ?? 'unnamed';
   if (typeof name !== 'string' || name.length > 200) throw invalidRequest("Invalid 'name': expected a string of at most 200 characters.", 'name');
-  const limit = optionalPositive(input, 'limit');
-  const rpm = optionalPositive(input, 'rpm');
-  const tpm = optionalPositive(input, 'tpm');
+  if (input.account_id !== undefined && typeof input.account_id !== 'string') throw invalidRequest("Invalid 'account_id': expected a string.", 'account_id');
+  if (input.account_id !== undefined && !(await gateway.admin.findAccount(input.account_id as string))) {
+    throw notFound(`No account with id '${String(input.account_id)}'.`, 'account_not_found');
+  }
+  const credit = amount(input, 'credit');
   const { row, key } = await gateway.admin.createKey({
     name,
     isAdmin: input.admin === true,
-    creditLimit: limit === null ? null : Math.round(limit * NANOS_PER_USD),
-    rpm: rpm === null ? null : Math.floor(rpm),
-    tpm: tpm === null ? null : Math.floor(tpm),
+    creditLimit: amount(input, 'limit') ?? null,
+    limitDaily: amount(input, 'limit_daily') ?? null,
+    limitMonthly: amount(input, 'limit_monthly') ?? null,
+    rpm: count(input, 'rpm') ?? null,
+    tpm: count(input, 'tpm') ?? null,
+    ...(typeof input.account_id === 'string' ? { accountId: input.account_id } : {}),
+    ...(credit !== undefined && credit !== null ? { initialCredit: credit, mode: 'prepaid' as const } : {}),
   });
-  gateway.keys.upsert(hashApiKey(key), {
-    id: row.id, name: row.name, hint: row.key_hint, isAdmin: row.is_admin === 1, disabled: false,
-    creditLimit: row.credit_limit, rpm: row.rpm, tpm: row.tpm,
-  });
-  sendJson(exchange.response, 201, { data: keyView(row), key });
+  if (row.account_id && !gateway.credits.account(row.account_id)) {
+    gateway.credits.loadAccount(row.account_id, credit ? 'prepaid' : 'unlimited', credit ?? 0);
+  }
+  gateway.keys.upsert(hashApiKey(key), toKeyRecord(row));
+  sendJson(exchange.response, 201, { data: keyView(gateway, row), key });
 }
 
-export async function disableKeyRoute(exchange: Exchange): Promise<void> {
+export async function updateKeyRoute(exchange: Exchange, id: string): Promise<void> {
   const { gateway } = exchange;
   requireAdmin(await authenticate(exchange.request.headers, gateway.keys));
-  const id = exchange.query.get('id');
+  const input = await objectBody(exchange);
+  const allowed = new Set(['name', 'limit', 'limit_daily', 'limit_monthly', 'rpm', 'tpm', 'disabled']);
+  for (const field of Object.keys(input)) {
+    if (!allowed.has(field)) throw invalidRequest(`Field '${field}' cannot be changed; expected one of ${[...allowed].join(', ')}.`, field, 'unknown_parameter');
+  }
+  const changes: KeyChanges = {};
+  if (input.name !== undefined) {
+    if (typeof input.name !== 'string' || input.name.length > 200) throw invalidRequest("Invalid 'name'.", 'name');
+    changes.name = input.name;
+  }
+  const limit = amount(input, 'limit');
+  if (limit !== undefined) changes.credit_limit = limit;
+  const daily = amount(input, 'limit_daily');
+  if (daily !== undefined) changes.limit_daily = daily;
+  const monthly = amount(input, 'limit_monthly');
+  if (monthly !== undefined) changes.limit_monthly = monthly;
+  const rpm = count(input, 'rpm');
+  if (rpm !== undefined) changes.rpm = rpm;
+  const tpm = count(input, 'tpm');
+  if (tpm !== undefined) changes.tpm = tpm;
+  if (input.disabled !== undefined) {
+    if (typeof input.disabled !== 'boolean') throw invalidRequest("Invalid 'disabled': expected a boolean.", 'disabled');
+    changes.disabled_at = input.disabled ? Date.now() : null;
+  }
+  const row = await gateway.admin.updateKey(id, changes);
+  if (!row) throw notFound(`No key with id '${id}'.`, 'key_not_found');
+  gateway.keys.upsert(row.key_hash, toKeyRecord(row));
+  sendJson(exchange.response, 200, { data: keyView(gateway, row) });
+}
+
+export async function disableKeyRoute(exchange: Exchange, pathId?: string): Promise<void> {
+  const { gateway } = exchange;
+  requireAdmin(await authenticate(exchange.request.headers, gateway.keys));
+  const id = pathId ?? exchange.query.get('id');
   if (!id) throw invalidRequest("Missing required query parameter: 'id'.", 'id', 'missing_required_parameter');
   if (!(await gateway.admin.disableKey(id))) throw notFound(`No key with id '${id}'.`, 'key_not_found');
   gateway.keys.markDisabled(id);

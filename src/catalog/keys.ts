@@ -15,8 +15,12 @@ export interface KeyRecord {
   disabled: boolean;
   /** Nanodollars, or null for no limit. */
   creditLimit: number | null;
+  limitDaily: number | null;
+  limitMonthly: number | null;
   rpm: number | null;
   tpm: number | null;
+  /** The account whose credits the key spends; null for the master key. */
+  accountId: string | null;
 }
 
 /** What the directory reads from; the store's KeysRepo satisfies it. */
@@ -33,8 +37,11 @@ export interface KeySourceRow {
   is_admin: number;
   disabled_at: number | null;
   credit_limit: number | null;
+  limit_daily: number | null;
+  limit_monthly: number | null;
   rpm: number | null;
   tpm: number | null;
+  account_id: string | null;
 }
 
 const NEGATIVE_TTL_MS = 2_000;
@@ -42,7 +49,7 @@ const NEGATIVE_MAX = 10_000;
 
 export const MASTER_KEY_ID = 'master';
 
-function toRecord(row: KeySourceRow): KeyRecord {
+export function toKeyRecord(row: KeySourceRow): KeyRecord {
   return {
     id: row.id,
     name: row.name,
@@ -50,8 +57,11 @@ function toRecord(row: KeySourceRow): KeyRecord {
     isAdmin: row.is_admin === 1,
     disabled: row.disabled_at !== null,
     creditLimit: row.credit_limit,
+    limitDaily: row.limit_daily,
+    limitMonthly: row.limit_monthly,
     rpm: row.rpm,
     tpm: row.tpm,
+    accountId: row.account_id,
   };
 }
 
@@ -62,17 +72,24 @@ export class KeyDirectory {
   private timer: NodeJS.Timeout | undefined;
   private readonly masterHash: string | undefined;
 
+  /** Awaited before a key found by a lookup is used (loads its account's credits). */
+  onDiscover: ((record: KeyRecord) => Promise<void>) | undefined;
+
   constructor(private readonly source: KeySource, masterKey: string | undefined, private readonly refreshMs = 5_000) {
     this.masterHash = masterKey ? hashApiKey(masterKey) : undefined;
   }
 
   async load(): Promise<void> {
     const next = new Map<string, KeyRecord>();
-    for (const row of await this.source.list()) next.set(row.key_hash, toRecord(row));
+    for (const row of await this.source.list()) {
+      const record = toKeyRecord(row);
+      if (!this.byHash.has(row.key_hash)) await this.onDiscover?.(record);
+      next.set(row.key_hash, record);
+    }
     if (this.masterHash) {
       next.set(this.masterHash, {
         id: MASTER_KEY_ID, name: 'AGORA_MASTER_KEY', hint: 'AGORA_MASTER_KEY', isAdmin: true, disabled: false,
-        creditLimit: null, rpm: null, tpm: null,
+        creditLimit: null, limitDaily: null, limitMonthly: null, rpm: null, tpm: null, accountId: null,
       });
     }
     this.byHash = next;
@@ -97,17 +114,19 @@ export class KeyDirectory {
     if (unknownUntil !== undefined && unknownUntil > Date.now()) return undefined;
     let lookup = this.pending.get(hash);
     if (!lookup) {
-      lookup = this.source.findByHash(hash).then((row) => {
-        this.pending.delete(hash);
+      lookup = this.source.findByHash(hash).then(async (row) => {
         if (!row) {
+          this.pending.delete(hash);
           if (this.unknown.size >= NEGATIVE_MAX) this.unknown.clear();
           this.unknown.set(hash, Date.now() + NEGATIVE_TTL_MS);
           return undefined;
         }
-        const record = toRecord(row);
+        const record = toKeyRecord(row);
+        await this.onDiscover?.(record);
+        this.pending.delete(hash);
         this.byHash.set(hash, record);
         return record;
-      }, (error: unknown) => {
+      }).catch((error: unknown) => {
         this.pending.delete(hash);
         throw error;
       });

@@ -4,6 +4,7 @@
  * config builds a new snapshot.
  */
 import type { ResolvedConfig, ResolvedEndpoint, ResolvedModel, ResolvedProvider } from '../config/types.js';
+import { toPicoPricing, type PicoPricing } from '../metering/cost.js';
 import { createAdapter } from '../providers/registry.js';
 import type { ProviderAdapter } from '../spec/provider-adapter.js';
 
@@ -15,6 +16,8 @@ export interface CatalogEndpoint {
   provider: ResolvedProvider;
   /** Undefined when the provider is switched off (its key variable is not set). */
   adapter: ProviderAdapter | undefined;
+  /** The endpoint's prices in integer picodollars, computed once. */
+  prices: PicoPricing;
 }
 
 export interface CatalogModel {
@@ -39,6 +42,7 @@ export class CatalogSnapshot {
         endpoint,
         provider: config.providers.get(endpoint.providerId)!,
         adapter: this.adapters.get(endpoint.providerId),
+        prices: toPicoPricing(endpoint.pricing),
       }));
       this.models.set(model.id, { model, endpoints, available: endpoints.filter((entry) => entry.adapter !== undefined) });
     }

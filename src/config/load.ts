@@ -151,6 +151,13 @@ function resolve(file: ConfigFile, bundled: ConfigFile | undefined, label: strin
           ...(endpoint.pricing.cache_write !== undefined ? { cacheWrite: endpoint.pricing.cache_write } : {}),
           ...(endpoint.pricing.reasoning !== undefined ? { reasoning: endpoint.pricing.reasoning } : {}),
           ...(endpoint.pricing.request !== undefined ? { request: endpoint.pricing.request } : {}),
+          ...(endpoint.pricing.tiers ? {
+            tiers: [...endpoint.pricing.tiers].sort((left, right) => left.above_prompt_tokens - right.above_prompt_tokens).map((tier) => ({
+              abovePromptTokens: tier.above_prompt_tokens, prompt: tier.prompt, completion: tier.completion,
+              ...(tier.cache_read !== undefined ? { cacheRead: tier.cache_read } : {}),
+              ...(tier.cache_write !== undefined ? { cacheWrite: tier.cache_write } : {}),
+            })),
+          } : {}),
         },
         contextLength: endpoint.context_length ?? model.context_length,
         maxOutput: endpoint.max_output,

@@ -28,6 +28,14 @@ export const pricingSchema = z.strictObject({
   cache_write: nonNegative.optional(),
   reasoning: nonNegative.optional(),
   request: z.number().nonnegative('expected USD per request, 0 or more').optional(),
+  /** Long-context tiers: above this many prompt tokens, the whole request is priced at the tier's rates. */
+  tiers: z.array(z.strictObject({
+    above_prompt_tokens: positiveInt,
+    prompt: nonNegative,
+    completion: nonNegative,
+    cache_read: nonNegative.optional(),
+    cache_write: nonNegative.optional(),
+  })).optional(),
 });
 
 /** OpenRouter's `supported_parameters` vocabulary (the request fields an endpoint honours). */

@@ -19,6 +19,8 @@ export interface Pricing {
   reasoning?: number;
   /** USD per request. */
   request?: number;
+  /** Long-context tiers, ascending: above `abovePromptTokens`, the whole request uses the tier's rates. */
+  tiers?: Array<{ abovePromptTokens: number; prompt: number; completion: number; cacheRead?: number; cacheWrite?: number }>;
 }
 
 export interface DataPolicy {

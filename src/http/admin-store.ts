@@ -3,11 +3,26 @@
  * Implemented in main.ts over the store's repositories, so api/ never imports store/repos.
  */
 import type { GenerationRow } from '../store/repos/generations.js';
-import type { ApiKeyRow, NewKey } from '../store/repos/keys.js';
+import type { AccountRow, ApiKeyRow, KeyChanges, NewKey } from '../store/repos/keys.js';
+import type { NewLedgerEntry } from '../store/repos/ledger.js';
+
+export interface UsageQuery {
+  keyId: string | undefined;
+  from: number;
+  to: number;
+  limit: number;
+}
 
 export interface AdminStore {
   findGeneration(id: string): Promise<GenerationRow | undefined>;
+  listGenerations(query: UsageQuery): Promise<GenerationRow[]>;
   listKeys(): Promise<ApiKeyRow[]>;
+  findKey(id: string): Promise<ApiKeyRow | undefined>;
   createKey(input: NewKey): Promise<{ row: ApiKeyRow; key: string }>;
+  updateKey(id: string, changes: KeyChanges): Promise<ApiKeyRow | undefined>;
   disableKey(id: string): Promise<boolean>;
+  findAccount(id: string): Promise<AccountRow | undefined>;
+  /** Posts one ledger entry; false when its idempotency key was used before. */
+  postLedgerEntry(entry: NewLedgerEntry): Promise<boolean>;
+  accountTotals(accountId: string): Promise<{ credits: number; usage: number }>;
 }

@@ -4,7 +4,11 @@ import type { CatalogSnapshot } from '../catalog/snapshot.js';
 import type { KeyDirectory } from '../catalog/keys.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { Logger } from '../lib/logger.js';
-import type { GenerationSink } from '../metering/sink.js';
+import type { CreditBook } from '../metering/ledger.js';
+import type { StoreProbe } from '../metering/store-probe.js';
+import type { BatchWriter } from '../metering/sink.js';
+import type { NewGeneration } from '../store/repos/generations.js';
+import type { NewLedgerEntry } from '../store/repos/ledger.js';
 import type { AdminStore } from './admin-store.js';
 import type { RetryBudget } from '../routing/execute.js';
 import type { Planner } from '../routing/plan.js';
@@ -23,7 +27,13 @@ export interface Gateway {
   planner: Planner;
   budget: RetryBudget;
   keys: KeyDirectory;
-  sink: GenerationSink;
+  /** Generation records, written in batches after the response. */
+  sink: BatchWriter<NewGeneration>;
+  credits: CreditBook;
+  /** Whether the store answers its liveness probe (credits fail closed when it does not). */
+  storeHealth: StoreProbe;
+  /** Ledger rows, group-committed; a response waits for its own charge before it closes. */
+  ledgerWriter: BatchWriter<NewLedgerEntry>;
   /** Reads and admin writes off the request path (key management, generation lookups). */
   admin: AdminStore;
   logger: Logger;

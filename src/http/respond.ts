@@ -20,3 +20,25 @@ export function abortOnDisconnect(exchange: Exchange): AbortController {
   });
   return controller;
 }
+
+/**
+ * Sends a JSON answer whose charge is still committing: everything but the last byte goes out at
+ * once (nothing before the first byte waits on the database), the last byte only after
+ * `settlement` resolves — so a client holding the complete body has been charged for it exactly
+ * once. If the settlement fails, the connection is cut and the body stays incomplete.
+ */
+export async function sendJsonAfterSettlement(
+  response: ServerResponse, body: unknown, headers: Record<string, string>, settlement: Promise<unknown>,
+): Promise<boolean> {
+  const text = JSON.stringify(body);
+  response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  response.write(text.slice(0, -1));
+  try {
+    await settlement;
+  } catch {
+    response.destroy();
+    return false;
+  }
+  response.end(text.slice(-1));
+  return true;
+}

@@ -8,7 +8,9 @@ import { chatCompletions } from '../api/chat-completions.js';
 import { embeddings } from '../api/embeddings.js';
 import { generation } from '../api/generation.js';
 import { health } from '../api/health.js';
-import { createKeyRoute, disableKeyRoute, listKeysRoute, currentKey } from '../api/keys.js';
+import { credits, topUp } from '../api/credits.js';
+import { createKeyRoute, currentKey, disableKeyRoute, listKeysRoute, updateKeyRoute } from '../api/keys.js';
+import { usageExport } from '../api/usage.js';
 import { listModels } from '../api/models.js';
 import { notFound } from '../spec/errors.js';
 import type { Exchange, Gateway, RouteHandler } from './context.js';
@@ -29,12 +31,17 @@ export const ROUTES: ReadonlyArray<readonly [Method, string, RouteHandler]> = [
   ['GET', '/api/v1/key', currentKey],
   ['GET', '/api/v1/keys', listKeysRoute],
   ['POST', '/api/v1/keys', createKeyRoute],
-  ['DELETE', '/api/v1/keys', disableKeyRoute],
+  ['DELETE', '/api/v1/keys', (exchange) => disableKeyRoute(exchange)],
+  ['GET', '/api/v1/credits', credits],
+  ['POST', '/api/v1/credits/topup', topUp],
+  ['GET', '/api/v1/usage', usageExport],
 ];
 
 /** Routes with path parameters, tried after the exact table. */
 const PATTERNS: ReadonlyArray<readonly [Method, RegExp, (exchange: Exchange, ...parts: string[]) => Promise<void> | void]> = [
   ['GET', /^\/api\/v1\/models\/([^/]+)\/([^/]+)\/endpoints$/, listEndpoints],
+  ['PATCH', /^\/api\/v1\/keys\/([^/]+)$/, updateKeyRoute],
+  ['DELETE', /^\/api\/v1\/keys\/([^/]+)$/, disableKeyRoute],
 ];
 
 const TABLE = new Map<string, RouteHandler>(ROUTES.map(([method, path, handler]) => [`${method} ${path}`, handler]));

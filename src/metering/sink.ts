@@ -1,38 +1,62 @@
 /**
- * The batched writer for generation records. The request path only `enqueue()`s (an array push);
- * rows are written in one transaction per batch, every `intervalMs` or when `maxBatch` rows wait.
- * A failed batch stays queued and is retried with backoff, so a database hiccup loses nothing;
- * `close()` flushes everything before the process exits.
+ * Batched writers. The request path only appends (an array push); rows are written in one
+ * transaction per batch. Two flavours share the code:
+ * - fire-and-forget (`enqueue`): generation records, written every `intervalMs`;
+ * - group commit (`commit`): ledger rows; the batch is written as soon as the event loop turns,
+ *   and each caller's promise resolves when its own row is committed, so a response can wait for
+ *   its settlement before it closes without waiting on anyone else's.
+ * A failed batch stays queued (in order) and is retried with backoff: a database hiccup loses
+ * nothing while the process lives, and `close()` flushes everything before exit.
  */
-import type { NewGeneration } from '../store/repos/generations.js';
 import type { Logger } from '../lib/logger.js';
 
-export type GenerationWriter = (rows: NewGeneration[]) => Promise<void>;
-
-export interface SinkOptions {
-  intervalMs?: number;
-  maxBatch?: number;
+interface Waiter {
+  resolve: () => void;
 }
 
-export class GenerationSink {
-  private queue: NewGeneration[] = [];
+interface Entry<Row> {
+  row: Row;
+  waiter: Waiter | undefined;
+}
+
+export interface BatchWriterOptions {
+  /** Delay before a fire-and-forget batch is written (ms). Group commits are written at once. */
+  intervalMs?: number;
+  maxBatch?: number;
+  name: string;
+}
+
+export class BatchWriter<Row> {
+  private queue: Array<Entry<Row>> = [];
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private flushing: Promise<void> | undefined;
   private failures = 0;
   private readonly intervalMs: number;
   private readonly maxBatch: number;
-  /** Rows written since start (for /metrics and tests). */
+  /** Rows written since start. */
   written = 0;
+  /** False after a failed write, true again after a successful one. */
+  healthy = true;
 
-  constructor(private readonly write: GenerationWriter, private readonly logger: Logger, options: SinkOptions = {}) {
+  constructor(private readonly write: (rows: Row[]) => Promise<void>, private readonly logger: Logger, private readonly options: BatchWriterOptions) {
     this.intervalMs = options.intervalMs ?? 50;
     this.maxBatch = options.maxBatch ?? 1_000;
   }
 
-  enqueue(row: NewGeneration): void {
-    this.queue.push(row);
-    if (this.queue.length >= this.maxBatch) this.schedule(0);
-    else if (!this.timer) this.schedule(this.intervalMs);
+  /** Queues a row; it is written within `intervalMs`. */
+  enqueue(row: Row): void {
+    this.queue.push({ row, waiter: undefined });
+    if (this.queue.length >= this.maxBatch) this.flushSoon();
+    else if (!this.timer && !this.immediate) this.schedule(this.intervalMs);
+  }
+
+  /** Queues a row and resolves once it is committed (group commit with everything queued in this turn). */
+  commit(row: Row): Promise<void> {
+    return new Promise((resolve) => {
+      this.queue.push({ row, waiter: { resolve } });
+      this.flushSoon();
+    });
   }
 
   get pending(): number {
@@ -43,16 +67,18 @@ export class GenerationSink {
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing.catch(() => undefined);
     if (this.queue.length === 0) return;
-    const batch = this.queue;
-    this.queue = [];
-    this.flushing = this.write(batch).then(
+    const batch = this.queue.length > this.maxBatch ? this.queue.splice(0, this.maxBatch) : this.queue.splice(0);
+    this.flushing = this.write(batch.map((entry) => entry.row)).then(
       () => {
         this.written += batch.length;
         this.failures = 0;
+        this.healthy = true;
+        for (const entry of batch) entry.waiter?.resolve();
       },
       (error: unknown) => {
         this.queue = batch.concat(this.queue);
         this.failures++;
+        this.healthy = false;
         throw error;
       },
     );
@@ -61,18 +87,21 @@ export class GenerationSink {
     } finally {
       this.flushing = undefined;
     }
+    if (this.queue.length > 0) this.flushSoon();
   }
 
   /** Flushes until empty; gives up after `attempts` consecutive failures. */
   async close(attempts = 5): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = undefined;
+    this.immediate = undefined;
     for (let attempt = 0; this.queue.length > 0 || this.flushing; attempt++) {
       try {
         await this.flush();
       } catch (error) {
         if (attempt + 1 >= attempts) {
-          this.logger.error('could not write generation records before exit', { rows: this.queue.length, error: String(error) });
+          this.logger.error(`could not write ${this.options.name} before exit`, { rows: this.queue.length, error: String(error) });
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
@@ -80,14 +109,30 @@ export class GenerationSink {
     }
   }
 
+  private flushSoon(): void {
+    if (this.immediate || this.flushing) return;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.immediate = setImmediate(() => {
+      this.immediate = undefined;
+      this.run();
+    });
+  }
+
   private schedule(delayMs: number): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.flush().catch((error: unknown) => {
-        this.logger.warn('writing generation records failed; will retry', { rows: this.queue.length, error: String(error) });
-        this.schedule(Math.min(5_000, this.intervalMs * 2 ** this.failures));
-      });
+      this.run();
     }, delayMs);
+  }
+
+  private run(): void {
+    this.flush().catch((error: unknown) => {
+      this.logger.warn(`writing ${this.options.name} failed; will retry`, { rows: this.queue.length, error: String(error) });
+      this.schedule(Math.min(2_000, 25 * 2 ** this.failures));
+    });
   }
 }

@@ -5,6 +5,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { newGenerationId } from '../lib/ids.js';
 import type { AttemptRecord } from '../routing/execute.js';
+import type { Cost } from './cost.js';
 import type { AgoraError } from '../spec/errors.js';
 import type { FinishReason } from '../spec/finish-reason.js';
 import type { Usage } from '../spec/usage.js';
@@ -33,6 +34,10 @@ export class GenerationTrace {
   outputBytes = 0;
   /** The gateway's own estimate of the prompt, used when the upstream reports no usage. */
   promptTokensEstimate: number | undefined;
+  /** Charged nanodollars, once settled. */
+  cost: number | null = null;
+  /** The priced parts of the charge, once settled. */
+  costBreakdown: Cost | undefined;
   private readonly referer: string | null;
   private readonly title: string | null;
 
@@ -54,17 +59,23 @@ export class GenerationTrace {
   }
 
   /** The row for the sink. */
+  /** Whether the usage is the gateway's estimate (the upstream reported none). */
+  get usageEstimated(): boolean {
+    return this.usage === undefined && this.outputBytes > 0;
+  }
+
+  /** The usage to bill and record: the upstream's, or an estimate from what was delivered (bytes / 4). */
+  billableUsage(): Usage | undefined {
+    if (this.usage !== undefined || this.outputBytes === 0) return this.usage;
+    const completion = Math.ceil(this.outputBytes / 4);
+    const prompt = this.promptTokensEstimate;
+    return { promptTokens: prompt, completionTokens: completion, totalTokens: prompt === undefined ? undefined : prompt + completion,
+      cachedTokens: undefined, cacheWriteTokens: undefined, reasoningTokens: undefined, raw: undefined };
+  }
+
   row(status: GenerationStatus, httpStatus: number, error?: AgoraError): NewGeneration {
-    let usage = this.usage;
-    let estimated = 0;
-    if (usage === undefined && this.outputBytes > 0) {
-      // A cut or usage-less stream: bill what was delivered, marked as an estimate (bytes / 4).
-      const completion = Math.ceil(this.outputBytes / 4);
-      const prompt = this.promptTokensEstimate;
-      usage = { promptTokens: prompt, completionTokens: completion, totalTokens: prompt === undefined ? undefined : prompt + completion,
-        cachedTokens: undefined, cacheWriteTokens: undefined, reasoningTokens: undefined, raw: undefined };
-      estimated = 1;
-    }
+    const usage = this.billableUsage();
+    const estimated = this.usageEstimated ? 1 : 0;
     return {
       id: this.id,
       key_id: this.keyId,
@@ -84,6 +95,8 @@ export class GenerationTrace {
       total_tokens: usage?.totalTokens ?? null,
       cached_tokens: usage?.cachedTokens ?? null,
       reasoning_tokens: usage?.reasoningTokens ?? null,
+      cache_write_tokens: usage?.cacheWriteTokens ?? null,
+      cost: this.cost,
       latency_ms: Math.round(performance.now() - this.startedAt),
       ttft_ms: this.ttftMs,
       usage_estimated: estimated,

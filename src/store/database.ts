@@ -14,6 +14,43 @@ export interface ApiKeysTable {
   tpm: number | null;
   created_at: number;
   updated_at: number;
+  account_id: string | null;
+  /** Spend limits per UTC day and month, nanodollars. */
+  limit_daily: number | null;
+  limit_monthly: number | null;
+}
+
+export interface AccountsTable {
+  id: string;
+  name: string;
+  mode: 'prepaid' | 'unlimited';
+  created_at: number;
+}
+
+export type LedgerKind = 'topup' | 'charge' | 'refund' | 'adjustment';
+
+export interface LedgerEntriesTable {
+  id: string;
+  account_id: string;
+  key_id: string | null;
+  kind: LedgerKind;
+  /** Signed nanodollars: top-ups positive, charges negative. */
+  amount: number;
+  generation_id: string | null;
+  idempotency_key: string;
+  note: string | null;
+  created_at: number;
+}
+
+export interface IdempotencyRecordsTable {
+  key_id: string;
+  idempotency_key: string;
+  request_hash: string;
+  status: number;
+  /** JSON object of response headers to replay. */
+  headers: string;
+  body: string;
+  created_at: number;
 }
 
 export interface GenerationsTable {
@@ -42,12 +79,18 @@ export interface GenerationsTable {
   app_title: string | null;
   /** 1 when the token counts are the gateway's estimate, not the upstream's report. */
   usage_estimated: number;
+  /** Charged nanodollars (0 for errors and empty answers). */
+  cost: number | null;
+  cache_write_tokens: number | null;
   /** JSON array of attempts: provider, status, latency, reason. */
   attempts: string | null;
   created_at: number;
 }
 
 export interface Database {
+  accounts: AccountsTable;
   api_keys: ApiKeysTable;
   generations: GenerationsTable;
+  ledger_entries: LedgerEntriesTable;
+  idempotency_records: IdempotencyRecordsTable;
 }

@@ -8,6 +8,7 @@ import { migrationProvider } from './migrations/index.js';
 import { ensureSchema, parsePostgresUrl, postgresDialect } from './postgres.js';
 import { GenerationsRepo } from './repos/generations.js';
 import { KeysRepo } from './repos/keys.js';
+import { LedgerRepo } from './repos/ledger.js';
 import { sqliteDialect } from './sqlite.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -19,6 +20,7 @@ export interface Store {
   db: Kysely<Database>;
   keys: KeysRepo;
   generations: GenerationsRepo;
+  ledger: LedgerRepo;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function openStore(url: string = DEFAULT_DATABASE_URL): Promise<Sto
     db,
     keys: new KeysRepo(db),
     generations: new GenerationsRepo(db),
+    ledger: new LedgerRepo(db),
     close: () => db.destroy(),
   };
 }

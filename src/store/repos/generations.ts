@@ -29,6 +29,13 @@ export class GenerationsRepo {
     return this.db.selectFrom('generations').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** Generations in [from, to), oldest first, optionally of one key. */
+  list(query: { keyId: string | undefined; from: number; to: number; limit: number }): Promise<GenerationRow[]> {
+    let select = this.db.selectFrom('generations').selectAll().where('created_at', '>=', query.from).where('created_at', '<', query.to);
+    if (query.keyId !== undefined) select = select.where('key_id', '=', query.keyId);
+    return select.orderBy('created_at').orderBy('id').limit(query.limit).execute();
+  }
+
   count(): Promise<number> {
     return this.db
       .selectFrom('generations')

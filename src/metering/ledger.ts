@@ -1,0 +1,183 @@
+/**
+ * Credits in memory: each account's committed balance, what in-flight requests have reserved,
+ * and settled charges not yet committed; each key's spend (total, today, this month). The request
+ * path reserves the most a request can cost before forwarding (402 when it does not fit), settles
+ * the real cost after (a ledger charge, group-committed before the response closes) and releases
+ * the rest. Nothing here waits on the database except `settle`'s commit, by design.
+ *
+ * Crash safety: reservations live in memory only, so a crash strands none; a charge exists iff its
+ * ledger row committed, and a client only receives a complete answer after that commit. After a
+ * restart, balances are recomputed from the ledger.
+ */
+import { randomBase62 } from '../lib/ids.js';
+import { formatUsd } from '../lib/money.js';
+import { AgoraError } from '../spec/errors.js';
+import type { NewLedgerEntry } from '../store/repos/ledger.js';
+import type { BatchWriter } from './sink.js';
+
+export interface AccountState {
+  id: string;
+  mode: 'prepaid' | 'unlimited';
+  /** Sum of committed ledger entries, nanodollars. */
+  balance: number;
+  reserved: number;
+  /** Settled charges whose ledger rows are not committed yet. */
+  pending: number;
+}
+
+export interface KeySpendState {
+  total: number;
+  day: number;
+  dayStart: number;
+  month: number;
+  monthStart: number;
+  reserved: number;
+}
+
+/** What the book needs to know about the calling key. */
+export interface KeyLimits {
+  id: string;
+  accountId: string | null;
+  creditLimit: number | null;
+  limitDaily: number | null;
+  limitMonthly: number | null;
+}
+
+export interface Reservation {
+  keyId: string;
+  accountId: string | null;
+  amount: number;
+  open: boolean;
+}
+
+export function dayStart(now: number): number {
+  return now - (now % 86_400_000);
+}
+
+export function monthStart(now: number): number {
+  const date = new Date(now);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+}
+
+function paymentRequired(message: string, source: string, available: number, needed: number): AgoraError {
+  return new AgoraError(message, {
+    status: 402, kind: 'payment_required', type: 'insufficient_quota', code: 'insufficient_credits', retryable: false,
+    metadata: { limit_source: source, balance: Number(formatUsd(available)), needed: Number(formatUsd(needed)) },
+  });
+}
+
+export class CreditBook {
+  readonly accounts = new Map<string, AccountState>();
+  readonly keys = new Map<string, KeySpendState>();
+
+  constructor(private readonly writer: BatchWriter<NewLedgerEntry>) {}
+
+  account(id: string): AccountState | undefined {
+    return this.accounts.get(id);
+  }
+
+  spend(keyId: string, now = Date.now()): KeySpendState {
+    let state = this.keys.get(keyId);
+    if (!state) {
+      state = { total: 0, day: 0, dayStart: dayStart(now), month: 0, monthStart: monthStart(now), reserved: 0 };
+      this.keys.set(keyId, state);
+    }
+    if (state.dayStart !== dayStart(now)) {
+      state.day = 0;
+      state.dayStart = dayStart(now);
+    }
+    if (state.monthStart !== monthStart(now)) {
+      state.month = 0;
+      state.monthStart = monthStart(now);
+    }
+    return state;
+  }
+
+  /** Holds `amount` for a request, or throws 402 naming the limit that refused it. */
+  reserve(key: KeyLimits, amount: number, now = Date.now()): Reservation {
+    const spend = this.spend(key.id, now);
+    const limits: Array<[number | null, number, string, string]> = [
+      [key.creditLimit, spend.total, 'key_limit', "the key's credit limit"],
+      [key.limitDaily, spend.day, 'daily_limit', "the key's daily spend limit"],
+      [key.limitMonthly, spend.month, 'monthly_limit', "the key's monthly spend limit"],
+    ];
+    for (const [limit, used, source, label] of limits) {
+      if (limit === null) continue;
+      const available = limit - used - spend.reserved;
+      if (amount > available) {
+        throw paymentRequired(`This request may cost up to $${formatUsd(amount)}, more than what is left of ${label} ($${formatUsd(Math.max(0, available))}).`, source, Math.max(0, available), amount);
+      }
+    }
+    const account = key.accountId ? this.accounts.get(key.accountId) : undefined;
+    if (account?.mode === 'prepaid') {
+      const available = account.balance - account.reserved - account.pending;
+      if (amount > available) {
+        throw paymentRequired(`Insufficient credits: the balance is $${formatUsd(Math.max(0, available))} and this request may cost up to $${formatUsd(amount)}. Add credits to continue.`, 'credits', Math.max(0, available), amount);
+      }
+      account.reserved += amount;
+    }
+    spend.reserved += amount;
+    return { keyId: key.id, accountId: account ? account.id : null, amount, open: true };
+  }
+
+  /** Returns the hold without a charge (the request failed or cost nothing). */
+  release(reservation: Reservation): void {
+    if (!reservation.open) return;
+    reservation.open = false;
+    const spend = this.keys.get(reservation.keyId);
+    if (spend) spend.reserved -= reservation.amount;
+    const account = reservation.accountId ? this.accounts.get(reservation.accountId) : undefined;
+    if (account) account.reserved -= reservation.amount;
+  }
+
+  /**
+   * Replaces the hold with the real cost: posts a charge and resolves when it is committed.
+   * The charge's idempotency key is the generation id, so it can never be posted twice.
+   */
+  settle(reservation: Reservation, key: KeyLimits, cost: number, generationId: string, now = Date.now()): Promise<void> {
+    this.release(reservation);
+    if (cost <= 0) return Promise.resolve();
+    const spend = this.spend(key.id, now);
+    spend.total += cost;
+    spend.day += cost;
+    spend.month += cost;
+    if (!key.accountId) return Promise.resolve();
+    const account = this.accounts.get(key.accountId);
+    if (account) account.pending += cost;
+    return this.writer
+      .commit({
+        id: `led_${randomBase62(20)}`, account_id: key.accountId, key_id: key.id, kind: 'charge', amount: -cost,
+        generation_id: generationId, idempotency_key: `charge:${generationId}`, note: null, created_at: now,
+      })
+      .then(() => {
+        if (account) {
+          account.pending -= cost;
+          account.balance -= cost;
+        }
+      });
+  }
+
+  /** Applies a committed top-up or adjustment to the in-memory balance. */
+  applyCredit(accountId: string, amount: number): void {
+    const account = this.accounts.get(accountId);
+    if (account) account.balance += amount;
+  }
+
+  /** Loads (or replaces) an account's state from the ledger, keeping in-flight holds. */
+  loadAccount(id: string, mode: 'prepaid' | 'unlimited', balance: number): void {
+    const existing = this.accounts.get(id);
+    if (existing) {
+      existing.mode = mode;
+      existing.balance = balance;
+    } else {
+      this.accounts.set(id, { id, mode, balance, reserved: 0, pending: 0 });
+    }
+  }
+
+  loadKeySpend(keyId: string, total: number, day: number, month: number, now = Date.now()): void {
+    const state = this.spend(keyId, now);
+    state.total = total;
+    state.day = day;
+    state.month = month;
+  }
+}

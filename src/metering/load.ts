@@ -1,0 +1,19 @@
+/** Loads credit state from the ledger at start, and for accounts first seen later (keys created by another process). */
+import type { KeyRecord } from '../catalog/keys.js';
+import type { Store } from '../store/index.js';
+import { dayStart, monthStart, type CreditBook } from './ledger.js';
+
+export async function loadCredits(store: Store, credits: CreditBook, now = Date.now()): Promise<void> {
+  const [accounts, balances, spend] = await Promise.all([
+    store.keys.accounts(), store.ledger.balances(), store.ledger.keySpend(dayStart(now), monthStart(now)),
+  ]);
+  for (const account of accounts) credits.loadAccount(account.id, account.mode, balances.get(account.id) ?? 0);
+  for (const row of spend) credits.loadKeySpend(row.key_id, row.total, row.day, row.month, now);
+}
+
+export async function loadAccountCredits(store: Store, credits: CreditBook, key: KeyRecord): Promise<void> {
+  if (!key.accountId || credits.account(key.accountId)) return;
+  const account = await store.keys.findAccount(key.accountId);
+  if (!account) return;
+  credits.loadAccount(account.id, account.mode, await store.ledger.balance(account.id));
+}

@@ -1,0 +1,74 @@
+/**
+ * Reserve before forwarding, settle after: the money side of one request.
+ * `reserve` holds the most the request can cost at the priciest endpoint it may be sent to
+ * (prompt estimate + max_tokens, or the endpoint's max output, or what is left of its context);
+ * `settle` prices the real usage, posts the charge and resolves when the charge is committed;
+ * a failed or empty generation costs nothing and only releases the hold.
+ */
+import type { KeyRecord } from '../catalog/keys.js';
+import type { Gateway } from '../http/context.js';
+import type { Attempt } from '../routing/plan.js';
+import { AgoraError } from '../spec/errors.js';
+import { computeCost, maximumCost, ZERO_COST, type Cost } from './cost.js';
+import type { Reservation } from './ledger.js';
+import type { GenerationTrace } from './trace.js';
+
+/** Output tokens assumed when neither the request nor the endpoint bounds them. */
+const DEFAULT_OUTPUT_TOKENS = 4_096;
+/** Longest a response waits for its charge to commit before it gives up on closing cleanly. */
+export const SETTLE_TIMEOUT_MS = 5_000;
+
+export interface Billing {
+  key: KeyRecord;
+  reservation: Reservation | undefined;
+}
+
+function storeDown(): AgoraError {
+  return new AgoraError('The credits ledger is unavailable, so no request can be charged; try again shortly.', {
+    status: 503, kind: 'provider_overloaded', type: 'server_error', code: 'ledger_unavailable', retryable: false,
+    headers: { 'retry-after': '1' },
+  });
+}
+
+function outputBound(attempt: Attempt, promptTokens: number, maxTokens: number | undefined): number {
+  if (maxTokens !== undefined) return maxTokens;
+  const endpoint = attempt.endpoint.endpoint;
+  if (endpoint.maxOutput !== undefined) return endpoint.maxOutput;
+  if (endpoint.contextLength !== undefined) return Math.max(1, endpoint.contextLength - promptTokens);
+  return DEFAULT_OUTPUT_TOKENS;
+}
+
+/** Holds credit for the request (throws 402, or 503 when the ledger store is down). */
+export function reserve(gateway: Gateway, key: KeyRecord, attempts: Attempt[], promptTokens: number, maxTokens: number | undefined): Billing {
+  if (key.accountId === null) return { key, reservation: undefined }; // the master key is not metered in a ledger
+  if (!gateway.ledgerWriter.healthy || !gateway.storeHealth.up) throw storeDown();
+  let amount = 0;
+  for (const attempt of attempts.slice(0, gateway.config.routing.maxAttempts)) {
+    amount = Math.max(amount, maximumCost(promptTokens, outputBound(attempt, promptTokens, maxTokens), attempt.endpoint.prices));
+  }
+  return { key, reservation: gateway.credits.reserve(key, amount) };
+}
+
+/** Prices the outcome and posts the charge; resolves when it is committed (or after the timeout, rejecting). */
+export async function settle(gateway: Gateway, billing: Billing, trace: GenerationTrace, attempt: Attempt | undefined, success: boolean): Promise<Cost> {
+  const cost = success && attempt ? computeCost(trace.billableUsage(), attempt.endpoint.prices) : ZERO_COST;
+  trace.cost = cost.totalNanos;
+  trace.costBreakdown = cost;
+  if (!billing.reservation) return cost;
+  const committed = gateway.credits.settle(billing.reservation, billing.key, cost.totalNanos, trace.id);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(storeDown()), SETTLE_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([committed, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return cost;
+}
+
+/** Releases a hold without charging (the request failed before any answer). */
+export function release(gateway: Gateway, billing: Billing): void {
+  if (billing.reservation) gateway.credits.release(billing.reservation);
+}

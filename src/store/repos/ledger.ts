@@ -1,0 +1,111 @@
+/**
+ * The append-only ledger. Entries are only ever inserted; the balance of an account is the sum of
+ * its entries. Every entry carries a unique idempotency key, so a batch retried after a failure,
+ * or a top-up sent twice, is written once.
+ */
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import type { Database, LedgerEntriesTable } from '../database.js';
+
+export type LedgerEntryRow = Selectable<LedgerEntriesTable>;
+export type NewLedgerEntry = Insertable<LedgerEntriesTable>;
+
+const ROWS_PER_STATEMENT = 500;
+
+export interface KeySpend {
+  key_id: string;
+  total: number;
+  /** Since `dayStart`. */
+  day: number;
+  /** Since `monthStart`. */
+  month: number;
+}
+
+export class LedgerRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Inserts a batch in one transaction; entries whose idempotency key exists are skipped. */
+  async insertMany(entries: NewLedgerEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.db.transaction().execute(async (transaction) => {
+      for (let start = 0; start < entries.length; start += ROWS_PER_STATEMENT) {
+        await transaction
+          .insertInto('ledger_entries')
+          .values(entries.slice(start, start + ROWS_PER_STATEMENT))
+          .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
+          .execute();
+      }
+    });
+  }
+
+  /** Inserts one entry; false when its idempotency key was already used (nothing written). */
+  async insertOne(entry: NewLedgerEntry): Promise<boolean> {
+    const result = await this.db
+      .insertInto('ledger_entries')
+      .values(entry)
+      .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  async balance(accountId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('ledger_entries')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<string | number>('amount'), eb.val(0)).as('balance'))
+      .where('account_id', '=', accountId)
+      .executeTakeFirstOrThrow();
+    return Number(row.balance);
+  }
+
+  /** Balance of every account (sum of its entries). */
+  async balances(): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom('ledger_entries')
+      .select(['account_id', (eb) => eb.fn.sum<string | number>('amount').as('balance')])
+      .groupBy('account_id')
+      .execute();
+    return new Map(rows.map((row) => [row.account_id, Number(row.balance)]));
+  }
+
+  /** Spend (positive nanodollars) per key: in total, since `dayStart` and since `monthStart`. */
+  async keySpend(dayStart: number, monthStart: number): Promise<KeySpend[]> {
+    const rows = await this.db
+      .selectFrom('ledger_entries')
+      .select([
+        'key_id',
+        sql<string | number>`sum(-amount)`.as('total'),
+        sql<string | number>`sum(case when created_at >= ${dayStart} then -amount else 0 end)`.as('day'),
+        sql<string | number>`sum(case when created_at >= ${monthStart} then -amount else 0 end)`.as('month'),
+      ])
+      .where('kind', 'in', ['charge', 'refund'])
+      .where('key_id', 'is not', null)
+      .groupBy('key_id')
+      .execute();
+    return rows.map((row) => ({ key_id: row.key_id!, total: Number(row.total), day: Number(row.day), month: Number(row.month) }));
+  }
+
+  /** Top-ups and usage of one account, for GET /api/v1/credits. */
+  async totals(accountId: string): Promise<{ credits: number; usage: number }> {
+    const row = await this.db
+      .selectFrom('ledger_entries')
+      .select([
+        sql<string | number>`coalesce(sum(case when amount > 0 then amount else 0 end), 0)`.as('credits'),
+        sql<string | number>`coalesce(sum(case when amount < 0 then -amount else 0 end), 0)`.as('usage'),
+      ])
+      .where('account_id', '=', accountId)
+      .executeTakeFirstOrThrow();
+    return { credits: Number(row.credits), usage: Number(row.usage) };
+  }
+
+  entries(accountId: string): Promise<LedgerEntryRow[]> {
+    return this.db.selectFrom('ledger_entries').selectAll().where('account_id', '=', accountId).orderBy('created_at').orderBy('id').execute();
+  }
+
+  chargesForGeneration(generationId: string): Promise<LedgerEntryRow[]> {
+    return this.db.selectFrom('ledger_entries').selectAll().where('generation_id', '=', generationId).execute();
+  }
+
+  /** Cheap liveness probe for fail-closed credits. */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+}
