@@ -14,6 +14,8 @@ import { createLogger, type Logger } from './lib/logger.js';
 import { CreditBook } from './metering/ledger.js';
 import { BatchWriter } from './metering/sink.js';
 import { StoreProbe } from './metering/store-probe.js';
+import { LocalLimiter, SharedLimiter } from './metering/rate-limit.js';
+import { IdempotencyStore, IDEMPOTENCY_TTL_MS } from './metering/idempotency.js';
 import { loadCredits, loadAccountCredits } from './metering/load.js';
 import { RetryBudget } from './routing/execute.js';
 import { HealthRegistry } from './routing/health.js';
@@ -22,7 +24,7 @@ import { SharedHealth } from './routing/shared-health.js';
 import { StickyRoutes } from './routing/stickiness.js';
 import { openStore, DEFAULT_DATABASE_URL, type Store } from './store/index.js';
 import type { NewGeneration } from './store/repos/generations.js';
-import type { NewLedgerEntry } from './store/repos/ledger.js';
+import type { LedgerWrite } from './store/repos/ledger.js';
 
 export interface GatewayOptions {
   config: ResolvedConfig;
@@ -59,8 +61,9 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger('info');
   const store = await openStore(options.databaseUrl ?? DEFAULT_DATABASE_URL);
-  const ledgerWriter = new BatchWriter<NewLedgerEntry>((rows) => store.ledger.insertMany(rows), logger, { name: 'ledger entries' });
+  const ledgerWriter = new BatchWriter<LedgerWrite>((rows) => store.ledger.insertMany(rows), logger, { name: 'ledger entries' });
   const credits = new CreditBook(ledgerWriter);
+  await store.ledger.pruneIdempotency(Date.now() - IDEMPOTENCY_TTL_MS - 3_600_000);
   const probe = new StoreProbe(() => store.ledger.ping());
   probe.start();
   await loadCredits(store, credits);
@@ -81,6 +84,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const planner = new Planner(catalog, health, new StickyRoutes(routing.stickyTtlMs));
   const shared = options.redisUrl ? new SharedHealth(options.redisUrl, health, logger, options.redisPrefix) : undefined;
   await shared?.start();
+  const localLimiter = new LocalLimiter();
+  const sharedLimiter = options.redisUrl ? new SharedLimiter(options.redisUrl, localLimiter, options.redisPrefix) : undefined;
+  await sharedLimiter?.start();
   const sink = new BatchWriter<NewGeneration>((rows) => store.generations.insertMany(rows), logger, { name: 'generation records', intervalMs: options.sinkIntervalMs ?? 50 });
   const gateway: Gateway = {
     config: options.config,
@@ -92,6 +98,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     credits,
     ledgerWriter,
     storeHealth: probe,
+    limiter: sharedLimiter ?? localLimiter,
+    idempotency: new IdempotencyStore((keyId, key) => store.ledger.findIdempotency(keyId, key)),
     admin: {
       findGeneration: (id) => store.generations.findById(id),
       listGenerations: (query) => store.generations.list(query),
@@ -119,7 +127,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const port = (server.address() as AddressInfo).port;
   let stopping: Promise<void> | undefined;
   const shutdown = (graceMs = options.config.server.shutdownGraceMs): Promise<void> => {
-    stopping ??= stop(gateway, server, store, graceMs).finally(() => shared?.close());
+    stopping ??= stop(gateway, server, store, graceMs).finally(() => {
+      sharedLimiter?.close();
+      return shared?.close();
+    });
     return stopping;
   };
   return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, port, gateway, store, server, createdAdminKey, shutdown };

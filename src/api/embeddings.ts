@@ -1,5 +1,6 @@
 /** POST /v1/embeddings — authenticate → parse → plan → execute with fallback → respond → record. */
 import { authenticate } from '../http/middleware/auth.js';
+import { limitRequests } from '../http/middleware/rate-limit.js';
 import { readJsonBody } from '../http/middleware/body-limit.js';
 import type { Exchange } from '../http/context.js';
 import { sendError } from '../http/errors.js';
@@ -14,6 +15,7 @@ import { parseEmbeddingRequest } from '../spec/chat-request.js';
 export async function embeddings(exchange: Exchange): Promise<void> {
   const { request, response, gateway } = exchange;
   const key = await authenticate(request.headers, gateway.keys);
+  await limitRequests(gateway, key, response);
   const embedding = parseEmbeddingRequest(await readJsonBody(request, gateway.config.server.bodyLimitBytes));
   const input = embedding.body.input;
   const plan = gateway.planner.plan({
@@ -37,7 +39,7 @@ export async function embeddings(exchange: Exchange): Promise<void> {
     value.body.model = attempt.modelId;
     const settlement = settle(gateway, billing, trace, attempt, true);
     value.body.usage = { ...(value.body.usage as object | undefined), ...costFields(trace.costBreakdown!) };
-    const delivered = await sendJsonAfterSettlement(response, { ...value.body, id: trace.id }, {
+    const delivered = await sendJsonAfterSettlement(response, JSON.stringify({ ...value.body, id: trace.id }), {
       'x-agora-generation-id': trace.id, 'x-agora-provider': trace.provider, 'x-agora-attempts': String(records.length),
     }, settlement);
     gateway.sink.enqueue(delivered ? trace.row('success', 200) : trace.row('error', 503));

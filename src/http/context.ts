@@ -6,9 +6,11 @@ import type { ResolvedConfig } from '../config/types.js';
 import type { Logger } from '../lib/logger.js';
 import type { CreditBook } from '../metering/ledger.js';
 import type { StoreProbe } from '../metering/store-probe.js';
+import type { Limiter } from '../metering/rate-limit.js';
+import type { IdempotencyStore } from '../metering/idempotency.js';
 import type { BatchWriter } from '../metering/sink.js';
 import type { NewGeneration } from '../store/repos/generations.js';
-import type { NewLedgerEntry } from '../store/repos/ledger.js';
+import type { LedgerWrite } from '../store/repos/ledger.js';
 import type { AdminStore } from './admin-store.js';
 import type { RetryBudget } from '../routing/execute.js';
 import type { Planner } from '../routing/plan.js';
@@ -30,10 +32,13 @@ export interface Gateway {
   /** Generation records, written in batches after the response. */
   sink: BatchWriter<NewGeneration>;
   credits: CreditBook;
+  idempotency: IdempotencyStore;
+  /** Per-key rpm / tpm limits (in memory, or shared through Redis). */
+  limiter: Limiter;
   /** Whether the store answers its liveness probe (credits fail closed when it does not). */
   storeHealth: StoreProbe;
   /** Ledger rows, group-committed; a response waits for its own charge before it closes. */
-  ledgerWriter: BatchWriter<NewLedgerEntry>;
+  ledgerWriter: BatchWriter<LedgerWrite>;
   /** Reads and admin writes off the request path (key management, generation lookups). */
   admin: AdminStore;
   logger: Logger;

@@ -28,9 +28,8 @@ export function abortOnDisconnect(exchange: Exchange): AbortController {
  * once. If the settlement fails, the connection is cut and the body stays incomplete.
  */
 export async function sendJsonAfterSettlement(
-  response: ServerResponse, body: unknown, headers: Record<string, string>, settlement: Promise<unknown>,
+  response: ServerResponse, text: string, headers: Record<string, string>, settlement: Promise<unknown>,
 ): Promise<boolean> {
-  const text = JSON.stringify(body);
   response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   response.write(text.slice(0, -1));
   try {
@@ -41,4 +40,10 @@ export async function sendJsonAfterSettlement(
   }
   response.end(text.slice(-1));
   return true;
+}
+
+/** Replays a stored answer for a repeated Idempotency-Key. */
+export function replayStored(response: ServerResponse, stored: { status: number; headers: Record<string, string>; body: string }): void {
+  response.writeHead(stored.status, { ...stored.headers, 'content-length': String(Buffer.byteLength(stored.body)), 'x-agora-idempotent-replay': 'true' });
+  response.end(stored.body);
 }

@@ -11,6 +11,9 @@ export class SseWriter {
     this.response.uncork();
   };
 
+  /** When set, every frame written is also kept here (for Idempotency-Key replays). */
+  capture: string[] | undefined;
+
   constructor(private readonly response: ServerResponse) {}
 
   /** Sends the status line and SSE headers. */
@@ -57,6 +60,7 @@ export class SseWriter {
 
   private raw(text: string): boolean {
     if (this.closed) return false;
+    this.capture?.push(text);
     if (!this.corked) {
       this.corked = true;
       this.response.cork();

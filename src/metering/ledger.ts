@@ -12,7 +12,8 @@
 import { randomBase62 } from '../lib/ids.js';
 import { formatUsd } from '../lib/money.js';
 import { AgoraError } from '../spec/errors.js';
-import type { NewLedgerEntry } from '../store/repos/ledger.js';
+import type { IdempotencyRecordsTable } from '../store/database.js';
+import type { LedgerWrite } from '../store/repos/ledger.js';
 import type { BatchWriter } from './sink.js';
 
 export interface AccountState {
@@ -70,7 +71,7 @@ export class CreditBook {
   readonly accounts = new Map<string, AccountState>();
   readonly keys = new Map<string, KeySpendState>();
 
-  constructor(private readonly writer: BatchWriter<NewLedgerEntry>) {}
+  constructor(private readonly writer: BatchWriter<LedgerWrite>) {}
 
   account(id: string): AccountState | undefined {
     return this.accounts.get(id);
@@ -134,20 +135,24 @@ export class CreditBook {
    * Replaces the hold with the real cost: posts a charge and resolves when it is committed.
    * The charge's idempotency key is the generation id, so it can never be posted twice.
    */
-  settle(reservation: Reservation, key: KeyLimits, cost: number, generationId: string, now = Date.now()): Promise<void> {
+  settle(
+    reservation: Reservation, key: KeyLimits, cost: number, generationId: string, idempotency?: IdempotencyRecordsTable, now = Date.now(),
+  ): Promise<void> {
     this.release(reservation);
-    if (cost <= 0) return Promise.resolve();
-    const spend = this.spend(key.id, now);
-    spend.total += cost;
-    spend.day += cost;
-    spend.month += cost;
-    if (!key.accountId) return Promise.resolve();
+    if (cost <= 0 || !key.accountId) {
+      if (cost > 0) this.addSpend(key.id, cost, now);
+      return idempotency ? this.writer.commit({ idempotency }) : Promise.resolve();
+    }
+    this.addSpend(key.id, cost, now);
     const account = this.accounts.get(key.accountId);
     if (account) account.pending += cost;
     return this.writer
       .commit({
-        id: `led_${randomBase62(20)}`, account_id: key.accountId, key_id: key.id, kind: 'charge', amount: -cost,
-        generation_id: generationId, idempotency_key: `charge:${generationId}`, note: null, created_at: now,
+        entry: {
+          id: `led_${randomBase62(20)}`, account_id: key.accountId, key_id: key.id, kind: 'charge', amount: -cost,
+          generation_id: generationId, idempotency_key: `charge:${generationId}`, note: null, created_at: now,
+        },
+        ...(idempotency ? { idempotency } : {}),
       })
       .then(() => {
         if (account) {
@@ -155,6 +160,13 @@ export class CreditBook {
           account.balance -= cost;
         }
       });
+  }
+
+  private addSpend(keyId: string, cost: number, now: number): void {
+    const spend = this.spend(keyId, now);
+    spend.total += cost;
+    spend.day += cost;
+    spend.month += cost;
   }
 
   /** Applies a committed top-up or adjustment to the in-memory balance. */

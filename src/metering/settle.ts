@@ -12,6 +12,7 @@ import { AgoraError } from '../spec/errors.js';
 import { computeCost, maximumCost, ZERO_COST, type Cost } from './cost.js';
 import type { Reservation } from './ledger.js';
 import type { GenerationTrace } from './trace.js';
+import type { IdempotencyRecordsTable } from '../store/database.js';
 
 /** Output tokens assumed when neither the request nor the endpoint bounds them. */
 const DEFAULT_OUTPUT_TOKENS = 4_096;
@@ -49,13 +50,23 @@ export function reserve(gateway: Gateway, key: KeyRecord, attempts: Attempt[], p
   return { key, reservation: gateway.credits.reserve(key, amount) };
 }
 
-/** Prices the outcome and posts the charge; resolves when it is committed (or after the timeout, rejecting). */
-export async function settle(gateway: Gateway, billing: Billing, trace: GenerationTrace, attempt: Attempt | undefined, success: boolean): Promise<Cost> {
+/**
+ * Prices the outcome and posts the charge; resolves when it is committed (or rejects after the
+ * timeout). The cost is known synchronously (on `trace` as soon as this is called); `finalize`
+ * receives it and may return the idempotency record to commit in the same transaction.
+ */
+export async function settle(
+  gateway: Gateway, billing: Billing, trace: GenerationTrace, attempt: Attempt | undefined, success: boolean,
+  finalize?: (cost: Cost) => IdempotencyRecordsTable | undefined,
+): Promise<Cost> {
   const cost = success && attempt ? computeCost(trace.billableUsage(), attempt.endpoint.prices) : ZERO_COST;
   trace.cost = cost.totalNanos;
   trace.costBreakdown = cost;
-  if (!billing.reservation) return cost;
-  const committed = gateway.credits.settle(billing.reservation, billing.key, cost.totalNanos, trace.id);
+  const stored = finalize?.(cost);
+  if (!billing.reservation && !stored) return cost;
+  const committed = billing.reservation
+    ? gateway.credits.settle(billing.reservation, billing.key, cost.totalNanos, trace.id, stored)
+    : gateway.ledgerWriter.commit({ idempotency: stored! });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(storeDown()), SETTLE_TIMEOUT_MS);

@@ -36,7 +36,11 @@ export function readBody(request: IncomingMessage, limitBytes: number): Promise<
 }
 
 export async function readJsonBody(request: IncomingMessage, limitBytes: number): Promise<unknown> {
-  const body = await readBody(request, limitBytes);
+  return parseJsonBody(await readBody(request, limitBytes));
+}
+
+/** Parses a read body as JSON (400 naming the problem). */
+export function parseJsonBody(body: Buffer): unknown {
   if (body.length === 0) throw invalidRequest('The request body is empty: expected a JSON object.', null, 'invalid_json');
   try {
     return JSON.parse(body.toString('utf8'));

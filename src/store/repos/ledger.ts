@@ -4,10 +4,16 @@
  * or a top-up sent twice, is written once.
  */
 import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
-import type { Database, LedgerEntriesTable } from '../database.js';
+import type { Database, IdempotencyRecordsTable, LedgerEntriesTable } from '../database.js';
 
 export type LedgerEntryRow = Selectable<LedgerEntriesTable>;
 export type NewLedgerEntry = Insertable<LedgerEntriesTable>;
+
+/** One group-committed write: a ledger entry, the stored response of an idempotent request, or both (atomically). */
+export interface LedgerWrite {
+  entry?: NewLedgerEntry;
+  idempotency?: IdempotencyRecordsTable;
+}
 
 const ROWS_PER_STATEMENT = 500;
 
@@ -23,9 +29,11 @@ export interface KeySpend {
 export class LedgerRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Inserts a batch in one transaction; entries whose idempotency key exists are skipped. */
-  async insertMany(entries: NewLedgerEntry[]): Promise<void> {
-    if (entries.length === 0) return;
+  /** Writes a batch in one transaction; entries whose idempotency key exists are skipped. */
+  async insertMany(writes: LedgerWrite[]): Promise<void> {
+    const entries = writes.flatMap((write) => (write.entry ? [write.entry] : []));
+    const stored = writes.flatMap((write) => (write.idempotency ? [write.idempotency] : []));
+    if (entries.length === 0 && stored.length === 0) return;
     await this.db.transaction().execute(async (transaction) => {
       for (let start = 0; start < entries.length; start += ROWS_PER_STATEMENT) {
         await transaction
@@ -34,7 +42,25 @@ export class LedgerRepo {
           .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
           .execute();
       }
+      for (const record of stored) {
+        await transaction
+          .insertInto('idempotency_records')
+          .values(record)
+          .onConflict((conflict) => conflict.columns(['key_id', 'idempotency_key']).doUpdateSet({
+            request_hash: record.request_hash, status: record.status, headers: record.headers, body: record.body, created_at: record.created_at,
+          }))
+          .execute();
+      }
     });
+  }
+
+  findIdempotency(keyId: string, idempotencyKey: string): Promise<IdempotencyRecordsTable | undefined> {
+    return this.db.selectFrom('idempotency_records').selectAll().where('key_id', '=', keyId).where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+  }
+
+  /** Removes stored responses created before `before` (epoch ms). */
+  async pruneIdempotency(before: number): Promise<void> {
+    await this.db.deleteFrom('idempotency_records').where('created_at', '<', before).execute();
   }
 
   /** Inserts one entry; false when its idempotency key was already used (nothing written). */
