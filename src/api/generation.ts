@@ -7,6 +7,7 @@
 import { authenticate } from '../http/middleware/auth.js';
 import type { Exchange } from '../http/context.js';
 import { sendJson } from '../http/respond.js';
+import { nanosToUsd } from '../lib/money.js';
 import { invalidRequest, notFound } from '../spec/errors.js';
 import type { GenerationRow } from '../store/repos/generations.js';
 
@@ -33,7 +34,9 @@ export function generationData(row: GenerationRow): Record<string, unknown> {
     native_tokens_completion: row.completion_tokens,
     native_tokens_cached: row.cached_tokens,
     native_tokens_reasoning: row.reasoning_tokens,
+    native_tokens_cache_write: row.cache_write_tokens,
     usage_estimated: row.usage_estimated === 1,
+    total_cost: row.cost === null ? null : nanosToUsd(row.cost),
     http_referer: row.app_referer,
     app_title: row.app_title,
     attempts: row.attempts ? (JSON.parse(row.attempts) as unknown) : [],

@@ -1,7 +1,9 @@
 /**
  * A scripted OpenAI-compatible upstream on loopback. The upstream model name picks the behaviour,
  * so one fake serves every scenario: `ok`, `tools`, `slow:MS`, `hang`, `status:CODE[:RETRY_AFTER]`, `flaky:PERCENT`,
- * `reset`, `malformed`, `die-after:N`, `no-finish`, `drip:MS[:N]`, `inband-error`, `empty`.
+ * `reset`, `malformed`, `die-after:N`, `no-finish`, `drip:MS[:N]`, `inband-error`, `empty`,
+ * `usage:PROMPT:COMPLETION:CACHED:REASONING` (reports exactly that usage), `exact` (as many completion
+ * tokens as `max_tokens` allows), `no-usage` (a stream without a usage chunk).
  * Answers follow OpenAI's documented Chat Completions JSON and SSE shapes. Every request is kept
  * (`requests`) and the fake knows when a client closed a connection early (`closedEarly`).
  */
@@ -131,6 +133,25 @@ export async function startFakeUpstream(options: { port?: number; name?: string 
       return;
     }
     const wantsTools = mode === 'tools';
+    if (mode === 'usage' || mode === 'exact') {
+      const prompt = mode === 'usage' ? Number(arg1) : PROMPT_TOKENS;
+      const completionTokens = mode === 'usage' ? Number(arg2) : Number(body.max_tokens ?? body.max_completion_tokens ?? WORDS.length);
+      const [cached, reasoning] = mode === 'usage' ? model.split(':').slice(3).map(Number) : [0, 0];
+      const usage = { prompt_tokens: prompt, completion_tokens: completionTokens, total_tokens: prompt + completionTokens,
+        prompt_tokens_details: { cached_tokens: cached ?? 0 }, completion_tokens_details: { reasoning_tokens: reasoning ?? 0 } };
+      served.push({ id, promptTokens: prompt, completionTokens });
+      if (!body.stream) {
+        json(200, { ...completion(id, model, WORDS.join('')), usage });
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write(chunk(id, model, { role: 'assistant', content: '' }));
+      response.write(chunk(id, model, { content: WORDS.join('') }));
+      response.write(chunk(id, model, {}, 'stop'));
+      response.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1_718_000_000, model, choices: [], usage })}\n\n`);
+      response.end('data: [DONE]\n\n');
+      return;
+    }
     if (!body.stream) {
       const extra = wantsTools
         ? { choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [TOOL_CALL] }, logprobs: null, finish_reason: 'tool_calls' }] }
@@ -171,7 +192,7 @@ export async function startFakeUpstream(options: { port?: number; name?: string 
       write(chunk(id, model, { content: WORDS[index % WORDS.length] }));
     }
     if (mode !== 'no-finish') write(chunk(id, model, {}, 'stop'));
-    write(usageChunk(id, model, count));
+    if (mode !== 'no-usage') write(usageChunk(id, model, count));
     response.end('data: [DONE]\n\n');
     served.push({ id, promptTokens: PROMPT_TOKENS, completionTokens: count });
   }
