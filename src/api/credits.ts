@@ -54,7 +54,7 @@ export async function topUp(exchange: Exchange): Promise<void> {
   const amount = usdToNanos(input.amount);
   const posted = await gateway.admin.postLedgerEntry({
     id: `led_${randomBase62(20)}`, account_id: accountId, key_id: null, kind: amount > 0 ? 'topup' : 'adjustment', amount,
-    generation_id: null, idempotency_key: `topup:${typeof idempotencyKey === 'string' ? idempotencyKey : randomBase62(24)}`,
+    generation_id: null, upstream_id: null, model: null, provider: null, idempotency_key: `topup:${typeof idempotencyKey === 'string' ? idempotencyKey : randomBase62(24)}`,
     note: typeof input.note === 'string' ? input.note.slice(0, 500) : null, created_at: Date.now(),
   });
   if (!gateway.credits.account(accountId)) gateway.credits.loadAccount(accountId, account.mode, 0);

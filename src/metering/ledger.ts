@@ -51,6 +51,14 @@ export interface Reservation {
   open: boolean;
 }
 
+/** What a charge records about the generation it pays for. */
+export interface ChargedGeneration {
+  id: string;
+  upstreamId: string | null;
+  model: string | null;
+  provider: string | null;
+}
+
 export function dayStart(now: number): number {
   return now - (now % 86_400_000);
 }
@@ -136,8 +144,9 @@ export class CreditBook {
    * The charge's idempotency key is the generation id, so it can never be posted twice.
    */
   settle(
-    reservation: Reservation, key: KeyLimits, cost: number, generationId: string, idempotency?: IdempotencyRecordsTable, now = Date.now(),
+    reservation: Reservation, key: KeyLimits, cost: number, generation: ChargedGeneration, idempotency?: IdempotencyRecordsTable, now = Date.now(),
   ): Promise<void> {
+    const generationId = generation.id;
     this.release(reservation);
     if (cost <= 0 || !key.accountId) {
       if (cost > 0) this.addSpend(key.id, cost, now);
@@ -150,7 +159,8 @@ export class CreditBook {
       .commit({
         entry: {
           id: `led_${randomBase62(20)}`, account_id: key.accountId, key_id: key.id, kind: 'charge', amount: -cost,
-          generation_id: generationId, idempotency_key: `charge:${generationId}`, note: null, created_at: now,
+          generation_id: generationId, upstream_id: generation.upstreamId, model: generation.model, provider: generation.provider,
+          idempotency_key: `charge:${generationId}`, note: null, created_at: now,
         },
         ...(idempotency ? { idempotency } : {}),
       })

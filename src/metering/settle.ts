@@ -65,7 +65,8 @@ export async function settle(
   const stored = finalize?.(cost);
   if (!billing.reservation && !stored) return cost;
   const committed = billing.reservation
-    ? gateway.credits.settle(billing.reservation, billing.key, cost.totalNanos, trace.id, stored)
+    ? gateway.credits.settle(billing.reservation, billing.key, cost.totalNanos,
+      { id: trace.id, upstreamId: trace.upstreamId, model: trace.model, provider: trace.provider }, stored)
     : gateway.ledgerWriter.commit({ idempotency: stored! });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

@@ -37,6 +37,9 @@ export interface LedgerEntriesTable {
   /** Signed nanodollars: top-ups positive, charges negative. */
   amount: number;
   generation_id: string | null;
+  upstream_id: string | null;
+  model: string | null;
+  provider: string | null;
   idempotency_key: string;
   note: string | null;
   created_at: number;

@@ -1,9 +1,22 @@
 /** `agora keys create|list|disable` — against the same database as a running gateway. */
 import type { Command } from 'commander';
+import { formatUsd, usdToNanos } from '../../lib/money.js';
 import { openStore } from '../../store/index.js';
 import { databaseUrl, parseNumberOption, table } from '../options.js';
 
 interface DbOption { db?: string }
+
+interface CreateOptions {
+  name: string;
+  credit?: number;
+  limit?: number;
+  limitDaily?: number;
+  limitMonthly?: number;
+  rpm?: number;
+  tpm?: number;
+  account?: string;
+  admin: boolean;
+}
 
 async function withStore<T>(options: DbOption, work: (store: Awaited<ReturnType<typeof openStore>>) => Promise<T>): Promise<T> {
   const store = await openStore(databaseUrl(options.db));
@@ -21,21 +34,31 @@ export function registerKeys(program: Command): void {
     .command('create')
     .description('create an API key; the last line of output is the key alone')
     .option('--name <name>', 'a label for the key', 'unnamed')
-    .option('--credit <usd>', 'spend limit in USD', parseNumberOption('--credit'))
+    .option('--credit <usd>', 'prepaid credit in USD: the key gets a prepaid account with this opening balance (402 when spent)', parseNumberOption('--credit'))
+    .option('--limit <usd>', "the key's total spend limit in USD", parseNumberOption('--limit'))
+    .option('--limit-daily <usd>', "the key's spend limit per UTC day, USD", parseNumberOption('--limit-daily'))
+    .option('--limit-monthly <usd>', "the key's spend limit per calendar month, USD", parseNumberOption('--limit-monthly'))
     .option('--rpm <n>', 'requests per minute', parseNumberOption('--rpm'))
     .option('--tpm <n>', 'tokens per minute', parseNumberOption('--tpm'))
+    .option('--account <id>', "join an existing account (share its credits) instead of creating one")
     .option('--admin', 'give the key admin rights (key management, top-ups)', false)
     .option('--db <url>', 'database URL (env AGORA_DB)')
-    .action(async (options: DbOption & { name: string; credit?: number; rpm?: number; tpm?: number; admin: boolean }) => {
+    .action(async (options: DbOption & CreateOptions) => {
       await withStore(options, async (store) => {
+        const nanos = (usd: number | undefined): number | null => (usd === undefined ? null : usdToNanos(usd));
         const { row, key } = await store.keys.create({
           name: options.name,
           isAdmin: options.admin,
-          creditLimit: options.credit === undefined ? null : Math.round(options.credit * 1e9),
+          creditLimit: nanos(options.limit),
+          limitDaily: nanos(options.limitDaily),
+          limitMonthly: nanos(options.limitMonthly),
           rpm: options.rpm === undefined ? null : Math.floor(options.rpm),
           tpm: options.tpm === undefined ? null : Math.floor(options.tpm),
+          ...(options.account ? { accountId: options.account } : {}),
+          ...(options.credit !== undefined ? { initialCredit: usdToNanos(options.credit), mode: 'prepaid' as const } : {}),
         });
-        process.stdout.write(`Created key ${row.id} (${row.name}). It is shown once:\n${key}\n`);
+        const credit = options.credit !== undefined ? `, prepaid account ${row.account_id} with $${options.credit}` : `, account ${row.account_id}`;
+        process.stdout.write(`Created key ${row.id} (${row.name}${credit}). It is shown once:\n${key}\n`);
       });
     });
 
@@ -47,10 +70,10 @@ export function registerKeys(program: Command): void {
       await withStore(options, async (store) => {
         const rows = await store.keys.list();
         process.stdout.write(`${table(
-          ['ID', 'NAME', 'KEY', 'ADMIN', 'STATUS', 'CREDIT USD', 'RPM', 'TPM', 'CREATED'],
+          ['ID', 'NAME', 'KEY', 'ADMIN', 'STATUS', 'LIMIT USD', 'RPM', 'TPM', 'CREATED'],
           rows.map((row) => [
             row.id, row.name, row.key_hint, row.is_admin ? 'yes' : '', row.disabled_at ? 'disabled' : 'active',
-            row.credit_limit === null ? '-' : String(row.credit_limit / 1e9), row.rpm === null ? '-' : String(row.rpm),
+            row.credit_limit === null ? '-' : formatUsd(row.credit_limit), row.rpm === null ? '-' : String(row.rpm),
             row.tpm === null ? '-' : String(row.tpm), new Date(row.created_at).toISOString().slice(0, 19).replace('T', ' '),
           ]),
         )}\n`);

@@ -32,6 +32,10 @@ export const migration0003: Migration = {
       /** Signed nanodollars: top-ups positive, charges negative. */
       .addColumn('amount', 'bigint', (column) => column.notNull())
       .addColumn('generation_id', 'text')
+      /** The upstream's own response id, to reconcile against the provider's bill. */
+      .addColumn('upstream_id', 'text')
+      .addColumn('model', 'text')
+      .addColumn('provider', 'text')
       .addColumn('idempotency_key', 'text', (column) => column.notNull().unique())
       .addColumn('note', 'text')
       .addColumn('created_at', 'bigint', (column) => column.notNull())
