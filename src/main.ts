@@ -13,6 +13,7 @@ import { createGatewayServer } from './http/server.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { CreditBook } from './metering/ledger.js';
 import { BatchWriter } from './metering/sink.js';
+import { SETTLE_TIMEOUT_MS, storeDown } from './metering/settle.js';
 import { StoreProbe } from './metering/store-probe.js';
 import { LocalLimiter, SharedLimiter } from './metering/rate-limit.js';
 import { IdempotencyStore, IDEMPOTENCY_TTL_MS } from './metering/idempotency.js';
@@ -61,7 +62,9 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger('info');
   const store = await openStore(options.databaseUrl ?? DEFAULT_DATABASE_URL);
-  const ledgerWriter = new BatchWriter<LedgerWrite>((rows) => store.ledger.insertMany(rows), logger, { name: 'ledger entries' });
+  const ledgerWriter = new BatchWriter<LedgerWrite>((rows) => store.ledger.insertMany(rows), logger, {
+    name: 'ledger entries', commitTimeoutMs: SETTLE_TIMEOUT_MS, timeoutError: storeDown,
+  });
   const credits = new CreditBook(ledgerWriter);
   await store.ledger.pruneIdempotency(Date.now() - IDEMPOTENCY_TTL_MS - 3_600_000);
   const probe = new StoreProbe(() => store.ledger.ping());

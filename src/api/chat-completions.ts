@@ -24,12 +24,13 @@ import { respondWithStream } from './chat-stream.js';
 
 export async function chatCompletions(exchange: Exchange): Promise<void> {
   const { request, gateway } = exchange;
-  const key = await authenticate(request.headers, gateway.keys);
-  await limitRequests(gateway, key, exchange.response);
+  const authenticated = authenticate(request.headers, gateway.keys);
+  const key = authenticated instanceof Promise ? await authenticated : authenticated;
+  if (key.rpm !== null) await limitRequests(gateway, key, exchange.response);
   const raw = await readBody(request, gateway.config.server.bodyLimitBytes);
   const chat = parseChatRequest(parseJsonBody(raw));
   const promptTokensEstimate = estimatePromptTokens(chat.body.messages, chat.body.tools);
-  await limitTokens(gateway, key, exchange.response, promptTokensEstimate);
+  if (key.tpm !== null) await limitTokens(gateway, key, exchange.response, promptTokensEstimate);
   const idempotent = idempotentCall(exchange, key.id, raw);
   if (idempotent) {
     const stored = await gateway.idempotency.begin(idempotent);
@@ -73,7 +74,7 @@ function idempotentCall(exchange: Exchange, keyId: string, raw: Buffer): Idempot
 async function respondWithJson(call: ChatCall): Promise<void> {
   const { exchange, chat, plan, trace, billing } = call;
   const { response, gateway } = exchange;
-  const signal = abortOnDisconnect(exchange).signal;
+  const signal = abortOnDisconnect(exchange);
   const options = { maxAttempts: gateway.config.routing.maxAttempts, budget: gateway.budget, skipped: skippedRecords(plan.excluded) };
   let executed;
   try {
@@ -100,13 +101,13 @@ async function respondWithJson(call: ChatCall): Promise<void> {
   body.provider = attempt.endpoint.provider.name;
   const headers = modelHeaders(trace);
   let text = '';
-  const settlement = settle(gateway, billing, trace, attempt, hasAnswer(body.choices), (cost) => {
+  const { committed } = settle(gateway, billing, trace, attempt, hasAnswer(body.choices), (cost) => {
     body.usage = withCost(body.usage, costFields(cost));
     text = JSON.stringify(body);
     return call.idempotent
       ? gateway.idempotency.complete(call.idempotent, { status: 200, headers: { ...headers, 'content-type': 'application/json' }, body: text })
       : undefined;
   });
-  const delivered = await sendJsonAfterSettlement(response, text, headers, settlement);
-  gateway.sink.enqueue(delivered ? trace.row('success', 200) : trace.row('error', 503, toAgoraError(await settlement.catch((error: unknown) => error))));
+  const delivered = await sendJsonAfterSettlement(response, text, headers, committed);
+  gateway.sink.enqueue(delivered ? trace.row('success', 200) : trace.row('error', 503, toAgoraError(await committed!.catch((error: unknown) => error))));
 }

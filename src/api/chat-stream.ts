@@ -6,6 +6,7 @@
  * the stream with an error chunk and [DONE], never a clean stop.
  */
 import { streamErrorChunk } from '../http/errors.js';
+import type { CancelSignal } from '../lib/cancel.js';
 import { abortOnDisconnect } from '../http/respond.js';
 import { SseWriter } from '../http/sse-writer.js';
 import { costFields } from '../metering/cost.js';
@@ -24,7 +25,7 @@ interface StreamOpening {
   done: boolean;
 }
 
-async function openWithHeldPrefix(attempt: Attempt, chat: ChatRequest, signal: AbortSignal): Promise<StreamOpening> {
+async function openWithHeldPrefix(attempt: Attempt, chat: ChatRequest, signal: CancelSignal): Promise<StreamOpening> {
   const { iterator, first } = await openStream(
     attempt.adapter.chatStream({ request: chat, upstreamModel: attempt.endpoint.endpoint.upstreamModel, signal }),
   );
@@ -47,14 +48,14 @@ async function openWithHeldPrefix(attempt: Attempt, chat: ChatRequest, signal: A
  */
 async function settleCancelled(call: ChatCall, attempt: Attempt, error?: AgoraError): Promise<void> {
   attempt.health.abandon();
-  await settle(call.exchange.gateway, call.billing, call.trace, attempt, call.trace.outputBytes > 0).catch(() => undefined);
+  await settle(call.exchange.gateway, call.billing, call.trace, attempt, call.trace.outputBytes > 0).committed?.catch(() => undefined);
   call.exchange.gateway.sink.enqueue(call.trace.row('cancelled', 499, error));
 }
 
 export async function respondWithStream(call: ChatCall): Promise<void> {
   const { exchange, chat, plan, trace, billing } = call;
   const { gateway } = exchange;
-  const signal = abortOnDisconnect(exchange).signal;
+  const signal = abortOnDisconnect(exchange);
   const options = { maxAttempts: gateway.config.routing.maxAttempts, budget: gateway.budget, skipped: skippedRecords(plan.excluded) };
   let executed;
   try {
@@ -122,13 +123,14 @@ export async function respondWithStream(call: ChatCall): Promise<void> {
       } : null,
     };
     // The charge is committed before the usage chunk and [DONE]: a client that saw the whole stream was charged once.
-    await settle(gateway, billing, trace, attempt, firstTokenAt !== undefined, (cost) => {
+    const { committed } = settle(gateway, billing, trace, attempt, firstTokenAt !== undefined, (cost) => {
       final.usage = withCost(final.usage, costFields(cost));
       const tail = `data: ${JSON.stringify(final)}\n\ndata: [DONE]\n\n`;
       return call.idempotent
         ? gateway.idempotency.complete(call.idempotent, { status: 200, headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8' }, body: writer.capture!.join('') + tail })
         : undefined;
     });
+    if (committed) await committed;
     writer.data(final);
     writer.done();
     gateway.sink.enqueue(trace.row('success', 200));
@@ -138,7 +140,7 @@ export async function respondWithStream(call: ChatCall): Promise<void> {
     const ledgerDown = error.code === 'ledger_unavailable';
     if (!ledgerDown) {
       reportFailure(attempt, error);
-      await settle(gateway, billing, trace, attempt, false).catch(() => undefined);
+      await settle(gateway, billing, trace, attempt, false).committed?.catch(() => undefined);
     }
     trace.finishReason = { unified: 'error', raw: 'error' };
     writer.data(streamErrorChunk(error, trace.id, attempt.modelId, providerName));

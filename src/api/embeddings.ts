@@ -25,7 +25,7 @@ export async function embeddings(exchange: Exchange): Promise<void> {
   const promptTokens = estimatePromptTokens([{ content: Array.isArray(input) ? input.join(' ') : input }]);
   const billing = reserve(gateway, key, plan.attempts, promptTokens, 0);
   const trace = new GenerationTrace('embeddings', key.id, embedding.model, false, exchange.startedAt, request.headers);
-  const signal = abortOnDisconnect(exchange).signal;
+  const signal = abortOnDisconnect(exchange);
   try {
     const options = { maxAttempts: gateway.config.routing.maxAttempts, budget: gateway.budget, skipped: skippedRecords(plan.excluded) };
     const { attempt, value, records } = await executeWithFallback(plan.attempts, signal, options, (candidate) =>
@@ -37,11 +37,11 @@ export async function embeddings(exchange: Exchange): Promise<void> {
     trace.usage = value.usage;
     attempt.health.success(Date.now(), performance.now() - exchange.startedAt);
     value.body.model = attempt.modelId;
-    const settlement = settle(gateway, billing, trace, attempt, true);
+    const { committed } = settle(gateway, billing, trace, attempt, true);
     value.body.usage = { ...(value.body.usage as object | undefined), ...costFields(trace.costBreakdown!) };
     const delivered = await sendJsonAfterSettlement(response, JSON.stringify({ ...value.body, id: trace.id }), {
       'x-agora-generation-id': trace.id, 'x-agora-provider': trace.provider, 'x-agora-attempts': String(records.length),
-    }, settlement);
+    }, committed);
     gateway.sink.enqueue(delivered ? trace.row('success', 200) : trace.row('error', 503));
   } catch (error) {
     if (!(error instanceof AllAttemptsFailed)) throw error;

@@ -1,5 +1,6 @@
 /** Small response helpers shared by the routes. */
 import type { ServerResponse } from 'node:http';
+import { CancelSource } from '../lib/cancel.js';
 import type { Exchange } from './context.js';
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
@@ -9,16 +10,16 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
 }
 
 /**
- * An AbortSignal that fires when the client goes away before the response has ended, so the
- * upstream call is cancelled at once (within the same tick as the socket close).
+ * A signal cancelled when the client goes away before the response has ended, so the upstream
+ * call is cancelled at once (within the same tick as the socket close).
  */
-export function abortOnDisconnect(exchange: Exchange): AbortController {
-  const controller = new AbortController();
+export function abortOnDisconnect(exchange: Exchange): CancelSource {
+  const source = new CancelSource();
   const { response } = exchange;
   response.once('close', () => {
-    if (!response.writableFinished) controller.abort();
+    if (!response.writableFinished) source.cancel();
   });
-  return controller;
+  return source;
 }
 
 /**
@@ -28,9 +29,13 @@ export function abortOnDisconnect(exchange: Exchange): AbortController {
  * once. If the settlement fails, the connection is cut and the body stays incomplete.
  */
 export async function sendJsonAfterSettlement(
-  response: ServerResponse, text: string, headers: Record<string, string>, settlement: Promise<unknown>,
+  response: ServerResponse, text: string, headers: Record<string, string>, settlement: Promise<unknown> | undefined,
 ): Promise<boolean> {
   response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  if (!settlement) {
+    response.end(text);
+    return true;
+  }
   response.write(text.slice(0, -1));
   try {
     await settlement;

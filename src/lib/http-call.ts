@@ -1,18 +1,19 @@
 /**
  * One upstream HTTP call on an undici pool, through the low-level `dispatch` API: no per-call
  * stream or pipeline objects, real backpressure (the socket is paused while the consumer lags),
- * and abort from an AbortSignal. Adapters read the status first, then either the whole body or
+ * and cancellation from a CancelSignal. Adapters read the status first, then either the whole body or
  * its chunks.
  */
 import type { Dispatcher, Pool } from 'undici';
 import { UpstreamError } from '../spec/errors.js';
+import type { CancelSignal } from './cancel.js';
 
 export interface HttpCallOptions {
   path: string;
   method: 'POST' | 'GET';
   headers: Record<string, string>;
   body: string | undefined;
-  signal: AbortSignal;
+  signal: CancelSignal;
   /** First-byte deadline (request sent → response headers). */
   headersTimeout: number;
   /** Longest silence between body chunks. */
@@ -41,12 +42,14 @@ export class HttpCall implements Dispatcher.DispatchHandler {
   private chunks: Buffer[] = [];
   private bufferedBytes = 0;
   private ended = false;
+  /** `text()` is reading the whole body: keep every chunk, wake only at the end. */
+  private collecting = false;
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
   private headersResolve!: () => void;
   private headersReject!: (error: Error) => void;
   private readonly headersPromise: Promise<void>;
-  private readonly onAbort = (): void => this.abort(new CallAbortedError());
+  private removeCancelListener: (() => void) | undefined;
 
   constructor(private readonly options: HttpCallOptions) {
     this.headersPromise = new Promise<void>((resolve, reject) => {
@@ -54,7 +57,7 @@ export class HttpCall implements Dispatcher.DispatchHandler {
       this.headersReject = reject;
     });
     this.headersPromise.catch(() => undefined); // rejection is observed through response()
-    options.signal.addEventListener('abort', this.onAbort, { once: true });
+    this.removeCancelListener = options.signal.onCancel(() => this.abort(new CallAbortedError()));
   }
 
   /** Starts the call on `pool`. */
@@ -87,21 +90,31 @@ export class HttpCall implements Dispatcher.DispatchHandler {
     return this.statusCode;
   }
 
-  /** The whole body as text (error bodies, non-streamed answers). */
-  async text(limit = MAX_BODY_BYTES): Promise<string> {
-    const parts: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of this.body()) {
-      size += chunk.length;
-      if (size > limit) {
-        this.abort(new Error('response too large'));
-        throw new UpstreamError(`${this.options.providerName} sent a response larger than ${limit} bytes.`, {
-          status: 502, code: 'upstream_response_too_large',
-        });
-      }
-      parts.push(chunk);
-    }
-    return parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts).toString('utf8');
+  /** The whole body as text (error bodies, non-streamed answers); no per-chunk promises. */
+  text(limit = MAX_BODY_BYTES): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const finish = (): void => {
+        if (this.failure) {
+          reject(transportError(this.failure, this.options.providerName));
+          return;
+        }
+        if (this.bufferedBytes > limit) {
+          this.abort(new Error('response too large'));
+          reject(new UpstreamError(`${this.options.providerName} sent a response larger than ${limit} bytes.`, { status: 502, code: 'upstream_response_too_large' }));
+          return;
+        }
+        if (!this.ended) {
+          if (this.controller?.paused) this.controller.resume(); // collecting whole: no backpressure
+          this.wake = finish;
+          return;
+        }
+        const chunks = this.chunks;
+        this.chunks = [];
+        resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+      };
+      this.collecting = true;
+      finish();
+    });
   }
 
   /** Body chunks as they arrive, with backpressure. Breaking out of the loop aborts the call. */
@@ -145,6 +158,10 @@ export class HttpCall implements Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.chunks.push(chunk);
     this.bufferedBytes += chunk.length;
+    if (this.collecting) {
+      if (this.bufferedBytes > MAX_BODY_BYTES) this.notify();
+      return;
+    }
     if (this.bufferedBytes >= HIGH_WATER_BYTES && !controller.paused) controller.pause();
     this.notify();
   }
@@ -168,7 +185,8 @@ export class HttpCall implements Dispatcher.DispatchHandler {
   }
 
   private cleanup(): void {
-    this.options.signal.removeEventListener('abort', this.onAbort);
+    this.removeCancelListener?.();
+    this.removeCancelListener = undefined;
   }
 
   private notify(): void {

@@ -6,9 +6,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
-/** `gen-<time><random>`, 28 characters, unique across processes. */
+/** Random per process, so ids from several gateways never collide. */
+const PROCESS_TAG = randomUUID().replace(/-/g, '').slice(0, 10);
+let sequence = 0;
+
+/** `gen-<time><process><sequence>`: time-ordered, unique across processes, no randomness per call. */
 export function newGenerationId(now = Date.now()): string {
-  return `gen-${now.toString(36).padStart(9, '0')}${randomUUID().replace(/-/g, '').slice(0, 15)}`;
+  sequence = (sequence + 1) % 46_656; // 36^3
+  return `gen-${now.toString(36).padStart(9, '0')}${PROCESS_TAG}${sequence.toString(36).padStart(3, '0')}`;
 }
 
 /** A random base-62 string of `length` characters (rejection sampling, no modulo bias). */

@@ -9,7 +9,6 @@
  * ledger row committed, and a client only receives a complete answer after that commit. After a
  * restart, balances are recomputed from the ledger.
  */
-import { randomBase62 } from '../lib/ids.js';
 import { formatUsd } from '../lib/money.js';
 import { AgoraError } from '../spec/errors.js';
 import type { IdempotencyRecordsTable } from '../store/database.js';
@@ -140,17 +139,18 @@ export class CreditBook {
   }
 
   /**
-   * Replaces the hold with the real cost: posts a charge and resolves when it is committed.
+   * Replaces the hold with the real cost: posts a charge; the promise resolves when it is committed
+   * (undefined when nothing had to be written).
    * The charge's idempotency key is the generation id, so it can never be posted twice.
    */
   settle(
     reservation: Reservation, key: KeyLimits, cost: number, generation: ChargedGeneration, idempotency?: IdempotencyRecordsTable, now = Date.now(),
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     const generationId = generation.id;
     this.release(reservation);
     if (cost <= 0 || !key.accountId) {
       if (cost > 0) this.addSpend(key.id, cost, now);
-      return idempotency ? this.writer.commit({ idempotency }) : Promise.resolve();
+      return idempotency ? this.writer.commit({ idempotency }) : undefined;
     }
     this.addSpend(key.id, cost, now);
     const account = this.accounts.get(key.accountId);
@@ -158,7 +158,7 @@ export class CreditBook {
     return this.writer
       .commit({
         entry: {
-          id: `led_${randomBase62(20)}`, account_id: key.accountId, key_id: key.id, kind: 'charge', amount: -cost,
+          id: `chg_${generationId}`, account_id: key.accountId, key_id: key.id, kind: 'charge', amount: -cost,
           generation_id: generationId, upstream_id: generation.upstreamId, model: generation.model, provider: generation.provider,
           idempotency_key: `charge:${generationId}`, note: null, created_at: now,
         },

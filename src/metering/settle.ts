@@ -24,7 +24,7 @@ export interface Billing {
   reservation: Reservation | undefined;
 }
 
-function storeDown(): AgoraError {
+export function storeDown(): AgoraError {
   return new AgoraError('The credits ledger is unavailable, so no request can be charged; try again shortly.', {
     status: 503, kind: 'provider_overloaded', type: 'server_error', code: 'ledger_unavailable', retryable: false,
     headers: { 'retry-after': '1' },
@@ -50,34 +50,29 @@ export function reserve(gateway: Gateway, key: KeyRecord, attempts: Attempt[], p
   return { key, reservation: gateway.credits.reserve(key, amount) };
 }
 
+export interface Settlement {
+  cost: Cost;
+  /** Resolves when the charge (and stored response) is committed; undefined when there is nothing to write. Rejects after the timeout. */
+  committed: Promise<void> | undefined;
+}
+
 /**
- * Prices the outcome and posts the charge; resolves when it is committed (or rejects after the
- * timeout). The cost is known synchronously (on `trace` as soon as this is called); `finalize`
- * receives it and may return the idempotency record to commit in the same transaction.
+ * Prices the outcome and posts the charge. The cost is known at once (also on `trace`);
+ * `finalize` receives it and may return the idempotency record to commit in the same transaction.
  */
-export async function settle(
+export function settle(
   gateway: Gateway, billing: Billing, trace: GenerationTrace, attempt: Attempt | undefined, success: boolean,
   finalize?: (cost: Cost) => IdempotencyRecordsTable | undefined,
-): Promise<Cost> {
+): Settlement {
   const cost = success && attempt ? computeCost(trace.billableUsage(), attempt.endpoint.prices) : ZERO_COST;
   trace.cost = cost.totalNanos;
   trace.costBreakdown = cost;
   const stored = finalize?.(cost);
-  if (!billing.reservation && !stored) return cost;
   const committed = billing.reservation
     ? gateway.credits.settle(billing.reservation, billing.key, cost.totalNanos,
       { id: trace.id, upstreamId: trace.upstreamId, model: trace.model, provider: trace.provider }, stored)
-    : gateway.ledgerWriter.commit({ idempotency: stored! });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(storeDown()), SETTLE_TIMEOUT_MS);
-  });
-  try {
-    await Promise.race([committed, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-  return cost;
+    : stored ? gateway.ledgerWriter.commit({ idempotency: stored }) : undefined;
+  return { cost, committed }; // the ledger writer rejects a commit that waits longer than SETTLE_TIMEOUT_MS
 }
 
 /** Releases a hold without charging (the request failed before any answer). */

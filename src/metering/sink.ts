@@ -12,6 +12,9 @@ import type { Logger } from '../lib/logger.js';
 
 interface Waiter {
   resolve: () => void;
+  reject: (error: Error) => void;
+  /** Epoch ms after which the caller stops waiting (the row stays queued). */
+  deadline: number;
 }
 
 interface Entry<Row> {
@@ -24,6 +27,9 @@ export interface BatchWriterOptions {
   intervalMs?: number;
   maxBatch?: number;
   name: string;
+  /** How long `commit()` waits before rejecting with `timeoutError()` (the row stays queued). */
+  commitTimeoutMs?: number;
+  timeoutError?: () => Error;
 }
 
 export class BatchWriter<Row> {
@@ -51,12 +57,41 @@ export class BatchWriter<Row> {
     else if (!this.timer && !this.immediate) this.schedule(this.intervalMs);
   }
 
-  /** Queues a row and resolves once it is committed (group commit with everything queued in this turn). */
+  /**
+   * Queues a row and resolves once it is committed (group commit with everything queued in this
+   * turn); rejects after `commitTimeoutMs` if the store does not answer — the row stays queued.
+   */
   commit(row: Row): Promise<void> {
-    return new Promise((resolve) => {
-      this.queue.push({ row, waiter: { resolve } });
+    return new Promise((resolve, reject) => {
+      this.queue.push({ row, waiter: { resolve, reject, deadline: Date.now() + (this.options.commitTimeoutMs ?? 5_000) } });
       this.flushSoon();
+      this.watchDeadlines();
     });
+  }
+
+  /** One timer for every waiting commit (not one per request): rejects the waiters whose deadline passed. */
+  private deadlineTimer: NodeJS.Timeout | undefined;
+
+  private watchDeadlines(): void {
+    if (this.deadlineTimer) return;
+    this.deadlineTimer = setInterval(() => {
+      const now = Date.now();
+      let waiting = 0;
+      for (const entry of this.queue) {
+        if (!entry.waiter) continue;
+        if (entry.waiter.deadline <= now) {
+          entry.waiter.reject(this.options.timeoutError?.() ?? new Error(`${this.options.name}: commit timed out`));
+          entry.waiter = undefined;
+        } else {
+          waiting++;
+        }
+      }
+      if (waiting === 0 && !this.flushing) {
+        clearInterval(this.deadlineTimer);
+        this.deadlineTimer = undefined;
+      }
+    }, 250);
+    this.deadlineTimer.unref();
   }
 
   get pending(): number {
@@ -94,8 +129,10 @@ export class BatchWriter<Row> {
   async close(attempts = 5): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     if (this.immediate) clearImmediate(this.immediate);
+    if (this.deadlineTimer) clearInterval(this.deadlineTimer);
     this.timer = undefined;
     this.immediate = undefined;
+    this.deadlineTimer = undefined;
     for (let attempt = 0; this.queue.length > 0 || this.flushing; attempt++) {
       try {
         await this.flush();

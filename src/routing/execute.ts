@@ -9,6 +9,7 @@
  * reset), adds no load to anyone struggling and is always allowed. Every outcome feeds the endpoint's
  * health; every attempt, and every endpoint the plan skipped, is recorded with its reason.
  */
+import type { CancelSignal } from '../lib/cancel.js';
 import { toAgoraError, type AgoraError } from '../spec/errors.js';
 import type { ChatEvent } from '../spec/chat-event.js';
 import type { Exclusion } from './filters.js';
@@ -87,7 +88,7 @@ export interface ExecuteOptions {
 
 /** Runs `call` against each attempt until one succeeds. The caller reports the final outcome of the winner. */
 export async function executeWithFallback<T>(
-  attempts: Attempt[], signal: AbortSignal, options: ExecuteOptions, call: (attempt: Attempt) => Promise<T>,
+  attempts: Attempt[], signal: CancelSignal, options: ExecuteOptions, call: (attempt: Attempt) => Promise<T>,
 ): Promise<Executed<T>> {
   const records: AttemptRecord[] = options.skipped ? [...options.skipped] : [];
   const budget = options.budget;

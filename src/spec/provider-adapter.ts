@@ -3,6 +3,7 @@
  * only ever holds a `ProviderAdapter`; it never imports a vendor module.
  */
 import type { ResolvedProvider } from '../config/types.js';
+import type { CancelSignal } from '../lib/cancel.js';
 import type { ChatRequest, EmbeddingRequest } from './chat-request.js';
 import type { ChatEvent, ChatResult, EmbeddingResult } from './chat-event.js';
 
@@ -11,7 +12,7 @@ export interface AdapterCall<Request> {
   /** The upstream's own model name for this endpoint. */
   upstreamModel: string;
   /** Aborted when the client goes away or the gateway gives up on this attempt. */
-  signal: AbortSignal;
+  signal: CancelSignal;
 }
 
 export interface ProviderAdapter {

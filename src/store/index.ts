@@ -2,6 +2,7 @@
  * Opens the store named by a database URL — `sqlite:PATH`, `sqlite::memory:` or `postgres://…` —
  * runs the migrations, and hands out the repositories. The request path never imports this.
  */
+import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator } from 'kysely';
 import type { Database } from './database.js';
 import { migrationProvider } from './migrations/index.js';
@@ -33,10 +34,13 @@ export function maskDatabaseUrl(url: string): string {
 export async function openStore(url: string = DEFAULT_DATABASE_URL): Promise<Store> {
   let db: Kysely<Database>;
   let dialect: StoreDialect;
+  let raw: BetterSqlite3.Database | undefined;
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     if (path === '') throw new Error('the database URL "sqlite:" needs a path, e.g. sqlite:./agora.db or sqlite::memory:');
-    db = new Kysely<Database>({ dialect: sqliteDialect(path) });
+    const sqlite = sqliteDialect(path);
+    db = new Kysely<Database>({ dialect: sqlite.dialect });
+    raw = sqlite.database;
     dialect = 'sqlite';
   } else if (/^postgres(ql)?:\/\//.test(url)) {
     const target = parsePostgresUrl(url);
@@ -58,8 +62,8 @@ export async function openStore(url: string = DEFAULT_DATABASE_URL): Promise<Sto
     label: maskDatabaseUrl(url),
     db,
     keys: new KeysRepo(db),
-    generations: new GenerationsRepo(db),
-    ledger: new LedgerRepo(db),
+    generations: new GenerationsRepo(db, raw),
+    ledger: new LedgerRepo(db, raw),
     close: () => db.destroy(),
   };
 }

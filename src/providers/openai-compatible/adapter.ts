@@ -8,6 +8,7 @@ import type { ResolvedProvider } from '../../config/types.js';
 import type { ChatRequest, EmbeddingRequest } from '../../spec/chat-request.js';
 import type { ChatEvent, ChatResult, EmbeddingResult } from '../../spec/chat-event.js';
 import type { AdapterCall, ProviderAdapter } from '../../spec/provider-adapter.js';
+import type { CancelSignal } from '../../lib/cancel.js';
 import { HttpCall } from '../../lib/http-call.js';
 import { httpStatusError, malformedResponse } from './errors.js';
 import { chatBody, embeddingBody, requestHeaders } from './request.js';
@@ -57,7 +58,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     if (pool) await pool.destroy();
   }
 
-  private start(path: string, body: string, signal: AbortSignal): HttpCall {
+  private start(path: string, body: string, signal: CancelSignal): HttpCall {
     const timeouts = this.provider.timeouts;
     return new HttpCall({
       path: this.pathPrefix + path,

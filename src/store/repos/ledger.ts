@@ -3,8 +3,10 @@
  * its entries. Every entry carries a unique idempotency key, so a batch retried after a failure,
  * or a top-up sent twice, is written once.
  */
+import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { Database, IdempotencyRecordsTable, LedgerEntriesTable } from '../database.js';
+import { inTransaction, placeholderRows, PreparedInsert } from '../sqlite-batch.js';
 
 export type LedgerEntryRow = Selectable<LedgerEntriesTable>;
 export type NewLedgerEntry = Insertable<LedgerEntriesTable>;
@@ -26,14 +28,37 @@ export interface KeySpend {
   month: number;
 }
 
+const ENTRY_COLUMNS = [
+  'id', 'account_id', 'key_id', 'kind', 'amount', 'generation_id', 'upstream_id', 'model', 'provider', 'idempotency_key', 'note', 'created_at',
+] as const satisfies ReadonlyArray<keyof LedgerEntriesTable>;
+const STORED_COLUMNS = ['key_id', 'idempotency_key', 'request_hash', 'status', 'headers', 'body', 'created_at'] as const satisfies ReadonlyArray<keyof IdempotencyRecordsTable>;
+
 export class LedgerRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly preparedEntry: PreparedInsert<NewLedgerEntry> | undefined;
+  private readonly preparedStored: PreparedInsert<IdempotencyRecordsTable> | undefined;
+
+  constructor(private readonly db: Kysely<Database>, private readonly sqlite?: BetterSqlite3.Database) {
+    if (sqlite) {
+      this.preparedEntry = new PreparedInsert<NewLedgerEntry>(sqlite, (rows) => db.insertInto('ledger_entries').values(placeholderRows<NewLedgerEntry>(ENTRY_COLUMNS, rows))
+        .onConflict((conflict) => conflict.column('idempotency_key').doNothing()).compile(), ENTRY_COLUMNS);
+      this.preparedStored = new PreparedInsert<IdempotencyRecordsTable>(sqlite, (rows) => db.insertInto('idempotency_records').values(placeholderRows<IdempotencyRecordsTable>(STORED_COLUMNS, rows))
+        .onConflict((conflict) => conflict.columns(['key_id', 'idempotency_key']).doUpdateSet((eb) => ({
+          request_hash: eb.ref('excluded.request_hash'), status: eb.ref('excluded.status'), headers: eb.ref('excluded.headers'),
+          body: eb.ref('excluded.body'), created_at: eb.ref('excluded.created_at'),
+        }))).compile(), STORED_COLUMNS);
+    }
+  }
 
   /** Writes a batch in one transaction; entries whose idempotency key exists are skipped. */
   async insertMany(writes: LedgerWrite[]): Promise<void> {
     const entries = writes.flatMap((write) => (write.entry ? [write.entry] : []));
     const stored = writes.flatMap((write) => (write.idempotency ? [write.idempotency] : []));
     if (entries.length === 0 && stored.length === 0) return;
+    const { preparedEntry, preparedStored } = this;
+    if (preparedEntry && preparedStored && this.sqlite && inTransaction(this.sqlite, () => {
+      preparedEntry.runAll(entries);
+      for (const record of stored) preparedStored.runAll([record]); // an upsert: one key may appear twice in a batch
+    })) return;
     await this.db.transaction().execute(async (transaction) => {
       for (let start = 0; start < entries.length; start += ROWS_PER_STATEMENT) {
         await transaction
@@ -46,9 +71,10 @@ export class LedgerRepo {
         await transaction
           .insertInto('idempotency_records')
           .values(record)
-          .onConflict((conflict) => conflict.columns(['key_id', 'idempotency_key']).doUpdateSet({
-            request_hash: record.request_hash, status: record.status, headers: record.headers, body: record.body, created_at: record.created_at,
-          }))
+          .onConflict((conflict) => conflict.columns(['key_id', 'idempotency_key']).doUpdateSet((eb) => ({
+            request_hash: eb.ref('excluded.request_hash'), status: eb.ref('excluded.status'), headers: eb.ref('excluded.headers'),
+            body: eb.ref('excluded.body'), created_at: eb.ref('excluded.created_at'),
+          })))
           .execute();
       }
     });
