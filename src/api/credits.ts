@@ -53,8 +53,8 @@ export async function topUp(exchange: Exchange): Promise<void> {
   const idempotencyKey = typeof input.idempotency_key === 'string' ? input.idempotency_key : exchange.request.headers['idempotency-key'];
   const amount = usdToNanos(input.amount);
   const posted = await gateway.admin.postLedgerEntry({
-    id: `led_${randomBase62(20)}`, account_id: accountId, key_id: null, kind: amount > 0 ? 'topup' : 'adjustment', amount,
-    generation_id: null, upstream_id: null, model: null, provider: null, idempotency_key: `topup:${typeof idempotencyKey === 'string' ? idempotencyKey : randomBase62(24)}`,
+    id: `topup:${typeof idempotencyKey === 'string' ? idempotencyKey : randomBase62(24)}`, account_id: accountId, key_id: null,
+    kind: amount > 0 ? 'topup' : 'adjustment', amount, generation_id: null, upstream_id: null, model: null, provider: null,
     note: typeof input.note === 'string' ? input.note.slice(0, 500) : null, created_at: Date.now(),
   });
   if (!gateway.credits.account(accountId)) gateway.credits.loadAccount(accountId, account.mode, 0);

@@ -158,9 +158,9 @@ export class CreditBook {
     return this.writer
       .commit({
         entry: {
-          id: `chg_${generationId}`, account_id: key.accountId, key_id: key.id, kind: 'charge', amount: -cost,
+          id: `charge:${generationId}`, account_id: key.accountId, key_id: key.id, kind: 'charge', amount: -cost,
           generation_id: generationId, upstream_id: generation.upstreamId, model: generation.model, provider: generation.provider,
-          idempotency_key: `charge:${generationId}`, note: null, created_at: now,
+          note: null, created_at: now,
         },
         ...(idempotency ? { idempotency } : {}),
       })

@@ -30,6 +30,7 @@ export interface AccountsTable {
 export type LedgerKind = 'topup' | 'charge' | 'refund' | 'adjustment';
 
 export interface LedgerEntriesTable {
+  /** The idempotency key of the posting (`charge:<generation>`, `topup:<key>`, `opening:<key>`). */
   id: string;
   account_id: string;
   key_id: string | null;
@@ -40,7 +41,6 @@ export interface LedgerEntriesTable {
   upstream_id: string | null;
   model: string | null;
   provider: string | null;
-  idempotency_key: string;
   note: string | null;
   created_at: number;
 }

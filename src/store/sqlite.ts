@@ -9,7 +9,6 @@ export function sqliteDialect(path: string): { dialect: SqliteDialect; database:
   const database = new BetterSqlite3(path);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
-  database.pragma('wal_autocheckpoint = 0');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
   return { dialect: new SqliteDialect({ database }), database };

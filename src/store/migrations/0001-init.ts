@@ -46,7 +46,6 @@ export const migration0001: Migration = {
       .addColumn('created_at', 'bigint', (column) => column.notNull())
       .execute();
     await db.schema.createIndex('generations_key_created').on('generations').columns(['key_id', 'created_at']).execute();
-    await db.schema.createIndex('generations_created').on('generations').column('created_at').execute();
   },
   async down(db: Kysely<unknown>): Promise<void> {
     await db.schema.dropTable('generations').execute();

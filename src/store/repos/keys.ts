@@ -62,8 +62,8 @@ export class KeysRepo {
       await transaction.insertInto('api_keys').values(row).execute();
       if (input.initialCredit !== undefined && input.initialCredit > 0) {
         await transaction.insertInto('ledger_entries').values({
-          id: `led_${randomBase62(20)}`, account_id: accountId, key_id: null, kind: 'topup', amount: input.initialCredit,
-          generation_id: null, upstream_id: null, model: null, provider: null, idempotency_key: `opening:${id}`, note: 'opening credit', created_at: now,
+          id: `opening:${id}`, account_id: accountId, key_id: null, kind: 'topup', amount: input.initialCredit,
+          generation_id: null, upstream_id: null, model: null, provider: null, note: 'opening credit', created_at: now,
         }).execute();
       }
     });

@@ -29,7 +29,7 @@ export interface KeySpend {
 }
 
 const ENTRY_COLUMNS = [
-  'id', 'account_id', 'key_id', 'kind', 'amount', 'generation_id', 'upstream_id', 'model', 'provider', 'idempotency_key', 'note', 'created_at',
+  'id', 'account_id', 'key_id', 'kind', 'amount', 'generation_id', 'upstream_id', 'model', 'provider', 'note', 'created_at',
 ] as const satisfies ReadonlyArray<keyof LedgerEntriesTable>;
 const STORED_COLUMNS = ['key_id', 'idempotency_key', 'request_hash', 'status', 'headers', 'body', 'created_at'] as const satisfies ReadonlyArray<keyof IdempotencyRecordsTable>;
 
@@ -40,7 +40,7 @@ export class LedgerRepo {
   constructor(private readonly db: Kysely<Database>, private readonly sqlite?: BetterSqlite3.Database) {
     if (sqlite) {
       this.preparedEntry = new PreparedInsert<NewLedgerEntry>(sqlite, (rows) => db.insertInto('ledger_entries').values(placeholderRows<NewLedgerEntry>(ENTRY_COLUMNS, rows))
-        .onConflict((conflict) => conflict.column('idempotency_key').doNothing()).compile(), ENTRY_COLUMNS);
+        .onConflict((conflict) => conflict.column('id').doNothing()).compile(), ENTRY_COLUMNS);
       this.preparedStored = new PreparedInsert<IdempotencyRecordsTable>(sqlite, (rows) => db.insertInto('idempotency_records').values(placeholderRows<IdempotencyRecordsTable>(STORED_COLUMNS, rows))
         .onConflict((conflict) => conflict.columns(['key_id', 'idempotency_key']).doUpdateSet((eb) => ({
           request_hash: eb.ref('excluded.request_hash'), status: eb.ref('excluded.status'), headers: eb.ref('excluded.headers'),
@@ -64,7 +64,7 @@ export class LedgerRepo {
         await transaction
           .insertInto('ledger_entries')
           .values(entries.slice(start, start + ROWS_PER_STATEMENT))
-          .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
+          .onConflict((conflict) => conflict.column('id').doNothing())
           .execute();
       }
       for (const record of stored) {
@@ -94,7 +94,7 @@ export class LedgerRepo {
     const result = await this.db
       .insertInto('ledger_entries')
       .values(entry)
-      .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
+      .onConflict((conflict) => conflict.column('id').doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
   }

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// npm run bench:ledger — what accounting costs: requests/s with accounting on (a prepaid key:
+// reservation, exact cost, a ledger charge group-committed before each response closes) against
+// off (the master key: no ledger), through the same gateway, on SQLite and on PostgreSQL.
+// Closed loop at 16 connections (wrk), non-streaming and streaming, interleaved and repeated.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, bodyFor, freePort, log, measured, median, requireTools, startNginx, startServer, stopAll, table, tempDir, wrk } from './lib.mjs';
+
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(`usage: npm run bench:ledger -- [--duration S] [--repeats N] [--conns N] [--postgres URL] [--no-postgres]
+  --duration S     seconds per measurement (default 4)
+  --repeats N      measurements per variant, interleaved; medians are reported (default 3)
+  --conns N        closed-loop connections (default 16)
+  --postgres URL   PostgreSQL to use (default postgres://postgres@127.0.0.1:5432/test, a fresh schema)
+  --no-postgres    SQLite only
+Needs wrk and nginx (apt-get install -y wrk nginx-light). The gateway runs on CPU 0, the load on CPU 1.`);
+  process.exit(0);
+}
+const option = (name, fallback) => {
+  const index = args.indexOf(name);
+  return index >= 0 ? args[index + 1] : fallback;
+};
+const DURATION = Number(option('--duration', '4'));
+const REPEATS = Number(option('--repeats', '3'));
+const CONNS = Number(option('--conns', '16'));
+const POSTGRES = option('--postgres', 'postgres://postgres@127.0.0.1:5432/test');
+const MASTER = 'sk-agora-bench-master-0123456789abcdefghij';
+
+requireTools();
+const dir = tempDir('ledger');
+const nginx = await startNginx();
+const config = join(dir, 'agora.yaml');
+writeFileSync(config, `bundled_catalog: false
+providers:
+  bench: { base_url: ${nginx.url}/v1 }
+  benchstream: { base_url: ${nginx.url}/stream/v1 }
+models:
+  bench/chat:
+    endpoints: [{ provider: bench, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
+  bench/stream:
+    endpoints: [{ provider: benchstream, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
+`);
+const databases = [['sqlite', `sqlite:${join(dir, 'agora.db')}`]];
+if (!args.includes('--no-postgres')) databases.push(['postgres', `${POSTGRES}${POSTGRES.includes('?') ? '&' : '?'}schema=bench_${process.pid}`]);
+
+const chatBody = bodyFor(dir, 'chat-request.json', 'bench/chat');
+const streamBody = bodyFor(dir, 'stream-request.json', 'bench/stream');
+const rows = [];
+const summary = [];
+for (const [name, database] of databases) {
+  const created = execFileSync(process.execPath, [join(ROOT, 'bin/agora.js'), 'keys', 'create', '--name', 'bench', '--credit', '1000000', '--db', database]).toString();
+  const prepaid = created.trim().split('\n').pop();
+  const port = await freePort();
+  const gateway = await startServer(`gateway on ${name}`, process.execPath, [join(ROOT, 'bin/agora.js'), 'serve', '--config', config, '--db', database, '--port', String(port), '--log-level', 'warn'], {
+    env: { AGORA_MASTER_KEY: MASTER }, url: `http://127.0.0.1:${port}/health`,
+  });
+  const url = `http://127.0.0.1:${port}/v1/chat/completions`;
+  const variants = [
+    ['off', 'chat', chatBody, MASTER], ['on', 'chat', chatBody, prepaid], ['off', 'stream', streamBody, MASTER], ['on', 'stream', streamBody, prepaid],
+  ];
+  for (const [, , body, key] of variants) await wrk(url, body, `Authorization: Bearer ${key}`, CONNS, 1); // warm-up
+  const results = new Map();
+  for (let repeat = 0; repeat < REPEATS; repeat++) {
+    for (const [accounting, kind, body, key] of variants) {
+      const result = await measured([gateway.pid], () => wrk(url, body, `Authorization: Bearer ${key}`, CONNS, DURATION));
+      log(`${name} ${kind} accounting ${accounting}: ${result.rps} req/s, p50 ${result.p50_ms} ms, ${result.cpu_us_per_req} µs CPU/req, errors ${result.errors}`);
+      const id = `${kind}:${accounting}`;
+      results.set(id, [...(results.get(id) ?? []), result]);
+    }
+  }
+  gateway.kill('SIGTERM');
+  for (const kind of ['chat', 'stream']) {
+    const pick = (accounting, field) => median(results.get(`${kind}:${accounting}`).map((result) => result[field]));
+    for (const accounting of ['off', 'on']) {
+      rows.push([name, kind, accounting, pick(accounting, 'rps'), pick(accounting, 'p50_ms'), pick(accounting, 'p99_ms'), pick(accounting, 'cpu_us_per_req'), pick(accounting, 'errors')]);
+    }
+    const ratio = pick('on', 'rps') / pick('off', 'rps');
+    summary.push([name, kind, +ratio.toFixed(3), `${(100 * (1 - ratio)).toFixed(1)}%`]);
+  }
+}
+stopAll();
+console.log(`\n## bench:ledger — ${new Date().toISOString()} — node ${process.version}, ${CONNS} connections, ${DURATION}s × ${REPEATS} (medians)\n`);
+console.log(`${table(['store', 'kind', 'accounting', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'errors'], rows)}\n`);
+console.log(`### accounting on / off\n${table(['store', 'kind', 'throughput ratio', 'cost of accounting'], summary)}\n`);
+process.exit(0);
