@@ -82,6 +82,13 @@ for (const [name, database] of databases) {
   }
 }
 stopAll();
+if (databases.length > 1) {
+  const pg = (await import('pg')).default;
+  const client = new pg.Client({ connectionString: POSTGRES });
+  await client.connect();
+  await client.query(`drop schema if exists bench_${process.pid} cascade`);
+  await client.end();
+}
 console.log(`\n## bench:ledger — ${new Date().toISOString()} — node ${process.version}, ${CONNS} connections, ${DURATION}s × ${REPEATS} (medians)\n`);
 console.log(`${table(['store', 'kind', 'accounting', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'errors'], rows)}\n`);
 console.log(`### accounting on / off\n${table(['store', 'kind', 'throughput ratio', 'cost of accounting'], summary)}\n`);

@@ -35,6 +35,8 @@ export async function openStore(url: string = DEFAULT_DATABASE_URL): Promise<Sto
   let db: Kysely<Database>;
   let dialect: StoreDialect;
   let raw: BetterSqlite3.Database | undefined;
+  /** Kysely looks for its migration tables in every schema unless told which: name ours. */
+  let migrationTableSchema: string | undefined;
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     if (path === '') throw new Error('the database URL "sqlite:" needs a path, e.g. sqlite:./agora.db or sqlite::memory:');
@@ -45,13 +47,14 @@ export async function openStore(url: string = DEFAULT_DATABASE_URL): Promise<Sto
   } else if (/^postgres(ql)?:\/\//.test(url)) {
     const target = parsePostgresUrl(url);
     await ensureSchema(target);
+    migrationTableSchema = target.schema ?? 'public';
     db = new Kysely<Database>({ dialect: postgresDialect(target).dialect });
     dialect = 'postgres';
   } else {
     throw new Error(`unsupported database URL "${maskDatabaseUrl(url)}": expected sqlite:PATH, sqlite::memory: or postgres://…`);
   }
   try {
-    const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+    const { error } = await new Migrator({ db, provider: migrationProvider, ...(migrationTableSchema ? { migrationTableSchema } : {}) }).migrateToLatest();
     if (error) throw error;
   } catch (error) {
     await db.destroy();
