@@ -6,6 +6,7 @@
 import type { ResolvedConfig, ResolvedEndpoint, ResolvedModel, ResolvedProvider } from '../config/types.js';
 import { toPicoPricing, type PicoPricing } from '../metering/cost.js';
 import { createAdapter } from '../providers/registry.js';
+import type { EndpointHealth } from '../routing/health.js';
 import type { ProviderAdapter } from '../spec/provider-adapter.js';
 
 export interface CatalogEndpoint {
@@ -18,6 +19,12 @@ export interface CatalogEndpoint {
   adapter: ProviderAdapter | undefined;
   /** The endpoint's prices in integer picodollars, computed once. */
   prices: PicoPricing;
+  /** Prompt + completion list price (USD per 1M tokens): what `sort: price` and the default weighting use. */
+  blendedPrice: number;
+  /** OpenRouter's default weight: the inverse square of the price. */
+  weight: number;
+  /** Bound by the planner on first use (the health registry outlives catalog snapshots). */
+  health?: EndpointHealth;
 }
 
 export interface CatalogModel {
@@ -43,7 +50,11 @@ export class CatalogSnapshot {
         provider: config.providers.get(endpoint.providerId)!,
         adapter: this.adapters.get(endpoint.providerId),
         prices: toPicoPricing(endpoint.pricing),
+        blendedPrice: endpoint.pricing.prompt + endpoint.pricing.completion,
+        weight: 1 / Math.max(endpoint.pricing.prompt + endpoint.pricing.completion, 0.001) ** 2,
       }));
+      // Cheapest first (stable for equal prices), so ordering by price never needs a sort per request.
+      endpoints.sort((left, right) => left.blendedPrice - right.blendedPrice);
       this.models.set(model.id, { model, endpoints, available: endpoints.filter((entry) => entry.adapter !== undefined) });
     }
   }

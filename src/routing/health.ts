@@ -99,6 +99,7 @@ export class EndpointHealth {
   /** When the circuit last closed (0: never opened). */
   private closedAt = 0;
   private consecutive = 0;
+  private lastFailureAt = -Infinity;
   private probeInFlight = false;
   private readonly recent: Uint8Array;
   private recentCount = 0;
@@ -137,6 +138,7 @@ export class EndpointHealth {
   /** True when failures in the last 30 s make this endpoint a poor first choice. */
   recentlyOut(now: number): boolean {
     if (this.circuit !== 'closed' || now < this.cooldownUntil) return true;
+    if (now - this.lastFailureAt >= this.options.outageWindowMs) return false; // the common case: no recent failure
     let failures = 0;
     let total = 0;
     for (let index = 0; index < this.outageStamp.length; index++) {
@@ -236,6 +238,7 @@ export class EndpointHealth {
   }
 
   private push(failed: boolean, now: number): void {
+    if (failed) this.lastFailureAt = now;
     if (this.recentCount === this.recent.length) this.recentFailures -= this.recent[this.recentNext]!;
     else this.recentCount++;
     this.recent[this.recentNext] = failed ? 1 : 0;

@@ -91,7 +91,7 @@ export class Planner {
           excluded.push(failed);
           continue;
         }
-        const health = this.health.get(candidate.key);
+        const health = (candidate.health ??= this.health.get(candidate.key));
         if (!health.admits(now)) {
           if (now < health.cooldownUntil) {
             // a 429's Retry-After is the provider's own word: never call it before then
@@ -103,8 +103,9 @@ export class Planner {
         (health.recentlyOut(now) ? shaky : stable).push({ entry: candidate, health });
       }
       if (stable.length > 1 && conversation === undefined && !preferences.sort && !preferences.order) conversation = request.conversation?.();
-      const ordered = [...this.orderStable(stable, preferences, conversation, now), ...shaky.sort(byErrorRate)];
-      for (const item of ordered) attempts.push({ modelId, endpoint: item.entry, adapter: item.entry.adapter!, health: item.health });
+      for (const item of this.orderStable(stable, preferences, conversation, now)) attempts.push({ modelId, endpoint: item.entry, adapter: item.entry.adapter!, health: item.health });
+      if (shaky.length > 1) shaky.sort(byErrorRate);
+      for (const item of shaky) attempts.push({ modelId, endpoint: item.entry, adapter: item.entry.adapter!, health: item.health });
     }
     if (known === 0) throw unknownModel(request.modelIds, this.catalog);
     if (attempts.length === 0 && blocked.length > 0) throw allBlocked(request.modelIds, blocked, excluded, now);

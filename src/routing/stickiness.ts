@@ -33,8 +33,9 @@ export class StickyRoutes {
 export function conversationKey(keyId: string, modelId: string, messages: unknown): string | undefined {
   if (!Array.isArray(messages) || messages.length === 0) return undefined;
   const hash = createHash('sha1').update(keyId).update('\0').update(modelId);
-  for (const message of messages as Array<{ role?: unknown }>) {
-    hash.update('\0').update(JSON.stringify(message));
+  for (const message of messages as Array<{ role?: unknown; content?: unknown }>) {
+    hash.update('\0').update(String(message.role)).update('\0');
+    hash.update(typeof message.content === 'string' ? message.content : JSON.stringify(message.content ?? null));
     if (message.role === 'user') break;
   }
   return hash.digest('base64url');

@@ -12,36 +12,31 @@ export interface Ranked {
   health: EndpointHealth;
 }
 
-/** Blended list price, USD per 1M tokens (what `sort: price` and the default weighting use). */
-export function blendedPrice(entry: CatalogEndpoint): number {
-  const pricing = entry.endpoint.pricing;
-  return pricing.prompt + pricing.completion;
+function blendedPrice(entry: CatalogEndpoint): number {
+  return entry.blendedPrice;
 }
 
 /**
  * OpenRouter's default: pick the first endpoint at random, weighted by the inverse square of its
- * price, and keep the rest, cheapest first, as fallbacks.
+ * price, and keep the rest, cheapest first, as fallbacks. `ranked` must already be cheapest first
+ * (the catalog keeps endpoints in price order), so this is one pass, no sort. Reorders in place.
  */
 export function inverseSquarePrice(ranked: Ranked[], random: () => number = Math.random): Ranked[] {
   if (ranked.length <= 1) return ranked;
-  const byPrice = [...ranked].sort((left, right) => blendedPrice(left.entry) - blendedPrice(right.entry));
   let total = 0;
-  const weights = byPrice.map((item) => {
-    const price = Math.max(blendedPrice(item.entry), 0.001);
-    const weight = 1 / (price * price);
-    total += weight;
-    return weight;
-  });
+  for (const item of ranked) total += item.entry.weight;
   let target = random() * total;
   let chosen = 0;
-  for (; chosen < weights.length - 1; chosen++) {
-    target -= weights[chosen]!;
+  for (; chosen < ranked.length - 1; chosen++) {
+    target -= ranked[chosen]!.entry.weight;
     if (target < 0) break;
   }
-  const first = byPrice[chosen]!;
-  byPrice.splice(chosen, 1);
-  byPrice.unshift(first);
-  return byPrice;
+  if (chosen > 0) {
+    const first = ranked[chosen]!;
+    ranked.copyWithin(1, 0, chosen);
+    ranked[0] = first;
+  }
+  return ranked;
 }
 
 function throughputOf(item: Ranked): number | null {
@@ -52,24 +47,24 @@ function latencyOf(item: Ranked): number | null {
   return item.health.ttft.percentile(0.5);
 }
 
-/** Sorts by a measured value; endpoints without measurements go after measured ones, cheapest first. */
+/** Sorts by a measured value (read once per endpoint); endpoints without measurements go after measured ones, cheapest first. */
 function byMeasure(ranked: Ranked[], measure: (item: Ranked) => number | null, descending: boolean): Ranked[] {
-  return [...ranked].sort((left, right) => {
-    const a = measure(left);
-    const b = measure(right);
-    if (a === null || b === null) {
-      if (a !== null) return -1;
-      if (b !== null) return 1;
-      return blendedPrice(left.entry) - blendedPrice(right.entry);
+  const measured = ranked.map((item, index) => ({ item, value: measure(item), index }));
+  measured.sort((left, right) => {
+    if (left.value === null || right.value === null) {
+      if (left.value !== null) return -1;
+      if (right.value !== null) return 1;
+      return left.index - right.index; // input is cheapest first
     }
-    return descending ? b - a : a - b;
+    return descending ? right.value - left.value : left.value - right.value;
   });
+  return measured.map((entry) => entry.item);
 }
 
 export function sortBy(ranked: Ranked[], sort: SortBy): Ranked[] {
   switch (sort) {
     case 'price':
-      return [...ranked].sort((left, right) => blendedPrice(left.entry) - blendedPrice(right.entry));
+      return ranked; // the catalog keeps endpoints cheapest first
     case 'throughput':
       return byMeasure(ranked, throughputOf, true);
     case 'latency':
