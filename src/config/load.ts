@@ -4,7 +4,7 @@
  * file, the field path and what was expected; `agora serve` prints it and exits non-zero.
  */
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { BUNDLED_CATALOG } from './defaults.js';
 import { configSchema, type ConfigFile, type ModelFile, type ProviderFile } from './schema.js';
@@ -52,11 +52,12 @@ function readConfigText(file: string): string {
 }
 
 function parseYaml(text: string, label: string): unknown {
-  const document = parseDocument(text, { prettyErrors: false });
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { prettyErrors: false, lineCounter });
   const first = document.errors[0];
   if (first) {
-    const position = first.linePos?.[0];
-    const where = position ? `line ${position.line}, column ${position.col}` : '';
+    const position = lineCounter.linePos(first.pos[0]);
+    const where = `line ${position.line}, column ${position.col}`;
     throw new ConfigError(label, where, `invalid YAML: ${first.message.split('\n')[0]}`);
   }
   return document.toJS();
@@ -92,6 +93,8 @@ function validate<T extends z.ZodType>(schema: T, raw: unknown, label: string): 
   if (issue.code === 'unrecognized_keys') {
     path.push(issue.keys[0]!);
     message = 'unknown field (check its spelling and level)';
+  } else if (issue.code === 'invalid_key') {
+    message = issue.issues[0]?.message ?? message; // a record key (provider or model id) failed its pattern
   } else if (issue.code === 'invalid_type' && issue.input === undefined) {
     message = `required field missing: ${message}`;
   } else if ('input' in issue && issue.input !== undefined && typeof issue.input !== 'object') {
