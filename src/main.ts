@@ -12,6 +12,7 @@ import type { Gateway } from './http/context.js';
 import { createGatewayServer } from './http/server.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { CreditBook } from './metering/ledger.js';
+import { SharedCreditBook } from './metering/shared-credits.js';
 import { BatchWriter } from './metering/sink.js';
 import { SETTLE_TIMEOUT_MS, storeDown } from './metering/settle.js';
 import { StoreProbe } from './metering/store-probe.js';
@@ -65,7 +66,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const ledgerWriter = new BatchWriter<LedgerWrite>((rows) => store.ledger.insertMany(rows), logger, {
     name: 'ledger entries', commitTimeoutMs: SETTLE_TIMEOUT_MS, timeoutError: storeDown,
   });
-  const credits = new CreditBook(ledgerWriter);
+  const credits = options.redisUrl ? new SharedCreditBook(ledgerWriter, options.redisUrl, options.redisPrefix) : new CreditBook(ledgerWriter);
+  if (credits instanceof SharedCreditBook) await credits.start();
   await store.ledger.pruneIdempotency(Date.now() - IDEMPOTENCY_TTL_MS - 3_600_000);
   const probe = new StoreProbe(() => store.ledger.ping());
   probe.start();
@@ -132,6 +134,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const shutdown = (graceMs = options.config.server.shutdownGraceMs): Promise<void> => {
     stopping ??= stop(gateway, server, store, graceMs).finally(() => {
       sharedLimiter?.close();
+      if (credits instanceof SharedCreditBook) credits.close();
       return shared?.close();
     });
     return stopping;

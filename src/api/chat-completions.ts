@@ -46,7 +46,8 @@ export async function chatCompletions(exchange: Exchange): Promise<void> {
       maxTokens: chat.maxTokens,
       conversation: () => conversationKey(key.id, chat.models[0]!, chat.body.messages),
     });
-    const billing = reserve(gateway, key, plan.attempts, promptTokensEstimate, chat.maxTokens);
+    const reserved = reserve(gateway, key, plan.attempts, promptTokensEstimate, chat.maxTokens);
+    const billing = reserved instanceof Promise ? await reserved : reserved;
     const trace = new GenerationTrace('chat', key.id, chat.models[0]!, chat.stream, exchange.startedAt, request.headers);
     trace.promptTokensEstimate = promptTokensEstimate;
     const call: ChatCall = { exchange, chat, plan, trace, billing, idempotent };

@@ -23,7 +23,8 @@ export async function embeddings(exchange: Exchange): Promise<void> {
     promptTokensEstimate: estimatePromptTokens([{ content: Array.isArray(input) ? input.join(' ') : input }]), maxTokens: 0,
   });
   const promptTokens = estimatePromptTokens([{ content: Array.isArray(input) ? input.join(' ') : input }]);
-  const billing = reserve(gateway, key, plan.attempts, promptTokens, 0);
+  const reserved = reserve(gateway, key, plan.attempts, promptTokens, 0);
+  const billing = reserved instanceof Promise ? await reserved : reserved;
   const trace = new GenerationTrace('embeddings', key.id, embedding.model, false, exchange.startedAt, request.headers);
   const signal = abortOnDisconnect(exchange);
   try {

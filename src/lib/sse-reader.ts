@@ -33,6 +33,9 @@ export class SseReader {
   /** Feeds bytes (or text) and returns the events completed by them, in order. */
   push(chunk: Buffer | string): SseEvent[] {
     let text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
+    // An empty read (or the first bytes of a split character) completes nothing, and must not forget
+    // a pending `\r` whose `\n` is still to come.
+    if (text.length === 0) return [];
     if (this.sawCarriageReturn && text.startsWith('\n')) text = text.slice(1);
     this.sawCarriageReturn = false;
     const events: SseEvent[] = [];

@@ -45,6 +45,7 @@ export interface KeyLimits {
 
 export interface Reservation {
   keyId: string;
+  /** The prepaid account whose balance holds this amount (null when none does). */
   accountId: string | null;
   amount: number;
   open: boolean;
@@ -101,8 +102,18 @@ export class CreditBook {
     return state;
   }
 
+  /** Records a hold that was checked elsewhere (the shared book checks in Redis). */
+  protected reserveUnchecked(key: KeyLimits, amount: number, now: number): Reservation {
+    const spend = this.spend(key.id, now);
+    spend.reserved += amount;
+    const account = key.accountId ? this.accounts.get(key.accountId) : undefined;
+    const held = account?.mode === 'prepaid' ? account : undefined;
+    if (held) held.reserved += amount;
+    return { keyId: key.id, accountId: held ? held.id : null, amount, open: true };
+  }
+
   /** Holds `amount` for a request, or throws 402 naming the limit that refused it. */
-  reserve(key: KeyLimits, amount: number, now = Date.now()): Reservation {
+  reserve(key: KeyLimits, amount: number, now = Date.now()): Reservation | Promise<Reservation> {
     const spend = this.spend(key.id, now);
     const limits: Array<[number | null, number, string, string]> = [
       [key.creditLimit, spend.total, 'key_limit', "the key's credit limit"],
@@ -122,10 +133,8 @@ export class CreditBook {
       if (amount > available) {
         throw paymentRequired(`Insufficient credits: the balance is $${formatUsd(Math.max(0, available))} and this request may cost up to $${formatUsd(amount)}. Add credits to continue.`, 'credits', Math.max(0, available), amount);
       }
-      account.reserved += amount;
     }
-    spend.reserved += amount;
-    return { keyId: key.id, accountId: account ? account.id : null, amount, open: true };
+    return this.reserveUnchecked(key, amount, now);
   }
 
   /** Returns the hold without a charge (the request failed or cost nothing). */

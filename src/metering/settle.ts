@@ -39,15 +39,16 @@ function outputBound(attempt: Attempt, promptTokens: number, maxTokens: number |
   return DEFAULT_OUTPUT_TOKENS;
 }
 
-/** Holds credit for the request (throws 402, or 503 when the ledger store is down). */
-export function reserve(gateway: Gateway, key: KeyRecord, attempts: Attempt[], promptTokens: number, maxTokens: number | undefined): Billing {
+/** Holds credit for the request (throws 402, or 503 when the ledger store is down); async only with shared (Redis) credits. */
+export function reserve(gateway: Gateway, key: KeyRecord, attempts: Attempt[], promptTokens: number, maxTokens: number | undefined): Billing | Promise<Billing> {
   if (key.accountId === null) return { key, reservation: undefined }; // the master key is not metered in a ledger
   if (!gateway.ledgerWriter.healthy || !gateway.storeHealth.up) throw storeDown();
   let amount = 0;
   for (const attempt of attempts.slice(0, gateway.config.routing.maxAttempts)) {
     amount = Math.max(amount, maximumCost(promptTokens, outputBound(attempt, promptTokens, maxTokens), attempt.endpoint.prices));
   }
-  return { key, reservation: gateway.credits.reserve(key, amount) };
+  const reservation = gateway.credits.reserve(key, amount);
+  return reservation instanceof Promise ? reservation.then((held) => ({ key, reservation: held })) : { key, reservation };
 }
 
 export interface Settlement {
