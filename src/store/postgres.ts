@@ -31,7 +31,11 @@ export function postgresDialect(target: PostgresTarget): { dialect: PostgresDial
         oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
-  pool.on('error', () => undefined); // idle-client errors surface on the next query instead of crashing
+  // A connection that dies (the database restarts, the network drops) must not crash the process:
+  // idle clients report through the pool, busy ones through their own 'error' event; the failing
+  // query rejects either way and the pool opens a new connection for the next one.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return { dialect: new PostgresDialect({ pool }), pool };
 }
 
