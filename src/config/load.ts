@@ -95,12 +95,30 @@ function validate<T extends z.ZodType>(schema: T, raw: unknown, label: string): 
     message = 'unknown field (check its spelling and level)';
   } else if (issue.code === 'invalid_key') {
     message = issue.issues[0]?.message ?? message; // a record key (provider or model id) failed its pattern
-  } else if (issue.code === 'invalid_type' && issue.input === undefined) {
-    message = `required field missing: ${message}`;
+  } else if (issue.code === 'invalid_type') {
+    // zod 4 leaves `issue.input` out of issues by default, so look the value up in the raw config.
+    // Name only its type: the value may be a secret interpolated from the environment.
+    const value = valueAt(raw, issue.path);
+    message = value === undefined ? `required field missing: ${message}` : `${message}, got ${typeName(value)}`;
   } else if ('input' in issue && issue.input !== undefined && typeof issue.input !== 'object') {
     message = `${message}, got ${JSON.stringify(issue.input)}`;
   }
   throw new ConfigError(label, formatPath(path as Array<string | number>), message);
+}
+
+function valueAt(raw: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let value = raw;
+  for (const part of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[part];
+  }
+  return value;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'a mapping' : `a ${typeof value}`;
 }
 
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {

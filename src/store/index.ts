@@ -11,6 +11,7 @@ import { GenerationsRepo } from './repos/generations.js';
 import { KeysRepo } from './repos/keys.js';
 import { LedgerRepo } from './repos/ledger.js';
 import { sqliteDialect } from './sqlite.js';
+import { SqliteCheckpointer } from './sqlite-checkpoint.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -35,6 +36,7 @@ export async function openStore(url: string = DEFAULT_DATABASE_URL): Promise<Sto
   let db: Kysely<Database>;
   let dialect: StoreDialect;
   let raw: BetterSqlite3.Database | undefined;
+  let checkpointer: SqliteCheckpointer | undefined;
   /** Kysely looks for its migration tables in every schema unless told which: name ours. */
   let migrationTableSchema: string | undefined;
   if (url.startsWith('sqlite:')) {
@@ -44,6 +46,7 @@ export async function openStore(url: string = DEFAULT_DATABASE_URL): Promise<Sto
     db = new Kysely<Database>({ dialect: sqlite.dialect });
     raw = sqlite.database;
     dialect = 'sqlite';
+    if (path !== ':memory:') checkpointer = new SqliteCheckpointer(path);
   } else if (/^postgres(ql)?:\/\//.test(url)) {
     const target = parsePostgresUrl(url);
     await ensureSchema(target);
@@ -67,6 +70,9 @@ export async function openStore(url: string = DEFAULT_DATABASE_URL): Promise<Sto
     keys: new KeysRepo(db),
     generations: new GenerationsRepo(db, raw),
     ledger: new LedgerRepo(db, raw),
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      await checkpointer?.close();
+    },
   };
 }

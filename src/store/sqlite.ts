@@ -9,6 +9,8 @@ export function sqliteDialect(path: string): { dialect: SqliteDialect; database:
   const database = new BetterSqlite3(path);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
+  // Checkpoints run in a worker (sqlite-checkpoint.ts); this is only the backstop if it falls behind.
+  if (path !== ':memory:') database.pragma('wal_autocheckpoint = 20000');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
   return { dialect: new SqliteDialect({ database }), database };
