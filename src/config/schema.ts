@@ -12,8 +12,10 @@ const httpUrl = z
   .string({ error: 'expected a URL string' })
   .refine((value) => /^https?:\/\/[^\s/]+/.test(value), { message: 'expected an http:// or https:// URL' });
 
-const positiveInt = z.number({ error: 'expected a number' }).int('expected a whole number').positive('expected a number above 0');
-const nonNegative = z.number({ error: 'expected a number (USD per 1M tokens)' }).nonnegative('expected a number of 0 or more');
+/** A field written as one `${VAR}` reference arrives as a string: numeric text is read as the number it spells. */
+const numeric = (value: unknown): unknown => (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value);
+const positiveInt = z.preprocess(numeric, z.number({ error: 'expected a number' }).int('expected a whole number').positive('expected a number above 0'));
+const nonNegative = z.preprocess(numeric, z.number({ error: 'expected a number (USD per 1M tokens)' }).nonnegative('expected a number of 0 or more'));
 
 export const timeoutsSchema = z.strictObject({
   connect_ms: positiveInt.optional(),
@@ -106,7 +108,7 @@ export const modelSchema = z.strictObject({
 
 export const serverSchema = z.strictObject({
   host: z.string().optional(),
-  port: z.number().int().min(0).max(65535).optional(),
+  port: z.preprocess(numeric, z.number({ error: 'expected a port number' }).int().min(0).max(65535)).optional(),
   body_limit_bytes: positiveInt.optional(),
   shutdown_grace_ms: positiveInt.optional(),
 });
