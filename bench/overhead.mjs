@@ -53,7 +53,7 @@ models:
     endpoints: [{ provider: benchstream, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
 `);
 const database = `sqlite:${join(dir, 'agora.db')}`;
-const created = execFileSync(process.execPath, [join(ROOT, 'bin/agora.js'), 'keys', 'create', '--name', 'bench', '--db', database]).toString();
+const created = execFileSync(process.execPath, [join(ROOT, 'bin/agora.js'), 'keys', 'create', '--name', 'bench', '--credit', '1000000', '--db', database]).toString();
 const benchKey = created.trim().split('\n').pop();
 const gatewayPort = await freePort();
 const gateway = await startServer('gateway (agora serve)', process.execPath, [join(ROOT, 'bin/agora.js'), 'serve', '--config', config, '--db', database, '--port', String(gatewayPort), '--log-level', 'warn'], {
@@ -65,7 +65,11 @@ const streamPayload = join(ROOT, 'bench/payloads/stream-request.json');
 const targets = [
   { name: 'direct', pids: nginx.pids, chat: `${nginx.url}/v1/chat/completions`, stream: `${nginx.url}/stream/v1/chat/completions`, chatBody: chatPayload, streamBody: streamPayload, headers: 'Authorization: Bearer sk-bench' },
   { name: 'baseline', pids: [baseline.pid], chat: `http://127.0.0.1:${baselinePort}/v1/chat/completions`, stream: `http://127.0.0.1:${baselinePort}/stream/v1/chat/completions`, chatBody: chatPayload, streamBody: streamPayload, headers: 'Authorization: Bearer sk-bench' },
-  { name: 'gateway', pids: [gateway.pid], chat: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`, stream: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`, chatBody: bodyFor(dir, 'chat-request.json', 'bench/chat'), streamBody: bodyFor(dir, 'stream-request.json', 'bench/stream'), headers: `Authorization: Bearer ${benchKey}` },
+  // `gateway`: the request path without a ledger (the master key is not metered in credits): routing, auth,
+  // validation, records. `gateway+ledger`: a prepaid key, so every answer also reserves credit and waits
+  // for its charge's group commit before its last byte.
+  { name: 'gateway', pids: [gateway.pid], chat: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`, stream: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`, chatBody: bodyFor(dir, 'chat-request.json', 'bench/chat'), streamBody: bodyFor(dir, 'stream-request.json', 'bench/stream'), headers: `Authorization: Bearer ${MASTER}` },
+  { name: 'gateway+ledger', pids: [gateway.pid], chat: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`, stream: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`, chatBody: bodyFor(dir, 'chat-request.json', 'bench/chat'), streamBody: bodyFor(dir, 'stream-request.json', 'bench/stream'), headers: `Authorization: Bearer ${benchKey}` },
 ];
 
 for (const target of targets) {
@@ -104,8 +108,8 @@ for (const phase of phases) {
   console.log(`### ${phase.name}\n${table(['target', 'req/s', 'p50 ms', 'p99 ms', 'added p50 ms', 'CPU µs/req', 'peak RSS MB', 'errors'], rows)}\n`);
 }
 const top = Math.max(...CONNS);
-const ratio = (phase, field) => {
-  const gatewayValue = pick(phase, 'gateway', field);
+const ratio = (phase, field, target = 'gateway') => {
+  const gatewayValue = pick(phase, target, field);
   const baselineValue = pick(phase, 'baseline', field);
   return gatewayValue && baselineValue ? +(gatewayValue / baselineValue).toFixed(2) : null;
 };
@@ -114,10 +118,13 @@ const added = (target) => +(pick(ratePhase, target, 'p50_ms') - pick(ratePhase, 
 const summary = {
   [`throughput gateway/baseline, chat ${top} conn`]: ratio(`chat, ${top} conn`, 'rps'),
   [`throughput gateway/baseline, stream ${top} conn`]: ratio(`stream, ${top} conn`, 'rps'),
+  [`throughput gateway+ledger/baseline, chat ${top} conn`]: ratio(`chat, ${top} conn`, 'rps', 'gateway+ledger'),
+  [`throughput gateway+ledger/baseline, stream ${top} conn`]: ratio(`stream, ${top} conn`, 'rps', 'gateway+ledger'),
   [`added p50 over direct at ${RATE}/s, baseline (ms)`]: added('baseline'),
   [`added p50 over direct at ${RATE}/s, gateway (ms)`]: added('gateway'),
+  [`added p50 over direct at ${RATE}/s, gateway+ledger (ms)`]: added('gateway+ledger'),
   [`CPU per request gateway/baseline, chat ${top} conn`]: ratio(`chat, ${top} conn`, 'cpu_us_per_req'),
-  'peak RSS gateway (MB)': Math.max(...Object.values(results).map((byTarget) => median((byTarget.gateway ?? []).map((result) => result.rss_mb)) ?? 0)),
+  'peak RSS gateway process (MB)': Math.max(...Object.values(results).flatMap((byTarget) => ['gateway', 'gateway+ledger'].map((name) => median((byTarget[name] ?? []).map((result) => result.rss_mb)) ?? 0))),
 };
 console.log(`### ratios\n${table(['measure', 'value'], Object.entries(summary))}\n`);
 const out = join(dir, 'results.json');
