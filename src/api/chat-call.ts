@@ -3,7 +3,6 @@
  * JSON and the streamed answer share.
  */
 import type { Exchange } from '../http/context.js';
-import { sendError } from '../http/errors.js';
 import { costFields } from '../metering/cost.js';
 import type { IdempotentCall } from '../metering/idempotency.js';
 import type { Billing } from '../metering/settle.js';
@@ -12,6 +11,7 @@ import type { AllAttemptsFailed } from '../routing/execute.js';
 import type { Attempt, Plan } from '../routing/plan.js';
 import type { ChatEvent } from '../spec/chat-event.js';
 import type { ChatRequest } from '../spec/chat-request.js';
+import type { ChatSurface } from '../surfaces/surface.js';
 
 export interface ChatCall {
   exchange: Exchange;
@@ -21,6 +21,8 @@ export interface ChatCall {
   billing: Billing;
   /** Set when the request carries an Idempotency-Key. */
   idempotent: IdempotentCall | undefined;
+  /** The shape answers leave in (OpenAI or Anthropic). */
+  surface: ChatSurface;
 }
 
 /**
@@ -54,7 +56,7 @@ export function failBeforeFirstByte(call: ChatCall, failure: AllAttemptsFailed):
   trace.attempts = failure.records;
   if (failure.lastAttempt) adopt(trace, failure.lastAttempt);
   const cancelled = failure.error.status === 499;
-  if (!cancelled) sendError(exchange.response, failure.error, exchange.gateway.logger, modelHeaders(trace));
+  if (!cancelled) call.surface.sendError(exchange.response, failure.error, exchange.gateway.logger, modelHeaders(trace));
   exchange.gateway.sink.enqueue(trace.row(cancelled ? 'cancelled' : 'error', failure.error.status, failure.error));
 }
 

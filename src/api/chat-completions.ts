@@ -17,7 +17,10 @@ import { release, reserve, settle } from '../metering/settle.js';
 import { GenerationTrace } from '../metering/trace.js';
 import { AllAttemptsFailed, executeWithFallback, skippedRecords } from '../routing/execute.js';
 import { conversationKey } from '../routing/stickiness.js';
-import { parseChatRequest } from '../spec/chat-request.js';
+import type { KeyRecord } from '../catalog/keys.js';
+import { parseChatRequest, type ChatRequest } from '../spec/chat-request.js';
+import { OPENAI_SURFACE } from '../surfaces/openai.js';
+import type { ChatSurface } from '../surfaces/surface.js';
 import { invalidRequest, toAgoraError } from '../spec/errors.js';
 import { adopt, failBeforeFirstByte, hasAnswer, modelHeaders, remember, withCost, type ChatCall } from './chat-call.js';
 import { respondWithStream } from './chat-stream.js';
@@ -28,7 +31,15 @@ export async function chatCompletions(exchange: Exchange): Promise<void> {
   const key = authenticated instanceof Promise ? await authenticated : authenticated;
   if (key.rpm !== null) await limitRequests(gateway, key, exchange.response);
   const raw = await readBody(request, gateway.config.server.bodyLimitBytes);
-  const chat = parseChatRequest(parseJsonBody(raw));
+  await runChat(exchange, key, raw, parseChatRequest(parseJsonBody(raw)), OPENAI_SURFACE);
+}
+
+/**
+ * Everything after parsing, shared by every surface: tokens limit → idempotency → plan → reserve →
+ * execute → respond in `surface`'s shape → settle → record.
+ */
+export async function runChat(exchange: Exchange, key: KeyRecord, raw: Buffer, chat: ChatRequest, surface: ChatSurface): Promise<void> {
+  const { request, gateway } = exchange;
   const promptTokensEstimate = estimatePromptTokens(chat.body.messages, chat.body.tools);
   if (key.tpm !== null) await limitTokens(gateway, key, exchange.response, promptTokensEstimate);
   const idempotent = idempotentCall(exchange, key.id, raw);
@@ -50,7 +61,7 @@ export async function chatCompletions(exchange: Exchange): Promise<void> {
     const billing = reserved instanceof Promise ? await reserved : reserved;
     const trace = new GenerationTrace('chat', key.id, chat.models[0]!, chat.stream, exchange.startedAt, request.headers);
     trace.promptTokensEstimate = promptTokensEstimate;
-    const call: ChatCall = { exchange, chat, plan, trace, billing, idempotent };
+    const call: ChatCall = { exchange, chat, plan, trace, billing, idempotent, surface };
     try {
       if (chat.stream) await respondWithStream(call);
       else await respondWithJson(call);
@@ -104,7 +115,7 @@ async function respondWithJson(call: ChatCall): Promise<void> {
   let text = '';
   const { committed } = settle(gateway, billing, trace, attempt, hasAnswer(body.choices), (cost) => {
     body.usage = withCost(body.usage, costFields(cost));
-    text = JSON.stringify(body);
+    text = JSON.stringify(call.surface.answer(body));
     return call.idempotent
       ? gateway.idempotency.complete(call.idempotent, { status: 200, headers: { ...headers, 'content-type': 'application/json' }, body: text })
       : undefined;

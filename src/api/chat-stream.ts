@@ -5,7 +5,6 @@
  * `data: [DONE]` go out only after the charge is committed. A failure after the first byte ends
  * the stream with an error chunk and [DONE], never a clean stop.
  */
-import { streamErrorChunk } from '../http/errors.js';
 import type { CancelSignal } from '../lib/cancel.js';
 import { abortOnDisconnect } from '../http/respond.js';
 import { SseWriter } from '../http/sse-writer.js';
@@ -71,6 +70,7 @@ export async function respondWithStream(call: ChatCall): Promise<void> {
   if (call.idempotent) writer.capture = [];
   const headers = modelHeaders(trace);
   writer.open(headers);
+  const encoder = call.surface.encoder(trace.id, attempt.modelId, trace.promptTokensEstimate ?? 0);
   const providerName = attempt.endpoint.provider.name;
   let firstTokenAt: number | undefined;
   /** The upstream's usage chunk is held back until the charge is known and committed. */
@@ -94,7 +94,7 @@ export async function respondWithStream(call: ChatCall): Promise<void> {
       usageChunk = chunk;
       return;
     }
-    if (!writer.data(chunk)) await writer.drained();
+    if (!writer.write(encoder.chunk(chunk))) await writer.drained();
   };
   try {
     for (const event of opening.held) await send(event);
@@ -123,16 +123,17 @@ export async function respondWithStream(call: ChatCall): Promise<void> {
       } : null,
     };
     // The charge is committed before the usage chunk and [DONE]: a client that saw the whole stream was charged once.
+    let tail = '';
     const { committed } = settle(gateway, billing, trace, attempt, firstTokenAt !== undefined, (cost) => {
       final.usage = withCost(final.usage, costFields(cost));
-      const tail = `data: ${JSON.stringify(final)}\n\ndata: [DONE]\n\n`;
+      tail = encoder.end(final);
       return call.idempotent
         ? gateway.idempotency.complete(call.idempotent, { status: 200, headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8' }, body: writer.capture!.join('') + tail })
         : undefined;
     });
     if (committed) await committed;
-    writer.data(final);
-    writer.done();
+    writer.write(tail);
+    writer.end();
     gateway.sink.enqueue(trace.row('success', 200));
   } catch (thrown) {
     const error = toAgoraError(thrown);
@@ -143,8 +144,8 @@ export async function respondWithStream(call: ChatCall): Promise<void> {
       await settle(gateway, billing, trace, attempt, false).committed?.catch(() => undefined);
     }
     trace.finishReason = { unified: 'error', raw: 'error' };
-    writer.data(streamErrorChunk(error, trace.id, attempt.modelId, providerName));
-    writer.done();
+    writer.write(encoder.error(error, providerName));
+    writer.end();
     gateway.sink.enqueue(trace.row('error', 200, error));
   }
 }

@@ -11,6 +11,7 @@ import { health } from '../api/health.js';
 import { credits, topUp } from '../api/credits.js';
 import { createKeyRoute, currentKey, disableKeyRoute, listKeysRoute, updateKeyRoute } from '../api/keys.js';
 import { usageExport } from '../api/usage.js';
+import { countTokens, messages } from '../api/messages.js';
 import { listModels } from '../api/models.js';
 import { notFound } from '../spec/errors.js';
 import type { Exchange, Gateway, RouteHandler } from './context.js';
@@ -25,6 +26,8 @@ export const ROUTES: ReadonlyArray<readonly [Method, string, RouteHandler]> = [
   ['GET', '/api/v1/models', listCatalog],
   ['POST', '/v1/chat/completions', chatCompletions],
   ['POST', '/api/v1/chat/completions', chatCompletions],
+  ['POST', '/v1/messages', messages],
+  ['POST', '/v1/messages/count_tokens', countTokens],
   ['POST', '/v1/embeddings', embeddings],
   ['POST', '/api/v1/embeddings', embeddings],
   ['GET', '/api/v1/generation', generation],

@@ -26,13 +26,17 @@ export class SseWriter {
     });
   }
 
-  /** Writes one `data:` event; false means the client is not keeping up (await `drained()`). */
+  /** Writes encoded SSE frames; false means the client is not keeping up (await `drained()`). */
+  write(frames: string): boolean {
+    return frames === '' ? true : this.raw(frames);
+  }
+
+  /** Writes one `data:` event with `payload` as JSON. */
   data(payload: unknown): boolean {
     return this.raw(`data: ${JSON.stringify(payload)}\n\n`);
   }
 
-  done(): void {
-    this.raw('data: [DONE]\n\n');
+  end(): void {
     this.response.end();
   }
 

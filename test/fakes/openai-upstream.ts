@@ -133,6 +133,22 @@ export async function startFakeUpstream(options: { port?: number; name?: string 
       return;
     }
     const wantsTools = mode === 'tools';
+    if (mode === 'reasoning') {
+      // DeepSeek-reasoner style: `reasoning_content` before `content` (api-docs.deepseek.com, reasoning_model)
+      const thought = 'The user greets me; reply briefly.';
+      if (!body.stream) {
+        json(200, completion(id, model, 'Hi!', { choices: [{ index: 0, message: { role: 'assistant', content: 'Hi!', reasoning_content: thought }, finish_reason: 'stop' }] }));
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write(chunk(id, model, { role: 'assistant', content: null, reasoning_content: '' }));
+      response.write(chunk(id, model, { content: null, reasoning_content: thought }));
+      response.write(chunk(id, model, { content: 'Hi!', reasoning_content: null }));
+      response.write(chunk(id, model, {}, 'stop'));
+      response.write(usageChunk(id, model, 9));
+      response.end('data: [DONE]\n\n');
+      return;
+    }
     if (mode === 'usage' || mode === 'exact') {
       const prompt = mode === 'usage' ? Number(arg1) : PROMPT_TOKENS;
       const completionTokens = mode === 'usage' ? Number(arg2) : Number(body.max_tokens ?? body.max_completion_tokens ?? WORDS.length);

@@ -1,0 +1,41 @@
+/**
+ * POST /v1/messages — Anthropic Messages, served by any upstream: authenticate (`x-api-key` or
+ * Bearer) → rate limits → translate to the canonical request → the shared chat path (chat-completions.ts
+ * `runChat`) → answers, stream events and errors in Anthropic's shapes.
+ * POST /v1/messages/count_tokens — the gateway's estimate of the prompt, `{input_tokens}`.
+ */
+import { authenticate } from '../http/middleware/auth.js';
+import { parseJsonBody, readBody } from '../http/middleware/body-limit.js';
+import { limitRequests } from '../http/middleware/rate-limit.js';
+import type { Exchange } from '../http/context.js';
+import { sendJson } from '../http/respond.js';
+import { estimatePromptTokens } from '../lib/token-estimate.js';
+import { anthropicToCanonical } from '../surfaces/anthropic/request.js';
+import { ANTHROPIC_SURFACE, sendAnthropicError } from '../surfaces/anthropic/surface.js';
+import { runChat } from './chat-completions.js';
+
+export async function messages(exchange: Exchange): Promise<void> {
+  const { request, gateway } = exchange;
+  try {
+    const authenticated = authenticate(request.headers, gateway.keys, true);
+    const key = authenticated instanceof Promise ? await authenticated : authenticated;
+    if (key.rpm !== null) await limitRequests(gateway, key, exchange.response);
+    const raw = await readBody(request, gateway.config.server.bodyLimitBytes);
+    await runChat(exchange, key, raw, anthropicToCanonical(parseJsonBody(raw)), ANTHROPIC_SURFACE);
+  } catch (error) {
+    sendAnthropicError(exchange.response, error, gateway.logger, request.complete ? undefined : { connection: 'close' });
+  }
+}
+
+export async function countTokens(exchange: Exchange): Promise<void> {
+  const { request, gateway } = exchange;
+  try {
+    const authenticated = authenticate(request.headers, gateway.keys, true);
+    if (authenticated instanceof Promise) await authenticated;
+    const body = parseJsonBody(await readBody(request, gateway.config.server.bodyLimitBytes)) as Record<string, unknown>;
+    const chat = anthropicToCanonical({ ...body, max_tokens: 1 });
+    sendJson(exchange.response, 200, { input_tokens: estimatePromptTokens(chat.body.messages, chat.body.tools) });
+  } catch (error) {
+    sendAnthropicError(exchange.response, error, gateway.logger);
+  }
+}

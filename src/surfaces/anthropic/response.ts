@@ -1,0 +1,78 @@
+/**
+ * The canonical answer → Anthropic's `message` object, and errors → Anthropic's error shape
+ * `{"type": "error", "error": {"type", "message"}}` (docs.anthropic.com/en/api/errors).
+ */
+import type { AgoraError } from '../../spec/errors.js';
+
+type Json = Record<string, unknown>;
+
+const STOP_REASONS: Record<string, string> = {
+  stop: 'end_turn', length: 'max_tokens', tool_calls: 'tool_use', function_call: 'tool_use', content_filter: 'refusal', error: 'end_turn',
+};
+
+export function stopReason(finish: string | null | undefined): string | null {
+  if (finish === null || finish === undefined) return null;
+  return STOP_REASONS[finish] ?? 'end_turn';
+}
+
+/** OpenAI-shaped usage (with our cost) → Anthropic usage; input excludes cache reads and writes, as Anthropic counts it. */
+export function anthropicUsage(usage: unknown): Json {
+  const value = (typeof usage === 'object' && usage !== null ? usage : {}) as Json;
+  const details = (value.prompt_tokens_details ?? {}) as Json;
+  const prompt = typeof value.prompt_tokens === 'number' ? value.prompt_tokens : 0;
+  const cached = typeof details.cached_tokens === 'number' ? details.cached_tokens : 0;
+  const written = typeof details.cache_write_tokens === 'number' ? details.cache_write_tokens : 0;
+  return {
+    input_tokens: Math.max(0, prompt - cached - written),
+    output_tokens: typeof value.completion_tokens === 'number' ? value.completion_tokens : 0,
+    cache_read_input_tokens: cached,
+    cache_creation_input_tokens: written,
+    ...(value.cost !== undefined ? { cost: value.cost, cost_details: value.cost_details } : {}),
+  };
+}
+
+function parseArguments(text: unknown): unknown {
+  if (typeof text !== 'string' || text === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { _raw: text }; // an upstream sent arguments that are not JSON: keep them visible rather than lose them
+  }
+}
+
+/** A whole canonical completion (id, model and usage already the gateway's) → an Anthropic message. */
+export function anthropicMessage(body: Json): Json {
+  const choice = ((body.choices as Json[] | undefined) ?? [])[0] ?? {};
+  const message = (choice.message ?? {}) as Json;
+  const content: Json[] = [];
+  const reasoning = typeof message.reasoning_content === 'string' ? message.reasoning_content : typeof message.reasoning === 'string' ? message.reasoning : '';
+  if (reasoning) content.push({ type: 'thinking', thinking: reasoning, signature: '' });
+  if (typeof message.content === 'string' && message.content !== '') content.push({ type: 'text', text: message.content });
+  for (const call of (message.tool_calls as Json[] | undefined) ?? []) {
+    const fn = (call.function ?? {}) as Json;
+    content.push({ type: 'tool_use', id: call.id, name: fn.name, input: parseArguments(fn.arguments) });
+  }
+  return {
+    id: body.id,
+    type: 'message',
+    role: 'assistant',
+    model: body.model,
+    content,
+    stop_reason: stopReason(choice.finish_reason as string | null),
+    stop_sequence: null,
+    usage: anthropicUsage(body.usage),
+  };
+}
+
+const ERROR_TYPES: Record<number, string> = {
+  400: 'invalid_request_error', 401: 'authentication_error', 402: 'billing_error', 403: 'permission_error', 404: 'not_found_error',
+  409: 'invalid_request_error', 413: 'request_too_large', 422: 'invalid_request_error', 429: 'rate_limit_error', 503: 'overloaded_error', 529: 'overloaded_error',
+};
+
+export function anthropicErrorType(status: number): string {
+  return ERROR_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
+}
+
+export function anthropicErrorBody(error: AgoraError): Json {
+  return { type: 'error', error: { type: anthropicErrorType(error.status), message: error.message } };
+}
