@@ -242,6 +242,7 @@ function resolveProvider(id: string, provider: ProviderFile, globalTimeouts: Tim
     streamUsage: provider.stream_usage ?? true,
     dataPolicy: mergePolicy(undefined, provider.data_policy),
     supportedParameters: provider.supported_parameters ?? DEFAULT_SUPPORTED_PARAMETERS,
+    reasoningParam: provider.reasoning_param ?? 'reasoning_effort',
   };
 }
 

@@ -78,6 +78,12 @@ export const providerSchema = z.strictObject({
   data_policy: dataPolicySchema.optional(),
   /** Default for this provider's endpoints. */
   supported_parameters: parameterList.optional(),
+  /**
+   * How the request's `reasoning` is sent: `reasoning_effort` (OpenAI, most servers),
+   * `enable_thinking` (Qwen on DashScope / vLLM: enable_thinking + thinking_budget) or `none`
+   * (the model decides, e.g. deepseek-reasoner).
+   */
+  reasoning_param: z.enum(['reasoning_effort', 'enable_thinking', 'none']).optional(),
 });
 
 export const endpointSchema = z.strictObject({

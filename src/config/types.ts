@@ -65,6 +65,7 @@ export interface ResolvedProvider {
   dataPolicy: DataPolicy;
   /** Default for endpoints that do not list their own. */
   supportedParameters: readonly string[];
+  reasoningParam: 'reasoning_effort' | 'enable_thinking' | 'none';
 }
 
 export interface ResolvedEndpoint {

@@ -7,7 +7,30 @@
 import { invalidRequest } from './errors.js';
 
 /** Fields that steer the gateway and are never forwarded upstream. */
-export const GATEWAY_FIELDS = new Set(['models', 'provider', 'route', 'transforms', 'plugins', 'usage', 'session_id', 'debug']);
+export const GATEWAY_FIELDS = new Set(['models', 'provider', 'route', 'transforms', 'plugins', 'usage', 'session_id', 'debug', 'reasoning', 'include_reasoning']);
+
+/** OpenRouter's `reasoning` request object (also the legacy `include_reasoning`). */
+export interface ReasoningRequest {
+  effort: 'minimal' | 'low' | 'medium' | 'high' | 'xhigh' | 'max' | 'none' | undefined;
+  maxTokens: number | undefined;
+  exclude: boolean;
+  enabled: boolean | undefined;
+}
+
+export function reasoningOf(body: Record<string, unknown>): ReasoningRequest | undefined {
+  const raw = body.reasoning;
+  if (raw === undefined || raw === null) {
+    if (body.include_reasoning === false) return { effort: undefined, maxTokens: undefined, exclude: true, enabled: undefined };
+    return undefined;
+  }
+  const value = raw as Record<string, unknown>;
+  return {
+    effort: value.effort as ReasoningRequest['effort'],
+    maxTokens: typeof value.max_tokens === 'number' ? value.max_tokens : undefined,
+    exclude: value.exclude === true,
+    enabled: typeof value.enabled === 'boolean' ? value.enabled : undefined,
+  };
+}
 
 export interface ChatRequest {
   /** The client's body as sent (validated); adapters build the upstream body from it. */
@@ -128,6 +151,17 @@ export function parseChatRequest(body: unknown): ChatRequest {
   expectType(body, 'user', 'string');
   expectType(body, 'metadata', 'object');
   expectType(body, 'provider', 'object');
+  expectType(body, 'reasoning', 'object');
+  if (typeof body.reasoning === 'object' && body.reasoning !== null) {
+    const reasoning = body.reasoning as Record<string, unknown>;
+    if (reasoning.effort !== undefined && !['minimal', 'low', 'medium', 'high', 'xhigh', 'max', 'none'].includes(String(reasoning.effort))) {
+      throw invalidRequest("Invalid value for 'reasoning.effort': expected one of minimal, low, medium, high, xhigh, max, none.", 'reasoning.effort');
+    }
+    if (reasoning.effort !== undefined && reasoning.max_tokens !== undefined) {
+      throw invalidRequest("Invalid 'reasoning': give either effort or max_tokens, not both.", 'reasoning');
+    }
+    expectNumber(reasoning, 'max_tokens', 1, Number.MAX_SAFE_INTEGER, true);
+  }
   expectNumber(body, 'temperature', 0, 2);
   expectNumber(body, 'top_p', 0, 1);
   expectNumber(body, 'frequency_penalty', -2, 2);

@@ -4,7 +4,7 @@
  * tool results, thinking from a reasoning model, streaming events, errors in Anthropic's shape.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Anthropic from '@anthropic-ai/sdk';
+import Anthropic, { APIError } from '@anthropic-ai/sdk';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
 import { fakeConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
@@ -31,7 +31,7 @@ describe('POST /v1/messages with the Anthropic SDK', () => {
     const { data, response } = await client.messages.create({
       model: 'acme/ok', max_tokens: 100, system: 'Be brief.', stop_sequences: ['END'], temperature: 0.5,
       messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }, { role: 'user', content: 'How are you?' }],
-    }).withResponse();
+    } as Anthropic.MessageCreateParamsNonStreaming).withResponse();
     expect(data.type).toBe('message');
     expect(data.content).toEqual([{ type: 'text', text: 'Hello from the fake upstream.' }]);
     expect(data.stop_reason).toBe('end_turn');
@@ -107,7 +107,7 @@ describe('POST /v1/messages with the Anthropic SDK', () => {
     const unauthorized = await new Anthropic({ baseURL: gateway.url, apiKey: 'sk-agora-wrong', maxRetries: 0 }).messages
       .create({ model: 'acme/ok', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
     expect(unauthorized).toBeInstanceOf(Anthropic.AuthenticationError);
-    expect((unauthorized as Anthropic.APIError).error).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
+    expect((unauthorized as APIError).error).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
 
     const response = await fetch(`${gateway.url}/v1/messages`, {
       method: 'POST', headers: { 'x-api-key': apiKey, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
@@ -117,8 +117,8 @@ describe('POST /v1/messages with the Anthropic SDK', () => {
     expect(await response.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('max_tokens') } });
 
     const failed = await client.messages.create({ model: 'acme/status-500', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
-    expect((failed as Anthropic.APIError).status).toBe(502);
-    expect((failed as Anthropic.APIError).error).toMatchObject({ type: 'error', error: { type: 'api_error' } });
+    expect((failed as APIError).status).toBe(502);
+    expect((failed as APIError).error).toMatchObject({ type: 'error', error: { type: 'api_error' } });
   });
 
   it('ends a stream cut off mid-way with an error event, not a clean stop', async () => {

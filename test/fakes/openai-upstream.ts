@@ -133,6 +133,19 @@ export async function startFakeUpstream(options: { port?: number; name?: string 
       return;
     }
     const wantsTools = mode === 'tools';
+    if (mode === 'think-tags') {
+      // Qwen3 served by vLLM/Ollama without a reasoning parser: reasoning inside <think> tags, split across chunks
+      if (!body.stream) {
+        json(200, completion(id, model, '<think>\nCount the letters.\n</think>\n\nThree.'));
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const part of ['<thi', 'nk>\nCount the ', 'letters.\n</th', 'ink>\n\nThr', 'ee.']) response.write(chunk(id, model, { content: part }));
+      response.write(chunk(id, model, {}, 'stop'));
+      response.write(usageChunk(id, model, 12));
+      response.end('data: [DONE]\n\n');
+      return;
+    }
     if (mode === 'reasoning') {
       // DeepSeek-reasoner style: `reasoning_content` before `content` (api-docs.deepseek.com, reasoning_model)
       const thought = 'The user greets me; reply briefly.';

@@ -28,6 +28,7 @@ function provider(baseUrl: string, overrides: Partial<ResolvedProvider> = {}): R
     disabledReason: undefined,
     timeouts: { connectMs: 2_000, firstByteMs: 10_000, idleMs: 10_000 },
     maxConnections: 4,
+    reasoningParam: 'reasoning_effort',
     streamUsage: true,
     dataPolicy: { retentionDays: undefined, trainsOnPrompts: undefined, zdr: undefined },
     supportedParameters: ['temperature', 'max_tokens', 'tools'],

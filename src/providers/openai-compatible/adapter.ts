@@ -5,7 +5,7 @@
  */
 import { Pool } from 'undici';
 import type { ResolvedProvider } from '../../config/types.js';
-import type { ChatRequest, EmbeddingRequest } from '../../spec/chat-request.js';
+import { reasoningOf, type ChatRequest, type EmbeddingRequest } from '../../spec/chat-request.js';
 import type { ChatEvent, ChatResult, EmbeddingResult } from '../../spec/chat-event.js';
 import type { AdapterCall, ProviderAdapter } from '../../spec/provider-adapter.js';
 import type { CancelSignal } from '../../lib/cancel.js';
@@ -32,7 +32,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
   async chat(call: AdapterCall<ChatRequest>): Promise<ChatResult> {
     const http = this.start('/chat/completions', chatBody(call.request, call.upstreamModel, this.provider, false), call.signal);
     const text = await this.successBody(http);
-    return chatResult(text, this.provider.name);
+    return chatResult(text, this.provider.name, reasoningOf(call.request.body)?.exclude === true);
   }
 
   async *chatStream(call: AdapterCall<ChatRequest>): AsyncGenerator<ChatEvent> {
@@ -44,7 +44,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
       yield* completionAsEvents(await http.text(), this.provider.name);
       return;
     }
-    yield* readChatStream(http.body(), this.provider.name, this.provider.apiKey);
+    yield* readChatStream(http.body(), this.provider.name, this.provider.apiKey, reasoningOf(call.request.body)?.exclude === true);
   }
 
   async embed(call: AdapterCall<EmbeddingRequest>): Promise<EmbeddingResult> {

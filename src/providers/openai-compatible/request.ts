@@ -1,6 +1,21 @@
 /** Builds the upstream request: the client's body minus the gateway's own fields, with the upstream model name. */
 import type { ResolvedProvider } from '../../config/types.js';
-import { GATEWAY_FIELDS, type ChatRequest, type EmbeddingRequest } from '../../spec/chat-request.js';
+import { GATEWAY_FIELDS, reasoningOf, type ChatRequest, type EmbeddingRequest } from '../../spec/chat-request.js';
+
+/** OpenRouter's `reasoning` → the form this upstream takes (see the provider's `reasoning_param`). */
+function mapReasoning(request: ChatRequest, provider: ResolvedProvider, out: Record<string, unknown>): void {
+  const reasoning = reasoningOf(request.body);
+  if (!reasoning || provider.reasoningParam === 'none') return;
+  if (provider.reasoningParam === 'enable_thinking') {
+    // Qwen3 on DashScope and vLLM: enable_thinking / thinking_budget (help.aliyun.com, "deep thinking")
+    out.enable_thinking = reasoning.enabled !== false && reasoning.effort !== 'none';
+    if (reasoning.maxTokens !== undefined) out.thinking_budget = reasoning.maxTokens;
+    return;
+  }
+  if (reasoning.effort !== undefined && out.reasoning_effort === undefined) {
+    out.reasoning_effort = reasoning.effort === 'xhigh' || reasoning.effort === 'max' ? 'high' : reasoning.effort;
+  }
+}
 
 export function chatBody(request: ChatRequest, upstreamModel: string, provider: ResolvedProvider, stream: boolean): string {
   const out: Record<string, unknown> = {};
@@ -8,6 +23,7 @@ export function chatBody(request: ChatRequest, upstreamModel: string, provider: 
   for (const key in body) if (!GATEWAY_FIELDS.has(key)) out[key] = body[key];
   out.model = upstreamModel;
   out.stream = stream;
+  mapReasoning(request, provider, out);
   if (stream && provider.streamUsage) {
     // Usage is always asked for, so every streamed answer can be metered (OpenRouter does the same).
     out.stream_options = { ...(body.stream_options as Record<string, unknown> | undefined), include_usage: true };

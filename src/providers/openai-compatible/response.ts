@@ -2,6 +2,7 @@
 import type { ChatResult, EmbeddingResult } from '../../spec/chat-event.js';
 import { finishReasonFromOpenAI } from '../../spec/finish-reason.js';
 import { usageFromOpenAI } from '../../spec/usage.js';
+import { splitThink } from '../../lib/think-tags.js';
 import { inBandError, malformedResponse } from './errors.js';
 
 function parseObject(text: string, providerName: string): Record<string, unknown> {
@@ -15,11 +16,35 @@ function parseObject(text: string, providerName: string): Record<string, unknown
   return parsed as Record<string, unknown>;
 }
 
-export function chatResult(text: string, providerName: string): ChatResult {
+/** A whole message's reasoning, normalised like the streamed one (see stream.ts ReasoningNormalizer). */
+function normaliseReasoning(choices: unknown[], exclude: boolean): void {
+  for (const choice of choices as Array<{ message?: Record<string, unknown> }>) {
+    const message = choice?.message;
+    if (!message) continue;
+    let reasoning = typeof message.reasoning_content === 'string' ? message.reasoning_content : typeof message.reasoning === 'string' ? message.reasoning : '';
+    if (typeof message.content === 'string' && message.content.trimStart().startsWith('<think>')) {
+      const split = splitThink(message.content);
+      reasoning += split.reasoning;
+      message.content = split.content;
+    }
+    if (exclude) {
+      delete message.reasoning;
+      delete message.reasoning_content;
+      delete message.reasoning_details;
+    } else if (reasoning !== '') {
+      message.reasoning = reasoning;
+      message.reasoning_content = reasoning;
+      message.reasoning_details ??= [{ type: 'reasoning.text', text: reasoning, format: 'unknown', index: 0 }];
+    }
+  }
+}
+
+export function chatResult(text: string, providerName: string, excludeReasoning = false): ChatResult {
   const body = parseObject(text, providerName);
   // Some servers answer an error with status 200 and an `error` object instead of choices.
   if (body.error && !Array.isArray(body.choices)) throw inBandError(body, providerName);
   if (!Array.isArray(body.choices)) throw malformedResponse(providerName, "no 'choices' array");
+  normaliseReasoning(body.choices, excludeReasoning);
   const first = body.choices[0] as Record<string, unknown> | undefined;
   return {
     body: body as ChatResult['body'],

@@ -8,6 +8,43 @@ import type { ChatChunk, ChatEvent } from '../../spec/chat-event.js';
 import { finishReasonFromOpenAI, type FinishReason } from '../../spec/finish-reason.js';
 import { usageFromOpenAI } from '../../spec/usage.js';
 import { SseReader } from '../../lib/sse-reader.js';
+import { ThinkSplitter } from '../../lib/think-tags.js';
+
+/**
+ * Reasoning, normalised as OpenRouter returns it: DeepSeek's `reasoning_content` and reasoning in
+ * `<think>` tags at the start of the content (Qwen3, QwQ, R1 distills without a server-side parser)
+ * become `delta.reasoning` plus `delta.reasoning_details`; `reasoning_content` is kept for clients
+ * that read DeepSeek's field. With `reasoning.exclude`, reasoning is removed.
+ */
+export class ReasoningNormalizer {
+  private readonly splitters = new Map<number, ThinkSplitter>();
+
+  constructor(private readonly exclude: boolean) {}
+
+  apply(chunk: ChatChunk): void {
+    for (const choice of chunk.choices) {
+      const delta = choice.delta;
+      if (!delta) continue;
+      let reasoning = typeof delta.reasoning_content === 'string' ? delta.reasoning_content : typeof delta.reasoning === 'string' ? delta.reasoning : '';
+      if (typeof delta.content === 'string' && delta.content !== '') {
+        let splitter = this.splitters.get(choice.index);
+        if (!splitter) this.splitters.set(choice.index, (splitter = new ThinkSplitter()));
+        const split = splitter.push(delta.content);
+        reasoning += split.reasoning;
+        delta.content = split.content;
+      }
+      if (this.exclude) {
+        delete delta.reasoning;
+        delete delta.reasoning_content;
+        delete delta.reasoning_details;
+      } else if (reasoning !== '') {
+        delta.reasoning = reasoning;
+        delta.reasoning_content = reasoning;
+        delta.reasoning_details ??= [{ type: 'reasoning.text', text: reasoning, format: 'unknown', index: 0 }];
+      }
+    }
+  }
+}
 import { inBandError, malformedResponse } from './errors.js';
 import { chatResult } from './response.js';
 
@@ -46,9 +83,10 @@ export function toChatEvent(parsed: Record<string, unknown>, providerName: strin
 
 /** Converts SSE bytes to events; `sawDone` reports whether `data: [DONE]` arrived. */
 export async function* readChatStream(
-  body: AsyncIterable<Buffer>, providerName: string, apiKey: string | undefined,
+  body: AsyncIterable<Buffer>, providerName: string, apiKey: string | undefined, excludeReasoning = false,
 ): AsyncGenerator<ChatEvent> {
   const reader = new SseReader();
+  const reasoning = new ReasoningNormalizer(excludeReasoning);
   for await (const bytes of body) {
     for (const sse of reader.push(bytes)) {
       if (sse.data === '[DONE]') return;
@@ -59,7 +97,9 @@ export async function* readChatStream(
         throw malformedResponse(providerName, 'a stream event is not valid JSON');
       }
       if (typeof parsed !== 'object' || parsed === null) throw malformedResponse(providerName, 'a stream event is not a JSON object');
-      yield toChatEvent(parsed as Record<string, unknown>, providerName, apiKey);
+      const event = toChatEvent(parsed as Record<string, unknown>, providerName, apiKey);
+      reasoning.apply(event.chunk);
+      yield event;
     }
   }
   if (reader.hasPartialEvent) throw malformedResponse(providerName, 'the stream ended in the middle of an event');

@@ -1,0 +1,80 @@
+/**
+ * Splits `<think>…</think>` reasoning out of streamed text, as Qwen3, QwQ and the R1 distills emit it
+ * when served by vLLM, SGLang, Ollama or llama.cpp without a reasoning parser. Tags may be split
+ * across chunks; text that could be the start of a tag is held back until it is decided.
+ */
+const OPEN = '<think>';
+const CLOSE = '</think>';
+
+export interface Split {
+  reasoning: string;
+  content: string;
+}
+
+/** Longest suffix of `text` that is a proper prefix of `tag` (could still become the tag). */
+function partialSuffix(text: string, tag: string): number {
+  for (let length = Math.min(tag.length - 1, text.length); length > 0; length--) {
+    if (text.endsWith(tag.slice(0, length))) return length;
+  }
+  return 0;
+}
+
+export class ThinkSplitter {
+  /** before: nothing seen yet; thinking: inside the tags; answer: after them (or no tags at all). */
+  private state: 'before' | 'thinking' | 'answer' = 'before';
+  private pending = '';
+
+  push(text: string): Split {
+    if (this.state === 'answer') return { reasoning: '', content: this.pending === '' ? text : this.flush().content + text };
+    let input = this.pending + text;
+    this.pending = '';
+    const out: Split = { reasoning: '', content: '' };
+    while (input.length > 0) {
+      if (this.state === 'before') {
+        const trimmed = input.trimStart();
+        if (trimmed.startsWith(OPEN)) {
+          this.state = 'thinking';
+          input = trimmed.slice(OPEN.length);
+          continue;
+        }
+        if (OPEN.startsWith(trimmed)) {
+          this.pending = input; // "<thi" — wait for more
+          return out;
+        }
+        this.state = 'answer';
+        continue;
+      }
+      if (this.state === 'thinking') {
+        const end = input.indexOf(CLOSE);
+        if (end === -1) {
+          const keep = partialSuffix(input, CLOSE);
+          out.reasoning += input.slice(0, input.length - keep);
+          this.pending = input.slice(input.length - keep);
+          return out;
+        }
+        out.reasoning += input.slice(0, end);
+        input = input.slice(end + CLOSE.length).replace(/^\s+/, '');
+        this.state = 'answer';
+        continue;
+      }
+      out.content += input;
+      input = '';
+    }
+    return out;
+  }
+
+  /** What is held back when the stream ends. */
+  flush(): Split {
+    const rest = this.pending;
+    this.pending = '';
+    return this.state === 'thinking' ? { reasoning: rest, content: '' } : { reasoning: '', content: rest };
+  }
+}
+
+/** The whole-text version, for non-streamed answers. */
+export function splitThink(text: string): Split {
+  const splitter = new ThinkSplitter();
+  const head = splitter.push(text);
+  const tail = splitter.flush();
+  return { reasoning: head.reasoning + tail.reasoning, content: head.content + tail.content };
+}
