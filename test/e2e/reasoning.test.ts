@@ -6,7 +6,7 @@
  * with the reasoning on the assistant turns.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import OpenAI from 'openai';
+import OpenAI, { APIError } from 'openai';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
 import { routingConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
@@ -87,8 +87,8 @@ describe('reasoning', () => {
     expect(last()).toMatchObject({ enable_thinking: true, thinking_budget: 2048 });
     await client.chat.completions.create({ model: 'deepseek/r1', messages: [{ role: 'user', content: 'x' }], ...({ reasoning: { effort: 'low' } } as object) });
     expect(last()).not.toHaveProperty('reasoning_effort');
-    const bad = await client.chat.completions.create({ model: 'openai/o', messages: [{ role: 'user', content: 'x' }], ...({ reasoning: { effort: 'extreme' } } as object) }).catch((error: OpenAI.APIError) => error);
-    expect((bad as OpenAI.APIError).status).toBe(400);
+    const bad = await client.chat.completions.create({ model: 'openai/o', messages: [{ role: 'user', content: 'x' }], ...({ reasoning: { effort: 'extreme' } } as object) }).catch((error: APIError) => error);
+    expect((bad as APIError).status).toBe(400);
   });
 
   it('round-trips a DeepSeek-style conversation with reasoning and tool calls without a 400', async () => {
