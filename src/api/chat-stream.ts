@@ -69,6 +69,8 @@ export async function respondWithStream(call: ChatCall): Promise<void> {
   const writer = new SseWriter(exchange.response);
   if (call.idempotent) writer.capture = [];
   const headers = modelHeaders(trace);
+  const dropped = opening.held[0]?.dropped;
+  if (dropped && dropped.length > 0) headers['x-agora-dropped-parameters'] = dropped.join(', ');
   writer.open(headers);
   const encoder = call.surface.encoder(trace.id, attempt.modelId, trace.promptTokensEstimate ?? 0);
   const providerName = attempt.endpoint.provider.name;

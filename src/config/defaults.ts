@@ -42,8 +42,8 @@ export const BUNDLED_CATALOG = {
     minimax: { type: 'openai-compatible', name: 'MiniMax', base_url: 'https://api.minimax.io/v1', api_key_env: 'MINIMAX_API_KEY', jurisdiction: 'CN' },
     zhipu: { type: 'openai-compatible', name: 'Z.ai', base_url: 'https://api.z.ai/api/paas/v4', api_key_env: 'ZAI_API_KEY', jurisdiction: 'CN' },
     openai: { type: 'openai-compatible', name: 'OpenAI', base_url: 'https://api.openai.com/v1', api_key_env: 'OPENAI_API_KEY', jurisdiction: 'US' },
-    // Anthropic's OpenAI SDK compatibility layer.
-    anthropic: { type: 'openai-compatible', name: 'Anthropic', base_url: 'https://api.anthropic.com/v1', api_key_env: 'ANTHROPIC_API_KEY', jurisdiction: 'US' },
+    // Anthropic's native Messages API (providers/anthropic).
+    anthropic: { type: 'anthropic', name: 'Anthropic', base_url: 'https://api.anthropic.com/v1', api_key_env: 'ANTHROPIC_API_KEY', jurisdiction: 'US' },
     // Gemini API (Google AI Studio), OpenAI compatibility.
     google: { type: 'openai-compatible', name: 'Google AI Studio', base_url: 'https://generativelanguage.googleapis.com/v1beta/openai', api_key_env: 'GEMINI_API_KEY', jurisdiction: 'US' },
     // Local servers: on when their base-URL variable is set; base_url is the usual default address.

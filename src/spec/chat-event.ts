@@ -34,6 +34,8 @@ export type ChatEvent =
       finishReason?: FinishReason;
       /** Whether the chunk carries generated output (text, reasoning or tool-call deltas). */
       hasOutput: boolean;
+      /** On the first event only: request parameters this upstream could not honour and left out. */
+      dropped?: string[];
     };
 
 /** A complete, non-streamed answer: OpenAI's `chat.completion` object plus what was lifted from it. */
@@ -43,6 +45,8 @@ export interface ChatResult {
   finishReason: FinishReason | undefined;
   /** The upstream's own response id, kept for reconciliation. */
   upstreamId: string | undefined;
+  /** Request parameters this upstream could not honour and left out (reported in a header). */
+  dropped?: string[];
 }
 
 export interface EmbeddingResult {
