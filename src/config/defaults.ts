@@ -44,8 +44,8 @@ export const BUNDLED_CATALOG = {
     openai: { type: 'openai-compatible', name: 'OpenAI', base_url: 'https://api.openai.com/v1', api_key_env: 'OPENAI_API_KEY', jurisdiction: 'US' },
     // Anthropic's native Messages API (providers/anthropic).
     anthropic: { type: 'anthropic', name: 'Anthropic', base_url: 'https://api.anthropic.com/v1', api_key_env: 'ANTHROPIC_API_KEY', jurisdiction: 'US' },
-    // Gemini API (Google AI Studio), OpenAI compatibility.
-    google: { type: 'openai-compatible', name: 'Google AI Studio', base_url: 'https://generativelanguage.googleapis.com/v1beta/openai', api_key_env: 'GEMINI_API_KEY', jurisdiction: 'US' },
+    // Gemini API (Google AI Studio), native (providers/gemini).
+    google: { type: 'gemini', name: 'Google AI Studio', base_url: 'https://generativelanguage.googleapis.com/v1beta', api_key_env: 'GEMINI_API_KEY', jurisdiction: 'US' },
     // Local servers: on when their base-URL variable is set; base_url is the usual default address.
     ollama: { type: 'openai-compatible', name: 'Ollama', base_url_env: 'OLLAMA_BASE_URL', base_url: 'http://127.0.0.1:11434/v1', stream_usage: true },
     vllm: { type: 'openai-compatible', name: 'vLLM', base_url_env: 'VLLM_BASE_URL', base_url: 'http://127.0.0.1:8000/v1', stream_usage: true },

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 
 /** Adapter kinds. Provider *instances* are named in config; their kind is one of these. */
-export const PROVIDER_TYPES = ['openai-compatible', 'anthropic'] as const;
+export const PROVIDER_TYPES = ['openai-compatible', 'anthropic', 'gemini'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
 
 const httpUrl = z

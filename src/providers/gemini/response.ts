@@ -1,0 +1,122 @@
+/** Gemini `GenerateContentResponse` → the canonical (OpenAI) answer and chunks. */
+import type { ChatChunk, ChatResult, EmbeddingResult } from '../../spec/chat-event.js';
+import { finishReasonFromOpenAI } from '../../spec/finish-reason.js';
+import { usageFromOpenAI } from '../../spec/usage.js';
+import { inBandError, malformedResponse } from '../openai-compatible/errors.js';
+
+type Json = Record<string, unknown>;
+
+const FINISH: Record<string, string> = { STOP: 'stop', MAX_TOKENS: 'length', SAFETY: 'content_filter', RECITATION: 'content_filter', BLOCKLIST: 'content_filter', PROHIBITED_CONTENT: 'content_filter', SPII: 'content_filter' };
+
+export function finishFromGemini(reason: unknown, hasToolCalls: boolean): string | null {
+  if (typeof reason !== 'string' || reason === 'FINISH_REASON_UNSPECIFIED') return null;
+  if (hasToolCalls && reason === 'STOP') return 'tool_calls';
+  return FINISH[reason] ?? 'stop';
+}
+
+/** Gemini counts thoughts apart from candidates; OpenAI's completion_tokens include reasoning. */
+export function usageToOpenAI(metadata: unknown): Json | undefined {
+  if (typeof metadata !== 'object' || metadata === null) return undefined;
+  const value = metadata as Json;
+  const prompt = typeof value.promptTokenCount === 'number' ? value.promptTokenCount : 0;
+  const candidates = typeof value.candidatesTokenCount === 'number' ? value.candidatesTokenCount : 0;
+  const thoughts = typeof value.thoughtsTokenCount === 'number' ? value.thoughtsTokenCount : 0;
+  const cached = typeof value.cachedContentTokenCount === 'number' ? value.cachedContentTokenCount : 0;
+  return {
+    prompt_tokens: prompt, completion_tokens: candidates + thoughts, total_tokens: prompt + candidates + thoughts,
+    prompt_tokens_details: { cached_tokens: cached }, completion_tokens_details: { reasoning_tokens: thoughts },
+  };
+}
+
+export interface CandidateDelta {
+  delta: Json;
+  finish: string | null;
+  hasOutput: boolean;
+}
+
+/** One candidate's parts → an OpenAI delta (text, reasoning from `thought` parts, whole function calls). */
+export function candidateDelta(candidate: Json, callOffset: number): CandidateDelta {
+  const content = (candidate.content ?? {}) as Json;
+  let text = '';
+  let reasoning = '';
+  const calls: Json[] = [];
+  for (const part of (content.parts as Json[] | undefined) ?? []) {
+    if (typeof part.text === 'string') {
+      if (part.thought === true) reasoning += part.text;
+      else text += part.text;
+    } else if (part.functionCall) {
+      const call = part.functionCall as Json;
+      const index = callOffset + calls.length;
+      calls.push({ index, id: call.id ?? `call_${index}`, type: 'function', function: { name: call.name, arguments: JSON.stringify(call.args ?? {}) } });
+    }
+  }
+  const delta: Json = {};
+  if (text !== '') delta.content = text;
+  if (reasoning !== '') {
+    delta.reasoning = reasoning;
+    delta.reasoning_details = [{ type: 'reasoning.text', text: reasoning, format: 'google-gemini-v1', index: 0 }];
+  }
+  if (calls.length > 0) delta.tool_calls = calls;
+  return { delta, finish: finishFromGemini(candidate.finishReason, calls.length > 0), hasOutput: text !== '' || reasoning !== '' || calls.length > 0 };
+}
+
+function parse(text: string, providerName: string): Json {
+  let body: Json;
+  try {
+    body = JSON.parse(text) as Json;
+  } catch {
+    throw malformedResponse(providerName, 'the body is not valid JSON');
+  }
+  if (body.error) throw inBandError(body, providerName);
+  return body;
+}
+
+export function chatResultFromGemini(text: string, providerName: string, model: string): ChatResult {
+  const body = parse(text, providerName);
+  if (!Array.isArray(body.candidates)) throw malformedResponse(providerName, "no 'candidates' array");
+  const choices = (body.candidates as Json[]).map((candidate, index) => {
+    const { delta, finish } = candidateDelta(candidate, 0);
+    const message: Json = { role: 'assistant', content: delta.content ?? (delta.tool_calls ? null : '') };
+    if (delta.tool_calls) message.tool_calls = (delta.tool_calls as Json[]).map(({ index: _index, ...call }) => call);
+    if (delta.reasoning) {
+      message.reasoning = delta.reasoning;
+      message.reasoning_details = delta.reasoning_details;
+    }
+    return { index: typeof candidate.index === 'number' ? candidate.index : index, message, finish_reason: finish ?? 'stop', native_finish_reason: candidate.finishReason ?? null, logprobs: null };
+  });
+  const usage = usageToOpenAI(body.usageMetadata);
+  const first = choices[0];
+  return {
+    body: { id: body.responseId ?? '', object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: body.modelVersion ?? model, choices, ...(usage ? { usage } : {}) },
+    usage: usageFromOpenAI(usage),
+    finishReason: finishReasonFromOpenAI(first?.finish_reason),
+    upstreamId: typeof body.responseId === 'string' ? body.responseId : undefined,
+  };
+}
+
+export function chunkFromGemini(body: Json, callOffset: number, model: string): { chunk: ChatChunk; finish: string | null; hasOutput: boolean; calls: number } {
+  const candidate = ((body.candidates as Json[] | undefined) ?? [])[0];
+  const { delta, finish, hasOutput } = candidate ? candidateDelta(candidate, callOffset) : { delta: {}, finish: null, hasOutput: false };
+  return {
+    chunk: { id: String(body.responseId ?? ''), object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: String(body.modelVersion ?? model), choices: [{ index: 0, delta, finish_reason: finish }] },
+    finish,
+    hasOutput,
+    calls: Array.isArray(delta.tool_calls) ? delta.tool_calls.length : 0,
+  };
+}
+
+/** OpenAI's `encoding_format: base64`: the vector as little-endian float32 bytes (what the openai SDK asks for by default). */
+function base64Floats(values: number[]): string {
+  const floats = new Float32Array(values);
+  return Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength).toString('base64');
+}
+
+export function embeddingResultFromGemini(text: string, providerName: string, model: string, encoding: unknown): EmbeddingResult {
+  const body = parse(text, providerName);
+  if (!Array.isArray(body.embeddings)) throw malformedResponse(providerName, "no 'embeddings' array");
+  const data = (body.embeddings as Json[]).map((embedding, index) => {
+    const values = (embedding.values ?? []) as number[];
+    return { object: 'embedding', index, embedding: encoding === 'base64' ? base64Floats(values) : values };
+  });
+  return { body: { object: 'list', model, data }, usage: undefined };
+}
