@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { KeyDirectory } from './catalog/keys.js';
 import { CatalogSnapshot } from './catalog/snapshot.js';
+import type { LocalAdapter } from './providers/local/adapter.js';
 import type { ResolvedConfig } from './config/types.js';
 import type { Gateway } from './http/context.js';
 import { createGatewayServer } from './http/server.js';
@@ -81,6 +82,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await keys.load();
   keys.start((error) => logger.warn('refreshing keys failed; using the last snapshot', { error: String(error) }));
   const catalog = new CatalogSnapshot(options.config);
+  // In-process models load now (seconds, once), so a missing runtime or file stops the start with its reason.
+  for (const provider of options.config.providers.values()) {
+    if (provider.type === 'local' && provider.enabled) await (catalog.adapterFor(provider.id) as LocalAdapter).load();
+  }
   const routing = options.config.routing;
   const health = options.health ?? new HealthRegistry({
     ejectionBaseMs: routing.ejectionBaseMs, ejectionMaxMs: routing.ejectionMaxMs, consecutiveFailures: routing.consecutiveFailures,

@@ -59,6 +59,11 @@ export class CatalogSnapshot {
     }
   }
 
+  /** The adapter of an enabled provider. */
+  adapterFor(providerId: string): ProviderAdapter | undefined {
+    return this.adapters.get(providerId);
+  }
+
   get(modelId: string): CatalogModel | undefined {
     return this.models.get(modelId);
   }

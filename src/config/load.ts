@@ -215,7 +215,10 @@ function resolve(file: ConfigFile, bundled: ConfigFile | undefined, label: strin
 
 function resolveProvider(id: string, provider: ProviderFile, globalTimeouts: Timeouts, env: NodeJS.ProcessEnv, origin: string): ResolvedProvider {
   const fromEnv = (name: string | undefined): string | undefined => (name && env[name] ? env[name] : undefined);
-  const baseUrl = fromEnv(provider.base_url_env) ?? provider.base_url;
+  if (provider.type === 'local' && !provider.model_path) {
+    throw new ConfigError(origin, `providers.${id}.model_path`, 'required field missing: a local provider needs model_path (a .gguf file or an hf: URI)');
+  }
+  const baseUrl = fromEnv(provider.base_url_env) ?? provider.base_url ?? (provider.type === 'local' ? `local://${provider.model_path}` : undefined);
   if (!baseUrl) {
     throw new ConfigError(origin, `providers.${id}.base_url`, 'required field missing: expected an http:// or https:// URL (or base_url_env)');
   }
@@ -243,6 +246,9 @@ function resolveProvider(id: string, provider: ProviderFile, globalTimeouts: Tim
     dataPolicy: mergePolicy(undefined, provider.data_policy),
     supportedParameters: provider.supported_parameters ?? DEFAULT_SUPPORTED_PARAMETERS,
     reasoningParam: provider.reasoning_param ?? 'reasoning_effort',
+    ...(provider.type === 'local' ? {
+      local: { model: provider.model_path!, threads: provider.threads, sequences: provider.sequences ?? 2, contextSize: provider.context_size, gpu: provider.gpu ?? false },
+    } : {}),
   };
 }
 

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 
 /** Adapter kinds. Provider *instances* are named in config; their kind is one of these. */
-export const PROVIDER_TYPES = ['openai-compatible', 'anthropic', 'gemini'] as const;
+export const PROVIDER_TYPES = ['openai-compatible', 'anthropic', 'gemini', 'local'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
 
 const httpUrl = z
@@ -84,6 +84,14 @@ export const providerSchema = z.strictObject({
    * (the model decides, e.g. deepseek-reasoner).
    */
   reasoning_param: z.enum(['reasoning_effort', 'enable_thinking', 'none']).optional(),
+  /** `type: local` only: a GGUF file path, or an `hf:` URI that node-llama-cpp downloads. */
+  model_path: z.string().min(1).optional(),
+  /** `type: local`: CPU threads for inference (1 is fastest for tiny models on 2 cores). */
+  threads: positiveInt.optional(),
+  /** `type: local`: requests generated in parallel; more wait in a queue. */
+  sequences: positiveInt.optional(),
+  context_size: positiveInt.optional(),
+  gpu: z.boolean().optional(),
 });
 
 export const endpointSchema = z.strictObject({

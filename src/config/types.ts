@@ -66,6 +66,17 @@ export interface ResolvedProvider {
   /** Default for endpoints that do not list their own. */
   supportedParameters: readonly string[];
   reasoningParam: 'reasoning_effort' | 'enable_thinking' | 'none';
+  /** For `type: local` (in-process llama.cpp). */
+  local?: LocalModelSettings;
+}
+
+export interface LocalModelSettings {
+  /** A GGUF file path, or an `hf:` URI. */
+  model: string;
+  threads: number | undefined;
+  sequences: number;
+  contextSize: number | undefined;
+  gpu: boolean;
 }
 
 export interface ResolvedEndpoint {

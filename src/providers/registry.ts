@@ -4,12 +4,14 @@ import type { ResolvedProvider } from '../config/types.js';
 import type { AdapterFactory, ProviderAdapter } from '../spec/provider-adapter.js';
 import { createAnthropicAdapter } from './anthropic/adapter.js';
 import { createGeminiAdapter } from './gemini/adapter.js';
+import { createLocalAdapter } from './local/adapter.js';
 import { createOpenAICompatibleAdapter } from './openai-compatible/adapter.js';
 
 export const ADAPTER_FACTORIES: Record<ProviderType, AdapterFactory> = {
   'openai-compatible': createOpenAICompatibleAdapter,
   anthropic: createAnthropicAdapter,
   gemini: createGeminiAdapter,
+  local: createLocalAdapter,
 };
 
 export function createAdapter(provider: ResolvedProvider): ProviderAdapter {

@@ -34,7 +34,9 @@ function structureProblems(root: string, registered: readonly string[]): string[
         problems.push(`${folder}/${entry} is not one of ${[...ALLOWED_FILES].join(', ')} or a fixtures/ folder`);
       }
     }
-    if (entries.includes('adapter.test.ts') && !readFileSync(join(path, 'adapter.test.ts'), 'utf8').includes('adapterConformance(')) {
+    const testText = entries.includes('adapter.test.ts') ? readFileSync(join(path, 'adapter.test.ts'), 'utf8') : '';
+    // An adapter with no wire format to replay (in-process inference) states why in its test file instead.
+    if (entries.includes('adapter.test.ts') && !testText.includes('adapterConformance(') && !testText.includes('conformance: not applicable')) {
       problems.push(`${folder}/adapter.test.ts does not run adapterConformance`);
     }
     if (!registered.includes(folder)) problems.push(`${folder}/ is not registered in registry.ts ADAPTER_FACTORIES`);

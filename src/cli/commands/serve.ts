@@ -1,7 +1,8 @@
 /** `agora serve`: runs the gateway until SIGTERM/SIGINT, then drains and exits 0. */
 import type { Command } from 'commander';
+import { addLocalModel } from '../../config/local.js';
 import { createLogger, type LogLevel } from '../../lib/logger.js';
-import { startGateway } from '../../main.js';
+import { startGateway, type RunningGateway } from '../../main.js';
 import { maskDatabaseUrl } from '../../store/index.js';
 import { databaseUrl, loadConfigOrExit, parseNumberOption } from '../options.js';
 
@@ -12,6 +13,9 @@ interface ServeOptions {
   port?: number;
   host?: string;
   logLevel: LogLevel;
+  local?: string;
+  localThreads?: number;
+  localSequences?: number;
 }
 
 export function registerServe(program: Command): void {
@@ -23,21 +27,39 @@ export function registerServe(program: Command): void {
     .option('--redis <url>', 'Redis URL for state shared between instances (env AGORA_REDIS)')
     .option('--port <n>', 'port to listen on (env PORT, default 8700)', parseNumberOption('--port'))
     .option('--host <h>', 'address to listen on (default 127.0.0.1)')
+    .option('--local <file>', 'serve a GGUF model in-process with llama.cpp as local/<name> (needs node-llama-cpp)')
+    .option('--local-threads <n>', 'CPU threads for the local model', parseNumberOption('--local-threads'))
+    .option('--local-sequences <n>', 'local requests generated in parallel (more wait in a queue)', parseNumberOption('--local-sequences'))
     .option('--log-level <level>', 'debug | info | warn | error | silent', 'info')
     .action(async (options: ServeOptions) => {
       const config = loadConfigOrExit(options.config);
       const logger = createLogger(options.logLevel);
+      if (options.local) {
+        try {
+          const id = addLocalModel(config, options.local, { threads: options.localThreads, sequences: options.localSequences });
+          logger.info('loading local model', { model: id, file: options.local });
+        } catch (error) {
+          process.stderr.write(`agora: ${error instanceof Error ? error.message : String(error)}\n`);
+          process.exit(2);
+        }
+      }
       const url = databaseUrl(options.db);
       const envPort = process.env.PORT ? Number(process.env.PORT) : undefined;
-      const running = await startGateway({
-        config,
-        databaseUrl: url,
-        host: options.host,
-        port: options.port ?? envPort,
-        masterKey: process.env.AGORA_MASTER_KEY || undefined,
-        redisUrl: options.redis ?? (process.env.AGORA_REDIS || undefined),
-        logger,
-      });
+      let running: RunningGateway;
+      try {
+        running = await startGateway({
+          config,
+          databaseUrl: url,
+          host: options.host,
+          port: options.port ?? envPort,
+          masterKey: process.env.AGORA_MASTER_KEY || undefined,
+          redisUrl: options.redis ?? (process.env.AGORA_REDIS || undefined),
+          logger,
+        });
+      } catch (error) {
+        process.stderr.write(`agora: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(2);
+      }
       const enabled = [...config.providers.values()].filter((provider) => provider.enabled).map((provider) => provider.id);
       logger.info('agora is listening', {
         url: running.url,
