@@ -25,6 +25,7 @@ describe('reasoning', () => {
           'qwen/qwen3': [{ provider: 'qwen', model: 'think-tags' }],
           'openai/o': [{ provider: 'openai', model: 'ok' }],
           'deepseek/tools': [{ provider: 'deepseek', model: 'tools' }],
+          'deepseek/strict': [{ provider: 'deepseek', model: 'strict-reasoning' }],
         },
       ),
     });
@@ -103,5 +104,22 @@ describe('reasoning', () => {
     const sent = last().messages as Array<Record<string, unknown>>;
     expect(sent[1]).toMatchObject({ role: 'assistant', reasoning_content: 'I should call the weather tool.', tool_calls: [{ id: call.id, function: { name: 'get_weather' } }] });
     expect(sent[2]).toMatchObject({ role: 'tool', tool_call_id: call.id });
+  });
+
+  it("passes reasoning sent back in OpenRouter's form on as reasoning_content, which DeepSeek demands on tool-call turns", async () => {
+    const messages = [
+      { role: 'user', content: 'Weather in Paris?' },
+      { role: 'assistant', content: null, reasoning: 'Call the tool.', reasoning_details: [{ type: 'reasoning.text', text: 'Call the tool.' }],
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+      { role: 'tool', tool_call_id: 'call_1', content: '21°C' },
+    ] as unknown as OpenAI.ChatCompletionMessageParam[];
+    const answer = await client.chat.completions.create({ model: 'deepseek/strict', messages });
+    expect(answer.choices[0]!.message.content).toBe('Hello from the fake upstream.');
+    expect((last().messages as Array<Record<string, unknown>>)[1]).toEqual({
+      role: 'assistant', content: null, reasoning_content: 'Call the tool.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+    });
+    const without = (messages as unknown as Array<Record<string, unknown>>).map(({ reasoning: _r, reasoning_details: _d, ...rest }) => rest) as unknown as OpenAI.ChatCompletionMessageParam[];
+    const refused = await client.chat.completions.create({ model: 'deepseek/strict', messages: without }).catch((error: APIError) => error);
+    expect((refused as APIError).status).toBe(400); // the strict upstream's own rule, passed on
   });
 });

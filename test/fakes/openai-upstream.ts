@@ -133,6 +133,19 @@ export async function startFakeUpstream(options: { port?: number; name?: string 
       return;
     }
     const wantsTools = mode === 'tools';
+    if (mode === 'strict-reasoning') {
+      // DeepSeek thinking mode with tools: an assistant turn with tool calls must carry its reasoning_content
+      const messages = (body.messages as Array<Record<string, unknown>>) ?? [];
+      const missing = messages.findIndex((message) => message.role === 'assistant' && Array.isArray(message.tool_calls) && typeof message.reasoning_content !== 'string');
+      if (missing !== -1) {
+        json(400, { error: { message: `Missing \`reasoning_content\` field in the assistant message at message index ${missing}.`, type: 'invalid_request_error', code: 'invalid_request_error' } });
+        return;
+      }
+      if (messages.some((message) => 'reasoning' in message || 'reasoning_details' in message)) {
+        json(400, { error: { message: 'Unknown field in messages: reasoning', type: 'invalid_request_error' } });
+        return;
+      }
+    }
     if (mode === 'think-tags') {
       // Qwen3 served by vLLM/Ollama without a reasoning parser: reasoning inside <think> tags, split across chunks
       if (!body.stream) {

@@ -17,10 +17,31 @@ function mapReasoning(request: ChatRequest, provider: ResolvedProvider, out: Rec
   }
 }
 
+/**
+ * Reasoning a client sends back in OpenRouter's form (`reasoning`, `reasoning_details`) goes to an
+ * OpenAI-compatible upstream as `reasoning_content` on the assistant turn — the form DeepSeek and
+ * Kimi demand on turns with tool calls in thinking mode — and OpenRouter's own fields are left out.
+ */
+function reasoningHistory(messages: unknown): unknown {
+  if (!Array.isArray(messages)) return messages;
+  let changed = false;
+  const out = messages.map((message: Record<string, unknown>) => {
+    if (message?.role !== 'assistant' || (message.reasoning === undefined && message.reasoning_details === undefined)) return message;
+    changed = true;
+    const { reasoning, reasoning_details: details, ...rest } = message;
+    if (rest.reasoning_content !== undefined) return rest;
+    const text = typeof reasoning === 'string' ? reasoning
+      : Array.isArray(details) ? details.map((detail: Record<string, unknown>) => (typeof detail.text === 'string' ? detail.text : '')).join('') : '';
+    return text !== '' ? { ...rest, reasoning_content: text } : rest;
+  });
+  return changed ? out : messages;
+}
+
 export function chatBody(request: ChatRequest, upstreamModel: string, provider: ResolvedProvider, stream: boolean): string {
   const out: Record<string, unknown> = {};
   const body = request.body;
   for (const key in body) if (!GATEWAY_FIELDS.has(key)) out[key] = body[key];
+  out.messages = reasoningHistory(body.messages);
   out.model = upstreamModel;
   out.stream = stream;
   mapReasoning(request, provider, out);
