@@ -42,7 +42,7 @@ describe('SDK × adapter matrix', () => {
     for (const close of closers) await close();
   });
 
-  const weather = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } as const;
+  const weather = { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] };
 
   describe.each(UPSTREAMS)('$kind upstream', ({ kind, text }) => {
     it('openai SDK: answer, stream, tool call', async () => {
