@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import { addLocalModel } from '../../config/local.js';
 import { CancelSource, NEVER_CANCELLED } from '../../lib/cancel.js';
@@ -19,10 +19,14 @@ const ready = existsSync(MODEL) && runtime;
 if (!ready) console.warn(`local adapter tests skipped: ${existsSync(MODEL) ? 'node-llama-cpp is not installed' : `${MODEL} is absent (../shared is only in CI and sessions)`}`);
 
 describe.skipIf(!ready)('local llama.cpp adapter', () => {
-  const config = loadConfig({ text: 'bundled_catalog: false\n', env: {} });
-  const id = addLocalModel(config, MODEL, { threads: 1, sequences: 1, contextSize: 256 });
-  const adapter = new LocalAdapter(config.providers.get('local')!);
-  afterAll(() => adapter.close());
+  const id = localModelId(MODEL);
+  let adapter: LocalAdapter;
+  beforeAll(() => {
+    const config = loadConfig({ text: 'bundled_catalog: false\n', env: {} });
+    addLocalModel(config, MODEL, { threads: 1, sequences: 1, contextSize: 256 });
+    adapter = new LocalAdapter(config.providers.get('local')!);
+  });
+  afterAll(() => adapter?.close());
   const request = (content: string, maxTokens = 8) => ({ body: { model: id, messages: [{ role: 'user', content }], max_tokens: maxTokens }, models: [id], stream: true, maxTokens });
 
   it('names models after their file', () => {
