@@ -11,7 +11,7 @@ import type { ChatRequest, EmbeddingRequest } from '../../spec/chat-request.js';
 import type { ChatEvent, ChatResult, EmbeddingResult } from '../../spec/chat-event.js';
 import { invalidRequest } from '../../spec/errors.js';
 import type { AdapterCall, ProviderAdapter } from '../../spec/provider-adapter.js';
-import { httpStatusError, malformedResponse } from '../openai-compatible/errors.js';
+import { httpStatusError, malformedResponse } from '../upstream-errors.js';
 import { anthropicRequest } from './request.js';
 import { chatResultFromAnthropic } from './response.js';
 import { readAnthropicStream } from './stream.js';

@@ -8,7 +8,7 @@ import type { ChatChunk, ChatEvent } from '../../spec/chat-event.js';
 import { UpstreamError } from '../../spec/errors.js';
 import { finishReasonFromOpenAI } from '../../spec/finish-reason.js';
 import { usageFromOpenAI } from '../../spec/usage.js';
-import { malformedResponse, redactSecrets } from '../openai-compatible/errors.js';
+import { malformedResponse, redactSecrets } from '../upstream-errors.js';
 import { finishFromAnthropic, usageToOpenAI } from './response.js';
 
 type Json = Record<string, unknown>;

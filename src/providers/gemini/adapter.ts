@@ -10,7 +10,7 @@ import { HttpCall } from '../../lib/http-call.js';
 import type { ChatRequest, EmbeddingRequest } from '../../spec/chat-request.js';
 import type { ChatEvent, ChatResult, EmbeddingResult } from '../../spec/chat-event.js';
 import type { AdapterCall, ProviderAdapter } from '../../spec/provider-adapter.js';
-import { httpStatusError, malformedResponse } from '../openai-compatible/errors.js';
+import { httpStatusError, malformedResponse } from '../upstream-errors.js';
 import { geminiEmbedRequest, geminiRequest } from './request.js';
 import { chatResultFromGemini, embeddingResultFromGemini } from './response.js';
 import { readGeminiStream } from './stream.js';

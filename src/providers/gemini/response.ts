@@ -2,7 +2,7 @@
 import type { ChatChunk, ChatResult, EmbeddingResult } from '../../spec/chat-event.js';
 import { finishReasonFromOpenAI } from '../../spec/finish-reason.js';
 import { usageFromOpenAI } from '../../spec/usage.js';
-import { inBandError, malformedResponse } from '../openai-compatible/errors.js';
+import { inBandError, malformedResponse } from '../upstream-errors.js';
 
 type Json = Record<string, unknown>;
 

@@ -3,7 +3,7 @@ import { SseReader } from '../../lib/sse-reader.js';
 import type { ChatChunk, ChatEvent } from '../../spec/chat-event.js';
 import { finishReasonFromOpenAI } from '../../spec/finish-reason.js';
 import { usageFromOpenAI } from '../../spec/usage.js';
-import { inBandError, malformedResponse } from '../openai-compatible/errors.js';
+import { inBandError, malformedResponse } from '../upstream-errors.js';
 import { chunkFromGemini, usageToOpenAI } from './response.js';
 
 export async function* readGeminiStream(body: AsyncIterable<Buffer>, providerName: string, apiKey: string | undefined, model: string): AsyncGenerator<ChatEvent> {

@@ -3,7 +3,7 @@ import type { ChatResult, EmbeddingResult } from '../../spec/chat-event.js';
 import { finishReasonFromOpenAI } from '../../spec/finish-reason.js';
 import { usageFromOpenAI } from '../../spec/usage.js';
 import { splitThink } from '../../lib/think-tags.js';
-import { inBandError, malformedResponse } from './errors.js';
+import { inBandError, malformedResponse } from '../upstream-errors.js';
 
 function parseObject(text: string, providerName: string): Record<string, unknown> {
   let parsed: unknown;

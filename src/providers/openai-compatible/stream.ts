@@ -45,7 +45,7 @@ export class ReasoningNormalizer {
     }
   }
 }
-import { inBandError, malformedResponse } from './errors.js';
+import { inBandError, malformedResponse } from '../upstream-errors.js';
 import { chatResult } from './response.js';
 
 function hasOutput(chunk: ChatChunk): boolean {

@@ -1,9 +1,9 @@
 /**
- * Upstream HTTP error bodies → UpstreamError. OpenAI-compatible servers disagree on the error
+ * Upstream HTTP error bodies → UpstreamError, for every HTTP adapter. Servers disagree on the error
  * shape: OpenAI/DeepSeek/vLLM send `{error: {message, type, code}}`, some llama.cpp and Ollama
  * builds send `{error: "text"}`, FastAPI-based servers `{detail: ...}`, others plain text.
  */
-import { UpstreamError } from '../../spec/errors.js';
+import { UpstreamError } from '../spec/errors.js';
 
 /** Status the gateway answers for an upstream status (OpenRouter's mapping). */
 function gatewayStatus(upstreamStatus: number): { status: number; retryable: boolean } {
