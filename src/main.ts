@@ -11,7 +11,8 @@ import type { LocalAdapter } from './providers/local/adapter.js';
 import type { ResolvedConfig } from './config/types.js';
 import type { Gateway } from './http/context.js';
 import { createGatewayServer } from './http/server.js';
-import { createLogger, type Logger } from './lib/logger.js';
+import { CancelSource } from './lib/cancel.js';
+import { createLogger, withRedaction, type Logger } from './lib/logger.js';
 import { CreditBook } from './metering/ledger.js';
 import { SharedCreditBook } from './metering/shared-credits.js';
 import { BatchWriter } from './metering/sink.js';
@@ -62,7 +63,8 @@ export interface RunningGateway {
 }
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
-  const logger = options.logger ?? createLogger('info');
+  const secrets = options.config.secrets;
+  const logger = withRedaction(options.logger ?? createLogger('info'), (text) => secrets.redact(text));
   const store = await openStore(options.databaseUrl ?? DEFAULT_DATABASE_URL);
   const ledgerWriter = new BatchWriter<LedgerWrite>((rows) => store.ledger.insertMany(rows), logger, {
     name: 'ledger entries', commitTimeoutMs: SETTLE_TIMEOUT_MS, timeoutError: storeDown,
@@ -123,7 +125,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       accountTotals: (id) => store.ledger.totals(id),
     },
     logger,
-    state: { draining: false, inFlight: 0, startedAt: Date.now() },
+    state: { draining: false, inFlight: 0, stopping: new CancelSource(), startedAt: Date.now() },
   };
   const server = createGatewayServer(gateway);
   const host = options.host ?? options.config.server.host;
@@ -152,12 +154,14 @@ async function stop(gateway: Gateway, server: Server, store: Store, graceMs: num
   state.draining = true;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
-  const deadline = Date.now() + graceMs;
-  while (state.inFlight > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    server.closeIdleConnections();
+  await whenIdle(state, server, graceMs);
+  if (state.inFlight > 0) {
+    // Grace is over. Requests still running end now as a client disconnect would, but cleanly:
+    // a stream gets an error chunk and [DONE], is charged for what it delivered and recorded.
+    logger.warn('grace period over; ending the requests still running', { in_flight: state.inFlight });
+    state.stopping.cancel();
+    await whenIdle(state, server, SETTLE_TIMEOUT_MS + 1_000);
   }
-  if (state.inFlight > 0) logger.warn('grace period over; closing remaining connections', { in_flight: state.inFlight });
   server.closeAllConnections();
   await closed;
   gateway.keys.stop();
@@ -166,4 +170,20 @@ async function stop(gateway: Gateway, server: Server, store: Store, graceMs: num
   await gateway.sink.close();
   await gateway.catalog.close();
   await store.close();
+}
+
+/** Resolves when no request is in flight, or after `limitMs`; keep-alive connections that fall idle meanwhile are closed. */
+function whenIdle(state: Gateway['state'], server: Server, limitMs: number): Promise<void> {
+  if (state.inFlight === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), 25);
+    const done = (): void => {
+      clearTimeout(timer);
+      clearInterval(sweep);
+      state.onIdle = undefined;
+      resolve();
+    };
+    const timer = setTimeout(done, limitMs);
+    state.onIdle = done;
+  });
 }

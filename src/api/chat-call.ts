@@ -3,6 +3,8 @@
  * JSON and the streamed answer share.
  */
 import type { Exchange } from '../http/context.js';
+import type { RequestCancel } from '../http/respond.js';
+import { shuttingDown } from '../spec/errors.js';
 import { costFields } from '../metering/cost.js';
 import type { IdempotentCall } from '../metering/idempotency.js';
 import type { Billing } from '../metering/settle.js';
@@ -50,14 +52,18 @@ export function adopt(trace: GenerationTrace, attempt: Attempt): void {
   trace.upstreamModel = attempt.endpoint.endpoint.upstreamModel;
 }
 
-/** Every attempt failed before a byte was sent: an ordinary JSON error, recorded. */
-export function failBeforeFirstByte(call: ChatCall, failure: AllAttemptsFailed): void {
+/**
+ * Every attempt failed before a byte was sent: an ordinary JSON error, recorded. Cancelled by the
+ * client: nothing to send. Cancelled by the gateway's shutdown: a 503 the client can retry.
+ */
+export function failBeforeFirstByte(call: ChatCall, failure: AllAttemptsFailed, signal?: RequestCancel): void {
   const { exchange, trace } = call;
   trace.attempts = failure.records;
   if (failure.lastAttempt) adopt(trace, failure.lastAttempt);
   const cancelled = failure.error.status === 499;
-  if (!cancelled) call.surface.sendError(exchange.response, failure.error, exchange.gateway.logger, modelHeaders(trace));
-  exchange.gateway.sink.enqueue(trace.row(cancelled ? 'cancelled' : 'error', failure.error.status, failure.error));
+  const error = cancelled && signal?.byShutdown ? shuttingDown() : failure.error;
+  if (!cancelled || signal?.byShutdown) call.surface.sendError(exchange.response, error, exchange.gateway.logger, modelHeaders(trace));
+  exchange.gateway.sink.enqueue(trace.row(cancelled ? 'cancelled' : 'error', error.status, error));
 }
 
 /** Cache stickiness: the next turn of this conversation goes back to the same endpoint. */

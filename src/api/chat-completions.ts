@@ -94,7 +94,7 @@ async function respondWithJson(call: ChatCall): Promise<void> {
       attempt.adapter.chat({ request: chat, upstreamModel: attempt.endpoint.endpoint.upstreamModel, signal }),
     );
   } catch (error) {
-    if (error instanceof AllAttemptsFailed) return failBeforeFirstByte(call, error);
+    if (error instanceof AllAttemptsFailed) return failBeforeFirstByte(call, error, signal);
     throw error;
   }
   const { attempt, value: result, records } = executed;

@@ -10,11 +10,11 @@ import { abortOnDisconnect } from '../http/respond.js';
 import { SseWriter } from '../http/sse-writer.js';
 import { costFields } from '../metering/cost.js';
 import { settle } from '../metering/settle.js';
-import { AllAttemptsFailed, executeWithFallback, openStream, reportFailure, skippedRecords } from '../routing/execute.js';
+import { AllAttemptsFailed, attemptError, executeWithFallback, openStream, reportFailure, skippedRecords } from '../routing/execute.js';
 import type { Attempt } from '../routing/plan.js';
 import type { ChatChunk, ChatEvent } from '../spec/chat-event.js';
 import type { ChatRequest } from '../spec/chat-request.js';
-import { UpstreamError, toAgoraError, type AgoraError } from '../spec/errors.js';
+import { shuttingDown, UpstreamError, toAgoraError, type AgoraError } from '../spec/errors.js';
 import { adopt, failBeforeFirstByte, modelHeaders, outputBytes, remember, withCost, type ChatCall } from './chat-call.js';
 
 interface StreamOpening {
@@ -60,7 +60,7 @@ export async function respondWithStream(call: ChatCall): Promise<void> {
   try {
     executed = await executeWithFallback(plan.attempts, signal, options, (attempt) => openWithHeldPrefix(attempt, chat, signal));
   } catch (error) {
-    if (error instanceof AllAttemptsFailed) return failBeforeFirstByte(call, error);
+    if (error instanceof AllAttemptsFailed) return failBeforeFirstByte(call, error, signal);
     throw error;
   }
   const { attempt, value: opening, records } = executed;
@@ -138,7 +138,19 @@ export async function respondWithStream(call: ChatCall): Promise<void> {
     writer.end();
     gateway.sink.enqueue(trace.row('success', 200));
   } catch (thrown) {
-    const error = toAgoraError(thrown);
+    const error = attemptError(attempt, thrown);
+    if (signal.byShutdown && !writer.closed) {
+      // The shutdown grace ran out mid-stream: end it as a failed stream (error chunk, [DONE]),
+      // charged for what was delivered, recorded as cancelled — never a silent cut.
+      attempt.health.abandon();
+      trace.finishReason = { unified: 'error', raw: 'error' };
+      await settle(gateway, billing, trace, attempt, trace.outputBytes > 0).committed?.catch(() => undefined);
+      const stopped = shuttingDown();
+      writer.write(encoder.error(stopped, providerName));
+      writer.end();
+      gateway.sink.enqueue(trace.row('cancelled', 200, stopped));
+      return;
+    }
     if (signal.aborted || writer.closed) return await settleCancelled(call, attempt, error);
     const ledgerDown = error.code === 'ledger_unavailable';
     if (!ledgerDown) {

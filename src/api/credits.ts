@@ -4,7 +4,7 @@
  * account (by `account_id` or `key_id`); an `idempotency_key` makes a retried top-up count once.
  */
 import { randomBase62 } from '../lib/ids.js';
-import { nanosToUsd, usdToNanos } from '../lib/money.js';
+import { formatUsd, MAX_BALANCE_NANOS, nanosToUsd, usdAmount } from '../lib/money.js';
 import { authenticate, requireAdmin } from '../http/middleware/auth.js';
 import { readJsonBody } from '../http/middleware/body-limit.js';
 import type { Exchange } from '../http/context.js';
@@ -38,9 +38,7 @@ export async function topUp(exchange: Exchange): Promise<void> {
   const body = await readJsonBody(exchange.request, 64 * 1024);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidRequest('Expected a JSON object.', null, 'invalid_body');
   const input = body as Record<string, unknown>;
-  if (typeof input.amount !== 'number' || !Number.isFinite(input.amount) || input.amount === 0) {
-    throw invalidRequest("Invalid 'amount': expected a non-zero number of USD (negative for an adjustment).", 'amount');
-  }
+  const amount = usdAmount(input.amount, 'amount', { allowNegative: true });
   let accountId = typeof input.account_id === 'string' ? input.account_id : undefined;
   if (!accountId && typeof input.key_id === 'string') {
     const key = await gateway.admin.findKey(input.key_id);
@@ -51,7 +49,14 @@ export async function topUp(exchange: Exchange): Promise<void> {
   const account = await gateway.admin.findAccount(accountId);
   if (!account) throw notFound(`No account with id '${accountId}'.`, 'account_not_found');
   const idempotencyKey = typeof input.idempotency_key === 'string' ? input.idempotency_key : exchange.request.headers['idempotency-key'];
-  const amount = usdToNanos(input.amount);
+  if (typeof idempotencyKey === 'string' && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {
+    throw invalidRequest("Invalid 'idempotency_key': expected 1 to 255 characters.", 'idempotency_key');
+  }
+  const totals = await gateway.admin.accountTotals(accountId);
+  const after = totals.credits - totals.usage + amount;
+  if (Math.abs(after) > MAX_BALANCE_NANOS) {
+    throw invalidRequest(`Invalid 'amount': the balance would become $${formatUsd(after)}, beyond the ±$${formatUsd(MAX_BALANCE_NANOS)} an account may hold.`, 'amount');
+  }
   const posted = await gateway.admin.postLedgerEntry({
     id: `topup:${typeof idempotencyKey === 'string' ? idempotencyKey : randomBase62(24)}`, account_id: accountId, key_id: null,
     kind: amount > 0 ? 'topup' : 'adjustment', amount, generation_id: null, upstream_id: null, model: null, provider: null,

@@ -11,6 +11,7 @@ import { GenerationTrace } from '../metering/trace.js';
 import { estimatePromptTokens } from '../lib/token-estimate.js';
 import { AllAttemptsFailed, executeWithFallback, skippedRecords } from '../routing/execute.js';
 import { parseEmbeddingRequest } from '../spec/chat-request.js';
+import { shuttingDown } from '../spec/errors.js';
 
 export async function embeddings(exchange: Exchange): Promise<void> {
   const { request, response, gateway } = exchange;
@@ -50,8 +51,10 @@ export async function embeddings(exchange: Exchange): Promise<void> {
     if (error.lastAttempt) trace.provider = error.lastAttempt.endpoint.provider.id;
     const headers: Record<string, string> = { 'x-agora-generation-id': trace.id, 'x-agora-attempts': String(error.records.length) };
     if (trace.provider) headers['x-agora-provider'] = trace.provider;
-    if (error.error.status !== 499) sendError(response, error.error, gateway.logger, headers);
-    gateway.sink.enqueue(trace.row(error.error.status === 499 ? 'cancelled' : 'error', error.error.status, error.error));
+    const cancelled = error.error.status === 499;
+    const failure = cancelled && signal.byShutdown ? shuttingDown() : error.error;
+    if (!cancelled || signal.byShutdown) sendError(response, failure, gateway.logger, headers);
+    gateway.sink.enqueue(trace.row(cancelled ? 'cancelled' : 'error', failure.status, failure));
   } finally {
     release(gateway, billing);
   }

@@ -5,7 +5,7 @@
  */
 import { toKeyRecord } from '../catalog/keys.js';
 import { hashApiKey } from '../lib/api-key.js';
-import { nanosToUsd, usdToNanos } from '../lib/money.js';
+import { nanosToUsd, usdAmount } from '../lib/money.js';
 import { authenticate, requireAdmin } from '../http/middleware/auth.js';
 import { readJsonBody } from '../http/middleware/body-limit.js';
 import type { Exchange, Gateway } from '../http/context.js';
@@ -75,15 +75,19 @@ function amount(body: Record<string, unknown>, field: string): number | null | u
   const value = body[field];
   if (value === undefined) return undefined;
   if (value === null) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw invalidRequest(`Invalid '${field}': expected a number of 0 or more (USD).`, field);
-  return usdToNanos(value);
+  return usdAmount(value, field, { allowZero: true });
 }
+
+/** Largest rpm / tpm a key may be given. */
+const MAX_COUNT = 1_000_000_000;
 
 function count(body: Record<string, unknown>, field: string): number | null | undefined {
   const value = body[field];
   if (value === undefined) return undefined;
   if (value === null) return null;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw invalidRequest(`Invalid '${field}': expected a whole number of 0 or more.`, field);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_COUNT) {
+    throw invalidRequest(`Invalid '${field}': expected a whole number from 0 to ${MAX_COUNT}.`, field);
+  }
   return value;
 }
 
@@ -117,6 +121,8 @@ export async function createKeyRoute(exchange: Exchange): Promise<void> {
   });
   if (row.account_id && !gateway.credits.account(row.account_id)) {
     gateway.credits.loadAccount(row.account_id, credit ? 'prepaid' : 'unlimited', credit ?? 0);
+  } else if (row.account_id && credit) {
+    gateway.credits.applyCredit(row.account_id, credit); // an opening credit on an account this process already holds
   }
   gateway.keys.upsert(hashApiKey(key), toKeyRecord(row));
   sendJson(exchange.response, 201, { data: keyView(gateway, row), key });

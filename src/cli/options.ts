@@ -1,5 +1,7 @@
 /** Options shared by several commands, each with its environment variable. */
+import { InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { MAX_POSTING_USD } from '../lib/money.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { DEFAULT_DATABASE_URL } from '../store/index.js';
 
@@ -23,7 +25,18 @@ export function loadConfigOrExit(file: string | undefined): ResolvedConfig {
 export function parseNumberOption(name: string) {
   return (value: string): number => {
     const parsed = Number(value);
-    if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`${name} expects a number of 0 or more, got "${value}"`);
+    if (!Number.isFinite(parsed) || parsed < 0) throw new InvalidArgumentError(`${name} expects a number of 0 or more, got "${value}"`);
+    return parsed;
+  };
+}
+
+/** A USD option (`--credit`, `--limit`): a number of 0 or more, at most MAX_POSTING_USD. */
+export function parseUsdOption(name: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed < 0 || parsed > MAX_POSTING_USD) {
+      throw new InvalidArgumentError(`${name} expects an amount of USD from 0 to ${MAX_POSTING_USD}, got "${value}"`);
+    }
     return parsed;
   };
 }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { BUNDLED_CATALOG } from './defaults.js';
+import { PUBLIC_HEADERS, Secrets, urlCredentials } from '../lib/secrets.js';
 import { configSchema, type ConfigFile, type ModelFile, type ProviderFile } from './schema.js';
 import {
   DEFAULT_ROUTING, DEFAULT_SERVER, DEFAULT_SUPPORTED_PARAMETERS, DEFAULT_TIMEOUTS,
@@ -36,10 +37,14 @@ export function loadConfig(options: LoadOptions = {}): ResolvedConfig {
     const text = options.text ?? readConfigText(options.file!);
     raw = parseYaml(text, label) ?? {};
   }
-  raw = interpolateEnv(raw, env, label, []);
+  const fromEnvironment: string[] = [];
+  raw = interpolateEnv(raw, env, label, [], fromEnvironment);
   const file = validate(configSchema, raw, label);
   const bundled = file.bundled_catalog ? validate(configSchema, BUNDLED_CATALOG, '<bundled catalog>') : undefined;
-  return resolve(file, bundled, label, env, options.file ?? null);
+  const config = resolve(file, bundled, label, env, options.file ?? null);
+  // Every value read from the environment is treated as a secret, with every provider's keys and credential headers.
+  for (const value of fromEnvironment) if (!/^\d+$/.test(value)) config.secrets.add(value);
+  return config;
 }
 
 function readConfigText(file: string): string {
@@ -65,20 +70,23 @@ function parseYaml(text: string, label: string): unknown {
 
 const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-/** Replaces `${VAR}` and `${VAR:-default}` in every string value. */
-function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, label: string, path: Array<string | number>): unknown {
+/** Replaces `${VAR}` and `${VAR:-default}` in every string value; values taken from `env` are collected in `found`. */
+function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, label: string, path: Array<string | number>, found: string[]): unknown {
   if (typeof value === 'string') {
     return value.replace(ENV_REFERENCE, (_match, name: string, fallback: string | undefined) => {
-      const found = env[name];
-      if (found !== undefined && found !== '') return found;
+      const set = env[name];
+      if (set !== undefined && set !== '') {
+        found.push(set);
+        return set;
+      }
       if (fallback !== undefined) return fallback;
       throw new ConfigError(label, formatPath(path), `environment variable ${name} is not set (referenced as \${${name}})`);
     });
   }
-  if (Array.isArray(value)) return value.map((item, index) => interpolateEnv(item, env, label, [...path, index]));
+  if (Array.isArray(value)) return value.map((item, index) => interpolateEnv(item, env, label, [...path, index], found));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = interpolateEnv(item, env, label, [...path, key]);
+    for (const [key, item] of Object.entries(value)) out[key] = interpolateEnv(item, env, label, [...path, key], found);
     return out;
   }
   return value;
@@ -133,12 +141,17 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
 function resolve(file: ConfigFile, bundled: ConfigFile | undefined, label: string, env: NodeJS.ProcessEnv, source: string | null): ResolvedConfig {
   const globalTimeouts: Timeouts = mergeTimeouts(DEFAULT_TIMEOUTS, file.timeouts);
   const providers = new Map<string, ResolvedProvider>();
+  const secrets = new Secrets();
   const providerEntries: Array<[string, ProviderFile, boolean]> = [
     ...Object.entries(bundled?.providers ?? {}).map(([id, value]): [string, ProviderFile, boolean] => [id, value, true]),
     ...Object.entries(file.providers).map(([id, value]): [string, ProviderFile, boolean] => [id, value, false]),
   ];
   for (const [id, provider, isBundled] of providerEntries) {
-    providers.set(id, resolveProvider(id, provider, globalTimeouts, env, isBundled ? '<bundled catalog>' : label));
+    const resolved = resolveProvider(id, provider, globalTimeouts, env, isBundled ? '<bundled catalog>' : label, secrets);
+    providers.set(id, resolved);
+    secrets.add(resolved.apiKey);
+    for (const [name, value] of Object.entries(resolved.headers)) if (!PUBLIC_HEADERS.has(name.toLowerCase())) secrets.add(value);
+    for (const part of urlCredentials(resolved.baseUrl)) secrets.add(part);
   }
   const models = new Map<string, ResolvedModel>();
   const modelEntries: Array<[string, ModelFile, string]> = [
@@ -195,6 +208,7 @@ function resolve(file: ConfigFile, bundled: ConfigFile | undefined, label: strin
   const routing = file.routing ?? {};
   return {
     source,
+    secrets,
     routing: {
       ejectionBaseMs: routing.ejection_base_ms ?? DEFAULT_ROUTING.ejectionBaseMs,
       ejectionMaxMs: routing.ejection_max_ms ?? DEFAULT_ROUTING.ejectionMaxMs,
@@ -207,13 +221,19 @@ function resolve(file: ConfigFile, bundled: ConfigFile | undefined, label: strin
       port: server.port ?? DEFAULT_SERVER.port,
       bodyLimitBytes: server.body_limit_bytes ?? DEFAULT_SERVER.bodyLimitBytes,
       shutdownGraceMs: server.shutdown_grace_ms ?? DEFAULT_SERVER.shutdownGraceMs,
+      headerTimeoutMs: server.header_timeout_ms ?? DEFAULT_SERVER.headerTimeoutMs,
+      bodyTimeoutMs: Math.max(server.body_timeout_ms ?? DEFAULT_SERVER.bodyTimeoutMs, server.header_timeout_ms ?? DEFAULT_SERVER.headerTimeoutMs),
+      maxConnectionsPerClient: server.max_connections_per_client ?? DEFAULT_SERVER.maxConnectionsPerClient,
+      corsOrigins: server.cors_origins ?? DEFAULT_SERVER.corsOrigins,
     },
     providers,
     models,
   };
 }
 
-function resolveProvider(id: string, provider: ProviderFile, globalTimeouts: Timeouts, env: NodeJS.ProcessEnv, origin: string): ResolvedProvider {
+function resolveProvider(
+  id: string, provider: ProviderFile, globalTimeouts: Timeouts, env: NodeJS.ProcessEnv, origin: string, secrets: Secrets,
+): ResolvedProvider {
   const fromEnv = (name: string | undefined): string | undefined => (name && env[name] ? env[name] : undefined);
   if (provider.type === 'local' && !provider.model_path) {
     throw new ConfigError(origin, `providers.${id}.model_path`, 'required field missing: a local provider needs model_path (a .gguf file or an hf: URI)');
@@ -236,6 +256,7 @@ function resolveProvider(id: string, provider: ProviderFile, globalTimeouts: Tim
     name: provider.name ?? id,
     baseUrl: baseUrl.replace(/\/+$/, ''),
     apiKey,
+    secrets,
     headers: provider.headers ?? {},
     jurisdiction: provider.jurisdiction,
     enabled,

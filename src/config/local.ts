@@ -8,7 +8,7 @@ export function addLocalModel(config: ResolvedConfig, file: string, options: { t
   if (!file.startsWith('hf:') && !existsSync(file)) throw new ConfigError('--local', '', `no such file: ${file} (expected a .gguf file or an hf: URI)`);
   const id = localModelId(file);
   config.providers.set('local', {
-    id: 'local', type: 'local', name: 'llama.cpp (in-process)', baseUrl: `local://${file}`, apiKey: undefined, headers: {}, jurisdiction: undefined,
+    id: 'local', type: 'local', name: 'llama.cpp (in-process)', baseUrl: `local://${file}`, apiKey: undefined, secrets: config.secrets, headers: {}, jurisdiction: undefined,
     enabled: true, disabledReason: undefined, timeouts: DEFAULT_TIMEOUTS, maxConnections: 1, streamUsage: true,
     dataPolicy: { retentionDays: 0, trainsOnPrompts: false, zdr: true }, supportedParameters: ['temperature', 'top_p', 'top_k', 'max_tokens', 'max_completion_tokens', 'seed', 'stop'],
     reasoningParam: 'none',

@@ -125,6 +125,14 @@ export const serverSchema = z.strictObject({
   port: z.preprocess(numeric, z.number({ error: 'expected a port number' }).int().min(0).max(65535)).optional(),
   body_limit_bytes: positiveInt.optional(),
   shutdown_grace_ms: positiveInt.optional(),
+  /** Longest a client may take to send a request's headers (nginx's client_header_timeout). */
+  header_timeout_ms: positiveInt.optional(),
+  /** Longest a client may take to send a whole request, headers and body (a body trickled slower is cut with 408). */
+  body_timeout_ms: positiveInt.optional(),
+  /** Open connections one client address may hold; more are answered 429 and closed (0: no cap). */
+  max_connections_per_client: z.preprocess(numeric, z.number({ error: 'expected a number' }).int('expected a whole number').nonnegative('expected 0 or more')).optional(),
+  /** Browser origins allowed by CORS (`https://app.example.com`, or `*` for any); none by default. */
+  cors_origins: z.array(z.string().regex(/^(\*|https?:\/\/[^\s/]+)$/, 'expected an origin such as https://app.example.com, or *')).optional(),
 });
 
 export const routingSchema = z.strictObject({

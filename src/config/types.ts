@@ -1,4 +1,5 @@
 /** The resolved configuration: the config file merged over the bundled catalog, secrets read from the environment. */
+import type { Secrets } from '../lib/secrets.js';
 import type { KnownParameter, ProviderType } from './schema.js';
 
 export interface Timeouts {
@@ -54,6 +55,8 @@ export interface ResolvedProvider {
   baseUrl: string;
   /** Never logged; only sent to this provider's own origin. */
   apiKey: string | undefined;
+  /** Every secret of the configuration (shared by all providers): masked in any upstream text. */
+  secrets: Secrets;
   headers: Record<string, string>;
   jurisdiction: string | undefined;
   enabled: boolean;
@@ -108,11 +111,19 @@ export interface ServerSettings {
   port: number;
   bodyLimitBytes: number;
   shutdownGraceMs: number;
+  headerTimeoutMs: number;
+  bodyTimeoutMs: number;
+  /** 0: no cap. */
+  maxConnectionsPerClient: number;
+  /** Exact origins, or `*`; empty: CORS closed. */
+  corsOrigins: readonly string[];
 }
 
 export interface ResolvedConfig {
   /** The file it came from, or null for the bundled defaults alone. */
   source: string | null;
+  /** Every secret value the configuration knows; masked in logs, stored records and answers. */
+  secrets: Secrets;
   server: ServerSettings;
   routing: RoutingSettings;
   providers: Map<string, ResolvedProvider>;
@@ -125,4 +136,8 @@ export const DEFAULT_SERVER: ServerSettings = {
   port: 8700,
   bodyLimitBytes: 16 * 1024 * 1024,
   shutdownGraceMs: 30_000,
+  headerTimeoutMs: 20_000,
+  bodyTimeoutMs: 120_000,
+  maxConnectionsPerClient: 512,
+  corsOrigins: [],
 };

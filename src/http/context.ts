@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CatalogSnapshot } from '../catalog/snapshot.js';
 import type { KeyDirectory } from '../catalog/keys.js';
 import type { ResolvedConfig } from '../config/types.js';
+import type { CancelSource } from '../lib/cancel.js';
 import type { Logger } from '../lib/logger.js';
 import type { CreditBook } from '../metering/ledger.js';
 import type { StoreProbe } from '../metering/store-probe.js';
@@ -20,6 +21,10 @@ export interface GatewayState {
   draining: boolean;
   /** Requests being served now. */
   inFlight: number;
+  /** Called when inFlight drops to 0 (shutdown waits on it). */
+  onIdle?: (() => void) | undefined;
+  /** Cancelled when the shutdown grace period is over: requests still running end now, cleanly. */
+  stopping: CancelSource;
   startedAt: number;
 }
 

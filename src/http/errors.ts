@@ -19,16 +19,30 @@ export function openAIErrorBody(error: AgoraError): Record<string, unknown> {
   };
 }
 
-/** Sends `thrown` as an OpenAI-shaped error response (or, if headers went out already, ends the response). */
-export function sendError(response: ServerResponse, thrown: unknown, logger: Logger, extraHeaders?: Record<string, string>): AgoraError {
+/** Renders an error as a surface's JSON body (OpenAI's by default, Anthropic's on /v1/messages). */
+export type ErrorRenderer = (error: AgoraError) => unknown;
+
+/**
+ * Sends `thrown` as an error response in `render`'s shape (or, if headers went out already, ends
+ * the response). Only a gateway bug (`internal_error`) is logged as an error; a client that left
+ * (499) gets nothing and logs nothing.
+ */
+export function sendError(
+  response: ServerResponse, thrown: unknown, logger: Logger, extraHeaders?: Record<string, string>, render: ErrorRenderer = openAIErrorBody,
+): AgoraError {
   const error = toAgoraError(thrown);
   if (error.status >= 500 && error.code === 'internal_error') logger.error('internal error', { error: describeCause(thrown) });
+  if (error.status === 499) {
+    logger.debug('client closed the connection before the answer');
+    if (!response.destroyed) response.destroy();
+    return error;
+  }
   if (response.headersSent) {
     if (!response.writableEnded) response.end();
     return error;
   }
   if (response.destroyed) return error;
-  const body = JSON.stringify(openAIErrorBody(error));
+  const body = JSON.stringify(render(error));
   response.writeHead(error.status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),

@@ -9,14 +9,27 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
   response.end(text);
 }
 
+/** A request's cancel signal, and why it was cancelled. */
+export class RequestCancel extends CancelSource {
+  /** Cancelled because the gateway's shutdown grace ran out (the client is still there). */
+  byShutdown = false;
+}
+
 /**
  * A signal cancelled when the client goes away before the response has ended, so the upstream
- * call is cancelled at once (within the same tick as the socket close).
+ * call is cancelled at once (within the same tick as the socket close) — or when the gateway's
+ * shutdown grace runs out (`byShutdown`), so the request can still end cleanly.
  */
-export function abortOnDisconnect(exchange: Exchange): CancelSource {
-  const source = new CancelSource();
+export function abortOnDisconnect(exchange: Exchange): RequestCancel {
+  const source = new RequestCancel();
   const { response } = exchange;
+  const stopping = exchange.gateway.state.stopping;
+  const removeStop = stopping.onCancel(() => {
+    source.byShutdown = true;
+    source.cancel();
+  });
   response.once('close', () => {
+    removeStop();
     if (!response.writableFinished) source.cancel();
   });
   return source;

@@ -3,6 +3,7 @@
  * Plain node:http (no framework on the hot path): a route is an exact method + path match.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { listCatalog, listEndpoints } from '../api/catalog.js';
 import { chatCompletions } from '../api/chat-completions.js';
 import { embeddings } from '../api/embeddings.js';
@@ -13,9 +14,9 @@ import { createKeyRoute, currentKey, disableKeyRoute, listKeysRoute, updateKeyRo
 import { usageExport } from '../api/usage.js';
 import { countTokens, messages } from '../api/messages.js';
 import { listModels } from '../api/models.js';
-import { notFound } from '../spec/errors.js';
+import { AgoraError, invalidRequest, notFound } from '../spec/errors.js';
 import type { Exchange, Gateway, RouteHandler } from './context.js';
-import { sendError } from './errors.js';
+import { openAIErrorBody, sendError } from './errors.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -51,20 +52,98 @@ const TABLE = new Map<string, RouteHandler>(ROUTES.map(([method, path, handler])
 const PATHS = new Set(ROUTES.map(([, path]) => path));
 
 export function createGatewayServer(gateway: Gateway): Server {
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (request, response) =>
-    handle(gateway, request, response),
-  );
+  const settings = gateway.config.server;
+  const server = createServer({
+    keepAliveTimeout: 65_000,
+    // Deadlines for slow clients (nginx's client_header_timeout / client_body_timeout): the whole
+    // request must arrive within requestTimeout, its headers within headersTimeout; Node checks
+    // open connections every connectionsCheckingInterval.
+    headersTimeout: settings.headerTimeoutMs,
+    requestTimeout: settings.bodyTimeoutMs,
+    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(settings.headerTimeoutMs / 4))),
+  }, (request, response) => handle(gateway, request, response));
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, gateway));
+  if (settings.maxConnectionsPerClient > 0) capConnectionsPerClient(server, settings.maxConnectionsPerClient, gateway);
   return server;
 }
 
+/** A raw HTTP/1.1 answer in OpenAI's error shape, for sockets that have no ServerResponse (yet). */
+function rawErrorResponse(error: AgoraError): string {
+  const body = JSON.stringify(openAIErrorBody(error));
+  const extra = Object.entries(error.headers ?? {}).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  return `HTTP/1.1 ${error.status} ${STATUS_TEXT[error.status] ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}connection: close\r\n\r\n${body}`;
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large' };
+
+/**
+ * Errors Node's HTTP parser meets before a route runs: a request slower than its deadline (408),
+ * headers too large (431), bytes that are not HTTP (400). Answered in the API's error shape when
+ * nothing has been sent on the socket yet, then the connection is closed; none is a gateway error.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, gateway: Gateway): void {
+  const code = error.code ?? '';
+  gateway.logger.debug('client error', { code });
+  const current = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+  if (code === 'ECONNRESET' || !socket.writable || current?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  let answer: AgoraError;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    answer = new AgoraError(`The request was not received within ${gateway.config.server.bodyTimeoutMs} ms; the connection is closed.`, {
+      status: 408, kind: 'timeout', type: 'invalid_request_error', code: 'request_timeout', retryable: false,
+    });
+  } else if (code === 'HPE_HEADER_OVERFLOW') {
+    answer = new AgoraError('The request headers are too large.', { status: 431, kind: 'invalid_request', type: 'invalid_request_error', code: 'headers_too_large' });
+  } else {
+    answer = invalidRequest('The request is not valid HTTP/1.1.', null, 'bad_http_request');
+  }
+  socket.end(rawErrorResponse(answer));
+  setTimeout(() => socket.destroy(), 1_000).unref();
+}
+
+/**
+ * At most `limit` open connections per client address: one caller cannot take every file
+ * descriptor of the process (and with it /health). Connections over the cap get a 429 and are closed.
+ */
+function capConnectionsPerClient(server: Server, limit: number, gateway: Gateway): void {
+  const open = new Map<string, number>();
+  server.on('connection', (socket) => {
+    const address = socket.remoteAddress ?? '';
+    const count = (open.get(address) ?? 0) + 1;
+    open.set(address, count);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left <= 0) open.delete(address);
+      else open.set(address, left);
+    });
+    if (count <= limit) return;
+    gateway.logger.warn('connection refused: too many open connections from one client', { limit });
+    (socket as typeof socket & { [REFUSED]?: boolean })[REFUSED] = true;
+    socket.end(rawErrorResponse(new AgoraError(`Too many open connections from this address (the limit is ${limit}).`, {
+      status: 429, kind: 'rate_limit_exceeded', type: 'rate_limit_error', code: 'too_many_connections', headers: { 'retry-after': '1' },
+    })));
+    setTimeout(() => socket.destroy(), 1_000).unref();
+  });
+}
+
+const REFUSED = Symbol('agora.refused-connection');
+
 function handle(gateway: Gateway, request: IncomingMessage, response: ServerResponse): void {
+  if ((request.socket as typeof request.socket & { [REFUSED]?: boolean })[REFUSED]) {
+    request.socket.destroy();
+    return;
+  }
   const startedAt = performance.now();
   const url = request.url ?? '/';
   const mark = url.indexOf('?');
   const path = mark === -1 ? url : url.slice(0, mark);
-  const handler = TABLE.get(`${request.method} ${path}`) ?? matchPattern(request.method, path);
   const state = gateway.state;
   if (state.draining) response.setHeader('connection', 'close');
+  const origin = request.headers.origin;
+  if (origin !== undefined && applyCors(gateway.config.server.corsOrigins, origin, request, response)) return;
+  const handler = TABLE.get(`${request.method} ${path}`) ?? matchPattern(request.method, path);
   if (!handler) {
     request.resume();
     const error = PATHS.has(path)
@@ -79,6 +158,7 @@ function handle(gateway: Gateway, request: IncomingMessage, response: ServerResp
     if (!counted) return;
     counted = false;
     state.inFlight--;
+    if (state.inFlight === 0) state.onIdle?.();
   };
   response.once('close', release);
   const exchange: Exchange = {
@@ -96,11 +176,62 @@ function handle(gateway: Gateway, request: IncomingMessage, response: ServerResp
   if (result) result.catch((error: unknown) => fail(exchange, error));
 }
 
+const CORS_METHODS = 'GET, POST, PATCH, DELETE, OPTIONS';
+const CORS_HEADERS = 'authorization, content-type, x-api-key, anthropic-version, anthropic-beta, http-referer, x-title, idempotency-key, x-stainless-os, x-stainless-lang, x-stainless-package-version, x-stainless-runtime, x-stainless-runtime-version, x-stainless-arch, x-stainless-retry-count, x-stainless-timeout, anthropic-dangerous-direct-browser-access';
+const CORS_EXPOSED = 'x-agora-generation-id, x-agora-provider, x-agora-attempts, x-agora-dropped-parameters, x-agora-idempotent-replay, retry-after, x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests, x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens';
+
+/**
+ * CORS for browser apps (`server.cors_origins`, closed by default). An allowed origin gets the
+ * Access-Control headers on every answer; a preflight is answered here (204, or 403 for an origin
+ * that is not allowed). Returns true when the request was answered.
+ */
+function applyCors(allowed: readonly string[], origin: string | string[], request: IncomingMessage, response: ServerResponse): boolean {
+  const value = Array.isArray(origin) ? origin[0] ?? '' : origin;
+  const ok = allowed.includes('*') || allowed.includes(value);
+  const preflight = request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined;
+  if (ok) {
+    response.setHeader('access-control-allow-origin', allowed.includes('*') ? '*' : value);
+    if (!allowed.includes('*')) response.setHeader('vary', 'Origin');
+    if (!preflight) response.setHeader('access-control-expose-headers', CORS_EXPOSED);
+  }
+  if (!preflight) return false;
+  request.resume();
+  if (!ok) {
+    const error = new AgoraError(`Origin ${JSON.stringify(value.slice(0, 200))} is not allowed; the operator lists allowed origins in server.cors_origins.`, {
+      status: 403, kind: 'permission_denied', type: 'permission_error', code: 'cors_origin_not_allowed',
+    });
+    const body = JSON.stringify(openAIErrorBody(error));
+    response.writeHead(403, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    response.end(body);
+    return true;
+  }
+  response.writeHead(204, {
+    'access-control-allow-methods': CORS_METHODS,
+    'access-control-allow-headers': CORS_HEADERS,
+    'access-control-max-age': '600',
+    'content-length': '0',
+  });
+  response.end();
+  return true;
+}
+
 function matchPattern(method: string | undefined, path: string): RouteHandler | undefined {
   for (const [patternMethod, pattern, handler] of PATTERNS) {
     if (patternMethod !== method) continue;
     const match = pattern.exec(path);
-    if (match) return (exchange) => handler(exchange, ...match.slice(1).map((part) => decodeURIComponent(part)));
+    if (!match) continue;
+    const parts: string[] = [];
+    for (const part of match.slice(1)) {
+      try {
+        parts.push(decodeURIComponent(part));
+      } catch {
+        // A malformed percent-encoding (`%E0%A4%A`) is the client's mistake, not a gateway error.
+        return () => {
+          throw invalidRequest(`The path ${JSON.stringify(path.slice(0, 200))} is not valid percent-encoding.`, null, 'invalid_path');
+        };
+      }
+    }
+    return (exchange) => handler(exchange, ...parts);
   }
   return undefined;
 }

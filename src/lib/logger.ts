@@ -33,3 +33,31 @@ export function createLogger(level: LogLevel = 'info', write: (line: string) => 
     error: (message, fields) => emit('error', message, fields),
   };
 }
+
+/**
+ * A logger that masks every secret of the configuration in the message and in every field (the
+ * configuration's `Secrets.redact`), before the line is written.
+ */
+export function withRedaction(logger: Logger, redactText: (text: string) => string): Logger {
+  const clean = (fields?: Record<string, unknown>): Record<string, unknown> | undefined => {
+    if (!fields) return fields;
+    const out: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(fields)) {
+      if (typeof value === 'string') out[name] = redactText(value);
+      else if (value !== null && typeof value === 'object') {
+        try {
+          out[name] = JSON.parse(redactText(JSON.stringify(value))) as unknown;
+        } catch {
+          out[name] = '[unserialisable]';
+        }
+      } else out[name] = value;
+    }
+    return out;
+  };
+  return {
+    debug: (message, fields) => logger.debug(redactText(message), clean(fields)),
+    info: (message, fields) => logger.info(redactText(message), clean(fields)),
+    warn: (message, fields) => logger.warn(redactText(message), clean(fields)),
+    error: (message, fields) => logger.error(redactText(message), clean(fields)),
+  };
+}

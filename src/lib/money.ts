@@ -8,7 +8,17 @@
  * Balances up to ±9 million USD stay inside JavaScript's exact integer range.
  */
 
+import { invalidRequest } from '../spec/errors.js';
+
 export const NANOS_PER_USD = 1_000_000_000;
+
+/** Largest amount one posting may carry (a top-up, an adjustment, an opening credit, a spend limit). */
+export const MAX_POSTING_USD = 1_000_000;
+/**
+ * Largest balance (either sign): 9,000,000 USD is 9e15 nanodollars, inside 2^53, so every sum of
+ * balances and charges stays an exact integer.
+ */
+export const MAX_BALANCE_NANOS = 9_000_000 * NANOS_PER_USD;
 const PICOS_PER_NANO = 1_000n;
 
 /** Parses a decimal (number or string) into an integer count of 10^-scale units, rounding half up. */
@@ -85,4 +95,24 @@ export function picosToUsd(picos: bigint): number {
   const negative = picos < 0n;
   const text = (negative ? -picos : picos).toString().padStart(13, '0');
   return Number(`${negative ? '-' : ''}${text.slice(0, -12)}.${text.slice(-12)}`);
+}
+
+/**
+ * A USD amount from a client (a top-up, a credit, a limit) → integer nanodollars, or a 400 naming
+ * `field`: the value must be a finite number, at most MAX_POSTING_USD in size, of at least one
+ * nanodollar when non-zero, and of the sign allowed.
+ */
+export function usdAmount(value: unknown, field: string, options: { allowNegative?: boolean; allowZero?: boolean } = {}): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw invalidRequest(`Invalid '${field}': expected a finite number of USD.`, field, 'invalid_type');
+  }
+  if (value < 0 && !options.allowNegative) throw invalidRequest(`Invalid '${field}': expected 0 or more (USD).`, field);
+  if (Math.abs(value) > MAX_POSTING_USD) {
+    throw invalidRequest(`Invalid '${field}': ${value} USD is out of range; one amount may be at most ${MAX_POSTING_USD} USD.`, field);
+  }
+  const nanos = usdToNanos(value);
+  if (nanos === 0 && !options.allowZero) {
+    throw invalidRequest(`Invalid '${field}': expected a non-zero amount of at least 0.000000001 USD.`, field);
+  }
+  return nanos;
 }

@@ -188,10 +188,13 @@ export class CreditBook {
     spend.month += cost;
   }
 
-  /** Applies a committed top-up or adjustment to the in-memory balance. */
+  /** Applies a committed top-up or adjustment to the in-memory balance (an exact integer, always). */
   applyCredit(accountId: string, amount: number): void {
     const account = this.accounts.get(accountId);
-    if (account) account.balance += amount;
+    if (!account) return;
+    const balance = account.balance + amount;
+    if (!Number.isSafeInteger(amount) || !Number.isSafeInteger(balance)) throw new RangeError(`balance of account ${accountId} would leave the exact integer range`);
+    account.balance = balance;
   }
 
   /** Loads (or replaces) an account's state from the ledger, keeping in-flight holds. */

@@ -8,6 +8,7 @@
 import type { KeyRecord } from '../catalog/keys.js';
 import type { Gateway } from '../http/context.js';
 import type { Attempt } from '../routing/plan.js';
+import { MAX_BALANCE_NANOS } from '../lib/money.js';
 import { AgoraError } from '../spec/errors.js';
 import { computeCost, maximumCost, ZERO_COST, type Cost } from './cost.js';
 import type { Reservation } from './ledger.js';
@@ -47,6 +48,8 @@ export function reserve(gateway: Gateway, key: KeyRecord, attempts: Attempt[], p
   for (const attempt of attempts.slice(0, gateway.config.routing.maxAttempts)) {
     amount = Math.max(amount, maximumCost(promptTokens, outputBound(attempt, promptTokens, maxTokens), attempt.endpoint.prices));
   }
+  // A hold never leaves the exact integer range (max_tokens may be absurd on an endpoint without bounds).
+  if (amount > MAX_BALANCE_NANOS) amount = MAX_BALANCE_NANOS;
   const reservation = gateway.credits.reserve(key, amount);
   return reservation instanceof Promise ? reservation.then((held) => ({ key, reservation: held })) : { key, reservation };
 }
@@ -65,7 +68,9 @@ export function settle(
   gateway: Gateway, billing: Billing, trace: GenerationTrace, attempt: Attempt | undefined, success: boolean,
   finalize?: (cost: Cost) => IdempotencyRecordsTable | undefined,
 ): Settlement {
-  const cost = success && attempt ? computeCost(trace.billableUsage(), attempt.endpoint.prices) : ZERO_COST;
+  let cost = success && attempt ? computeCost(trace.billableUsage(), attempt.endpoint.prices) : ZERO_COST;
+  // An upstream reporting absurd usage cannot push a balance out of the exact integer range.
+  if (cost.totalNanos > MAX_BALANCE_NANOS) cost = { ...cost, totalNanos: MAX_BALANCE_NANOS };
   trace.cost = cost.totalNanos;
   trace.costBreakdown = cost;
   const stored = finalize?.(cost);

@@ -3,10 +3,17 @@
  * shape: OpenAI/DeepSeek/vLLM send `{error: {message, type, code}}`, some llama.cpp and Ollama
  * builds send `{error: "text"}`, FastAPI-based servers `{detail: ...}`, others plain text.
  */
+import type { Secrets } from '../lib/secrets.js';
 import { UpstreamError } from '../spec/errors.js';
+
+/** Longest upstream message passed on (after redaction). */
+export const MESSAGE_LIMIT = 500;
 
 /** Status the gateway answers for an upstream status (OpenRouter's mapping). */
 function gatewayStatus(upstreamStatus: number): { status: number; retryable: boolean } {
+  // A redirect is never followed (the Location could point anywhere, a caller's SSRF target included):
+  // the endpoint is misconfigured or moved, so it is an upstream failure and another endpoint may serve.
+  if (upstreamStatus >= 300 && upstreamStatus < 400) return { status: 502, retryable: true };
   if (upstreamStatus === 429) return { status: 429, retryable: true };
   if (upstreamStatus === 408 || upstreamStatus === 504) return { status: 504, retryable: true };
   if (upstreamStatus === 503 || upstreamStatus === 529) return { status: 503, retryable: true };
@@ -17,7 +24,7 @@ function gatewayStatus(upstreamStatus: number): { status: number; retryable: boo
   return { status: upstreamStatus, retryable: false };
 }
 
-/** Pulls a human-readable message out of an error body. */
+/** Pulls a human-readable message out of an error body (whole: the caller redacts, then truncates). */
 export function upstreamMessage(bodyText: string): string {
   const trimmed = bodyText.trim();
   if (trimmed === '') return '(empty body)';
@@ -33,28 +40,21 @@ export function upstreamMessage(bodyText: string): string {
   } catch {
     // not JSON: fall through to the text itself
   }
-  return trimmed.length > 500 ? `${trimmed.slice(0, 500)}…` : trimmed;
-}
-
-const KEY_LIKE = /\b(sk|pk|rk|key|AIza)[-_A-Za-z0-9]{12,}/g;
-
-/** Removes anything that looks like a credential from a message that will reach a client or a log. */
-export function redactSecrets(message: string, secret?: string): string {
-  let out = secret && secret.length >= 8 ? message.split(secret).join('***') : message;
-  out = out.replace(KEY_LIKE, (match) => `${match.slice(0, 3)}***`);
-  return out;
+  return trimmed;
 }
 
 export function httpStatusError(
-  upstreamStatus: number, bodyText: string, providerName: string, apiKey: string | undefined, retryAfter: string | undefined,
+  upstreamStatus: number, bodyText: string, providerName: string, secrets: Secrets, retryAfter: string | undefined,
 ): UpstreamError {
   const { status, retryable } = gatewayStatus(upstreamStatus);
-  const message = redactSecrets(upstreamMessage(bodyText), apiKey);
+  const message = upstreamStatus >= 300 && upstreamStatus < 400
+    ? `answered with a redirect, which the gateway does not follow (check the provider's base_url)`
+    : secrets.redactAndTruncate(upstreamMessage(bodyText), MESSAGE_LIMIT);
   const headers: Record<string, string> = {};
   if (retryAfter !== undefined && /^\d+$/.test(retryAfter)) headers['retry-after'] = retryAfter;
   return new UpstreamError(`${providerName} returned ${upstreamStatus}: ${message}`, {
     status,
-    code: status === 429 ? 'upstream_rate_limited' : upstreamStatus >= 500 ? 'upstream_error' : `upstream_${upstreamStatus}`,
+    code: status === 429 ? 'upstream_rate_limited' : upstreamStatus >= 500 ? 'upstream_error' : upstreamStatus < 400 ? 'upstream_redirect' : `upstream_${upstreamStatus}`,
     retryable,
     headers,
     metadata: { provider_name: providerName, provider_code: upstreamStatus, raw: message },
@@ -68,11 +68,11 @@ export function malformedResponse(providerName: string, detail: string): Upstrea
 }
 
 /** An error object sent with status 200 (in a JSON body or an SSE event). */
-export function inBandError(parsed: Record<string, unknown>, providerName: string, apiKey?: string): UpstreamError {
+export function inBandError(parsed: Record<string, unknown>, providerName: string, secrets: Secrets): UpstreamError {
   const error = parsed.error as Record<string, unknown>;
   const numeric = typeof error?.code === 'number' ? error.code : Number(error?.status);
   const status = Number.isInteger(numeric) && numeric >= 400 && numeric < 500 ? numeric : 502;
-  return new UpstreamError(`${providerName} reported an error: ${redactSecrets(upstreamMessage(JSON.stringify(parsed)), apiKey)}`, {
+  return new UpstreamError(`${providerName} reported an error: ${secrets.redactAndTruncate(upstreamMessage(JSON.stringify(parsed)), MESSAGE_LIMIT)}`, {
     status, code: 'upstream_stream_error', metadata: { provider_name: providerName },
   });
 }

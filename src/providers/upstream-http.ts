@@ -41,7 +41,7 @@ export class UpstreamHttp {
   /** Throws the upstream's error for a status ≥ 300; otherwise returns. */
   async check(http: HttpCall): Promise<void> {
     const status = await http.response();
-    if (status >= 300) throw httpStatusError(status, await http.text(1 << 20), this.provider.name, this.provider.apiKey, retryAfter(http));
+    if (status >= 300) throw httpStatusError(status, await http.text(1 << 20), this.provider.name, this.provider.secrets, retryAfter(http));
   }
 
   /** The whole successful body as text. */

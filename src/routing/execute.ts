@@ -10,7 +10,7 @@
  * health; every attempt, and every endpoint the plan skipped, is recorded with its reason.
  */
 import type { CancelSignal } from '../lib/cancel.js';
-import { toAgoraError, type AgoraError } from '../spec/errors.js';
+import { toAgoraError, UpstreamError, type AgoraError } from '../spec/errors.js';
 import type { ChatEvent } from '../spec/chat-event.js';
 import type { Exclusion } from './filters.js';
 import type { Attempt } from './plan.js';
@@ -71,12 +71,32 @@ function record(attempt: Attempt, status: number, started: number, reason: strin
   };
 }
 
-/** Feeds a failed attempt's outcome to its endpoint's health. Client-side failures say nothing about the endpoint. */
+/**
+ * Feeds a failed attempt's outcome to its endpoint's health. Only what the upstream is responsible
+ * for counts (an `UpstreamError`: connect errors, timeouts, 5xx, 429, broken or malformed answers).
+ * A bad request, a client that left, or a bug in the gateway (a translator throwing, say) says
+ * nothing about the endpoint: otherwise one caller could open every circuit of a model for everyone.
+ */
 export function reportFailure(attempt: Attempt, error: AgoraError, now = Date.now()): void {
-  if (error.status === 499) attempt.health.abandon();
+  if (!(error instanceof UpstreamError) || error.status === 499) attempt.health.abandon();
   else if (error.status === 429) attempt.health.rateLimited(now, Number(error.headers?.['retry-after']) || undefined);
   else if (error.retryable) attempt.health.failure(now);
   else attempt.health.abandon(); // a 4xx caused by the request itself
+}
+
+/**
+ * What an attempt threw, as an AgoraError whose every text has passed the configuration's secrets
+ * (an upstream may echo the credentials it was sent): the one place every upstream failure goes
+ * through before it is answered, recorded or logged.
+ */
+export function attemptError(attempt: Attempt, thrown: unknown): AgoraError {
+  const error = toAgoraError(thrown);
+  if (!(error instanceof UpstreamError)) return error;
+  const secrets = attempt.endpoint.provider.secrets;
+  error.message = secrets.redact(error.message);
+  const raw = error.metadata?.raw;
+  if (typeof raw === 'string') error.metadata!.raw = secrets.redact(raw);
+  return error;
 }
 
 export interface ExecuteOptions {
@@ -112,7 +132,7 @@ export async function executeWithFallback<T>(
         records.push(record(attempt, 200, started, 'ok'));
         return { attempt, value, records };
       } catch (thrown) {
-        const error = toAgoraError(thrown);
+        const error = attemptError(attempt, thrown);
         records.push(record(attempt, error.status, started, error.code));
         reportFailure(attempt, error);
         lastError = error;

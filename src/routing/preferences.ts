@@ -3,7 +3,7 @@
  * model variants, validated strictly (a 400 names the bad field).
  */
 import { QUANTIZATIONS } from '../config/schema.js';
-import { invalidRequest } from '../spec/errors.js';
+import { fieldName, invalidRequest, preview } from '../spec/errors.js';
 
 export type SortBy = 'price' | 'throughput' | 'latency';
 
@@ -69,7 +69,7 @@ function maxPrice(value: unknown): ProviderPreferences['maxPrice'] {
   const out: NonNullable<ProviderPreferences['maxPrice']> = {};
   for (const [key, amount] of Object.entries(value as Record<string, unknown>)) {
     if (key !== 'prompt' && key !== 'completion' && key !== 'request') {
-      throw invalidRequest(`Invalid 'provider.max_price.${key}': expected prompt, completion or request.`, `provider.max_price.${key}`);
+      throw invalidRequest(`Invalid 'provider.max_price.${fieldName(key)}': expected prompt, completion or request.`, `provider.max_price.${fieldName(key)}`);
     }
     if (typeof amount !== 'number' || amount < 0) {
       throw invalidRequest(`Invalid 'provider.max_price.${key}': expected a number of 0 or more.`, `provider.max_price.${key}`, 'invalid_type');
@@ -86,7 +86,7 @@ export function parsePreferences(raw: unknown, variant: string | undefined): Pro
     if (typeof raw !== 'object' || Array.isArray(raw)) throw invalidRequest("Invalid 'provider': expected an object.", 'provider', 'invalid_type');
     const object = raw as Record<string, unknown>;
     for (const key of Object.keys(object)) {
-      if (!FIELDS.has(key)) throw invalidRequest(`Unknown field 'provider.${key}'; expected one of: ${[...FIELDS].join(', ')}.`, `provider.${key}`, 'unknown_parameter');
+      if (!FIELDS.has(key)) throw invalidRequest(`Unknown field 'provider.${fieldName(key)}'; expected one of: ${[...FIELDS].join(', ')}.`, `provider.${fieldName(key)}`, 'unknown_parameter');
     }
     const dataCollection = object.data_collection ?? 'allow';
     if (dataCollection !== 'allow' && dataCollection !== 'deny') {
@@ -99,7 +99,7 @@ export function parsePreferences(raw: unknown, variant: string | undefined): Pro
     const quantizations = stringList(object.quantizations, 'quantizations');
     const unknownQuantization = quantizations?.find((item) => !(QUANTIZATIONS as readonly string[]).includes(item));
     if (unknownQuantization) {
-      throw invalidRequest(`Invalid 'provider.quantizations': "${unknownQuantization}" is not one of ${QUANTIZATIONS.join(', ')}.`, 'provider.quantizations');
+      throw invalidRequest(`Invalid 'provider.quantizations': ${preview(unknownQuantization)} is not one of ${QUANTIZATIONS.join(', ')}.`, 'provider.quantizations');
     }
     preferences = {
       order: stringList(object.order, 'order'),

@@ -4,7 +4,7 @@
  * the gateway's own routing fields beside it. Validation is strict on what the gateway itself reads
  * and on the types OpenAI documents; an error names the field (`messages[1].role`).
  */
-import { invalidRequest } from './errors.js';
+import { invalidRequest, preview } from './errors.js';
 
 /** Fields that steer the gateway and are never forwarded upstream. */
 export const GATEWAY_FIELDS = new Set(['models', 'provider', 'route', 'transforms', 'plugins', 'usage', 'session_id', 'debug', 'reasoning', 'include_reasoning']);
@@ -73,6 +73,89 @@ function expectNumber(body: Body, field: string, min: number, max: number, integ
   if (value < min || value > max) throw invalidRequest(`Invalid '${field}': ${value} is out of range; expected ${min} to ${max}.`, field);
 }
 
+function expectString(value: unknown, at: string, required = false): void {
+  if (value === undefined || value === null) {
+    if (required) throw invalidRequest(`Missing required parameter: '${at}'.`, at, 'missing_required_parameter');
+    return;
+  }
+  if (typeof value !== 'string') throw invalidRequest(`Invalid type for '${at}': expected a string, got ${typeName(value)}.`, at, 'invalid_type');
+}
+
+function expectObject(value: unknown, at: string, required = false): value is Body {
+  if (value === undefined || value === null) {
+    if (required) throw invalidRequest(`Missing required parameter: '${at}'.`, at, 'missing_required_parameter');
+    return false;
+  }
+  if (!isObject(value)) throw invalidRequest(`Invalid type for '${at}': expected an object, got ${typeName(value)}.`, at, 'invalid_type');
+  return true;
+}
+
+/**
+ * A content part. The documented types are checked field by field (every translator reads them);
+ * other types pass (vendor extensions such as Qwen's `video_url`) and an adapter that cannot carry
+ * one refuses it with a 400.
+ */
+function validatePart(part: unknown, at: string): void {
+  if (!isObject(part) || typeof part.type !== 'string') {
+    throw invalidRequest(`Invalid '${at}': expected an object with a string 'type'.`, at);
+  }
+  switch (part.type) {
+    case 'text':
+      expectString(part.text, `${at}.text`, true);
+      break;
+    case 'image_url': {
+      const image = part.image_url;
+      if (typeof image === 'string') break;
+      if (expectObject(image, `${at}.image_url`, true)) {
+        expectString(image.url, `${at}.image_url.url`, true);
+        expectString(image.detail, `${at}.image_url.detail`);
+      }
+      break;
+    }
+    case 'input_audio':
+      if (expectObject(part.input_audio, `${at}.input_audio`, true)) {
+        expectString(part.input_audio.data, `${at}.input_audio.data`, true);
+        expectString(part.input_audio.format, `${at}.input_audio.format`, true);
+      }
+      break;
+    case 'file':
+      expectObject(part.file, `${at}.file`, true);
+      break;
+    case 'refusal':
+      expectString(part.refusal, `${at}.refusal`, true);
+      break;
+    default:
+      break;
+  }
+}
+
+function validateToolCalls(calls: unknown, at: string): void {
+  if (calls === undefined || calls === null) return;
+  if (!Array.isArray(calls)) throw invalidRequest(`Invalid type for '${at}': expected an array, got ${typeName(calls)}.`, at, 'invalid_type');
+  calls.forEach((call: unknown, index) => {
+    const callAt = `${at}[${index}]`;
+    if (!isObject(call)) throw invalidRequest(`Invalid type for '${callAt}': expected an object, got ${typeName(call)}.`, callAt, 'invalid_type');
+    expectString(call.id, `${callAt}.id`, true);
+    if (call.type !== undefined && call.type !== 'function') throw invalidRequest(`Invalid value for '${callAt}.type': expected "function".`, `${callAt}.type`);
+    if (expectObject(call.function, `${callAt}.function`, true)) {
+      expectString(call.function.name, `${callAt}.function.name`, true);
+      expectString(call.function.arguments, `${callAt}.function.arguments`);
+    }
+  });
+}
+
+/** OpenRouter's `reasoning_details` sent back on an assistant turn. */
+function validateReasoningDetails(details: unknown, at: string): void {
+  if (details === undefined || details === null) return;
+  if (!Array.isArray(details)) throw invalidRequest(`Invalid type for '${at}': expected an array, got ${typeName(details)}.`, at, 'invalid_type');
+  details.forEach((detail: unknown, index) => {
+    const detailAt = `${at}[${index}]`;
+    if (!isObject(detail)) throw invalidRequest(`Invalid type for '${detailAt}': expected an object, got ${typeName(detail)}.`, detailAt, 'invalid_type');
+    expectString(detail.type, `${detailAt}.type`, true);
+    for (const field of ['text', 'summary', 'signature', 'data', 'format', 'id']) expectString(detail[field], `${detailAt}.${field}`);
+  });
+}
+
 function validateMessages(messages: unknown): void {
   if (messages === undefined) throw invalidRequest("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter');
   if (!Array.isArray(messages)) throw invalidRequest(`Invalid type for 'messages': expected array, got ${typeName(messages)}.`, 'messages', 'invalid_type');
@@ -83,7 +166,7 @@ function validateMessages(messages: unknown): void {
     if (!isObject(message)) throw invalidRequest(`Invalid type for '${at}': expected object, got ${typeName(message)}.`, at, 'invalid_type');
     const role = message.role;
     if (typeof role !== 'string' || !ROLES.has(role)) {
-      throw invalidRequest(`Invalid value for '${at}.role': expected one of ${[...ROLES].join(', ')}, got ${JSON.stringify(role ?? null)}.`, `${at}.role`);
+      throw invalidRequest(`Invalid value for '${at}.role': expected one of ${[...ROLES].join(', ')}, got ${preview(role ?? null)}.`, `${at}.role`);
     }
     const content = message.content;
     const hasToolCalls = Array.isArray(message.tool_calls) && message.tool_calls.length > 0;
@@ -94,14 +177,19 @@ function validateMessages(messages: unknown): void {
     } else if (typeof content !== 'string' && !Array.isArray(content)) {
       throw invalidRequest(`Invalid type for '${at}.content': expected string or array of content parts, got ${typeName(content)}.`, `${at}.content`, 'invalid_type');
     } else if (Array.isArray(content)) {
-      content.forEach((part: unknown, partIndex) => {
-        if (!isObject(part) || typeof part.type !== 'string') {
-          throw invalidRequest(`Invalid '${at}.content[${partIndex}]': expected an object with a string 'type'.`, `${at}.content[${partIndex}]`);
-        }
-      });
+      content.forEach((part: unknown, partIndex) => validatePart(part, `${at}.content[${partIndex}]`));
     }
+    expectString(message.name, `${at}.name`);
     if (role === 'tool' && typeof message.tool_call_id !== 'string') {
       throw invalidRequest(`Missing required parameter: '${at}.tool_call_id'.`, `${at}.tool_call_id`, 'missing_required_parameter');
+    }
+    if (role === 'assistant') {
+      validateToolCalls(message.tool_calls, `${at}.tool_calls`);
+      expectObject(message.function_call, `${at}.function_call`);
+      expectString(message.reasoning, `${at}.reasoning`);
+      expectString(message.reasoning_content, `${at}.reasoning_content`);
+      expectString(message.refusal, `${at}.refusal`);
+      validateReasoningDetails(message.reasoning_details, `${at}.reasoning_details`);
     }
   }
 }
@@ -116,8 +204,41 @@ function validateTools(tools: unknown): void {
     if (!isObject(tool.function) || typeof tool.function.name !== 'string' || tool.function.name === '') {
       throw invalidRequest(`Missing required parameter: '${at}.function.name'.`, `${at}.function.name`, 'missing_required_parameter');
     }
+    expectString(tool.function.description, `${at}.function.description`);
+    expectObject(tool.function.parameters, `${at}.function.parameters`);
+    if (tool.function.strict !== undefined && tool.function.strict !== null && typeof tool.function.strict !== 'boolean') {
+      throw invalidRequest(`Invalid type for '${at}.function.strict': expected a boolean.`, `${at}.function.strict`, 'invalid_type');
+    }
   });
 }
+
+/** `none`, `auto`, `required`, or `{type: "function", function: {name}}` (other object types pass to upstreams that know them). */
+function validateToolChoice(choice: unknown): void {
+  if (choice === undefined || choice === null) return;
+  if (typeof choice === 'string') {
+    if (!['none', 'auto', 'required'].includes(choice)) throw invalidRequest(`Invalid value for 'tool_choice': expected none, auto, required or an object, got ${preview(choice)}.`, 'tool_choice');
+    return;
+  }
+  if (!isObject(choice)) throw invalidRequest("Invalid type for 'tool_choice': expected a string or an object.", 'tool_choice', 'invalid_type');
+  expectString(choice.type, 'tool_choice.type', true);
+  if (choice.type === 'function' && expectObject(choice.function, 'tool_choice.function', true)) {
+    expectString(choice.function.name, 'tool_choice.function.name', true);
+  }
+}
+
+function validateResponseFormat(format: unknown): void {
+  if (!isObject(format)) return;
+  if (!['text', 'json_object', 'json_schema'].includes(String(format.type))) {
+    throw invalidRequest("Invalid value for 'response_format.type': expected one of text, json_object, json_schema.", 'response_format.type');
+  }
+  if (format.type === 'json_schema' && expectObject(format.json_schema, 'response_format.json_schema', true)) {
+    expectString(format.json_schema.name, 'response_format.json_schema.name');
+    expectObject(format.json_schema.schema, 'response_format.json_schema.schema');
+  }
+}
+
+/** Longest `models` fallback list (OpenRouter's is shorter; every entry costs a catalog lookup). */
+const MAX_MODELS = 32;
 
 function validateModels(body: Body): string[] {
   const models: string[] = [];
@@ -131,6 +252,7 @@ function validateModels(body: Body): string[] {
     if (!Array.isArray(body.models) || body.models.some((model) => typeof model !== 'string' || model === '')) {
       throw invalidRequest("Invalid 'models': expected an array of model ids.", 'models', 'invalid_type');
     }
+    if (body.models.length > MAX_MODELS) throw invalidRequest(`Invalid 'models': at most ${MAX_MODELS} model ids.`, 'models');
     for (const model of body.models as string[]) if (!models.includes(model)) models.push(model);
   }
   if (models.length === 0) throw invalidRequest("Missing required parameter: 'model'.", 'model', 'missing_required_parameter');
@@ -161,7 +283,17 @@ export function parseChatRequest(body: unknown): ChatRequest {
       throw invalidRequest("Invalid 'reasoning': give either effort or max_tokens, not both.", 'reasoning');
     }
     expectNumber(reasoning, 'max_tokens', 1, Number.MAX_SAFE_INTEGER, true);
+    for (const flag of ['exclude', 'enabled']) {
+      const value = reasoning[flag];
+      if (value !== undefined && value !== null && typeof value !== 'boolean') {
+        throw invalidRequest(`Invalid type for 'reasoning.${flag}': expected a boolean, got ${typeName(value)}.`, `reasoning.${flag}`, 'invalid_type');
+      }
+    }
   }
+  expectType(body, 'reasoning_effort', 'string');
+  expectType(body, 'include_reasoning', 'boolean');
+  expectType(body, 'usage', 'object');
+  expectType(body, 'tools', 'array');
   expectNumber(body, 'temperature', 0, 2);
   expectNumber(body, 'top_p', 0, 1);
   expectNumber(body, 'frequency_penalty', -2, 2);
@@ -176,12 +308,10 @@ export function parseChatRequest(body: unknown): ChatRequest {
   if (stop !== undefined && stop !== null && typeof stop !== 'string' && !(Array.isArray(stop) && stop.every((item) => typeof item === 'string'))) {
     throw invalidRequest("Invalid type for 'stop': expected a string or an array of strings.", 'stop', 'invalid_type');
   }
-  const toolChoice = body.tool_choice;
-  if (toolChoice !== undefined && typeof toolChoice !== 'string' && !isObject(toolChoice)) {
-    throw invalidRequest("Invalid type for 'tool_choice': expected a string or an object.", 'tool_choice', 'invalid_type');
-  }
-  if (isObject(body.response_format) && !['text', 'json_object', 'json_schema'].includes(String(body.response_format.type))) {
-    throw invalidRequest("Invalid value for 'response_format.type': expected one of text, json_object, json_schema.", 'response_format.type');
+  validateToolChoice(body.tool_choice);
+  validateResponseFormat(body.response_format);
+  if (isObject(body.stream_options) && body.stream_options.include_usage !== undefined && typeof body.stream_options.include_usage !== 'boolean') {
+    throw invalidRequest("Invalid type for 'stream_options.include_usage': expected a boolean.", 'stream_options.include_usage', 'invalid_type');
   }
   const maxTokens = (body.max_completion_tokens ?? body.max_tokens) as number | undefined;
   return { body, models, stream: body.stream === true, maxTokens: maxTokens ?? undefined };

@@ -65,6 +65,22 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 409 || status === 429 || status >= 500;
 }
 
+/**
+ * A client's value as it may appear in an error message: a short string or number as it is,
+ * anything else by its type. Never the whole value (it may be megabytes, or nested deep).
+ */
+export function preview(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
+
+/** A client-chosen key as it may appear in an error message (cut to 64 characters). */
+export function fieldName(key: string): string {
+  return key.length > 64 ? `${key.slice(0, 64)}…` : key;
+}
+
 /** 400: the request is malformed; `param` names the field. */
 export function invalidRequest(message: string, param: string | null = null, code = 'invalid_value'): AgoraError {
   return new AgoraError(message, { status: 400, kind: 'invalid_request', type: 'invalid_request_error', code, param });
@@ -88,6 +104,21 @@ export function payloadTooLarge(limitBytes: number): AgoraError {
   return new AgoraError(`Request body is larger than the limit of ${limitBytes} bytes.`, {
     status: 413, kind: 'payload_too_large', type: 'invalid_request_error', code: 'payload_too_large',
     metadata: { limit_bytes: limitBytes },
+  });
+}
+
+/** 499: the client closed its connection before the gateway could answer (nothing is sent, nothing logged as an error). */
+export function clientClosed(): AgoraError {
+  return new AgoraError('The client closed the connection.', {
+    status: 499, kind: 'invalid_request', type: 'invalid_request_error', code: 'client_closed_request', retryable: false,
+  });
+}
+
+/** 503: the gateway is shutting down and ended the request (Retry-After: another instance, or this one restarted, will serve it). */
+export function shuttingDown(): AgoraError {
+  return new AgoraError('The gateway is shutting down; the request was ended. Retry it.', {
+    status: 503, kind: 'provider_overloaded', type: 'server_error', code: 'gateway_shutting_down', retryable: true,
+    headers: { 'retry-after': '1' },
   });
 }
 

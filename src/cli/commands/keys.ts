@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { formatUsd, usdToNanos } from '../../lib/money.js';
 import { openStore } from '../../store/index.js';
-import { databaseUrl, parseNumberOption, table } from '../options.js';
+import { databaseUrl, parseNumberOption, parseUsdOption, table } from '../options.js';
 
 interface DbOption { db?: string }
 
@@ -34,10 +34,10 @@ export function registerKeys(program: Command): void {
     .command('create')
     .description('create an API key; the last line of output is the key alone')
     .option('--name <name>', 'a label for the key', 'unnamed')
-    .option('--credit <usd>', 'prepaid credit in USD: the key gets a prepaid account with this opening balance (402 when spent)', parseNumberOption('--credit'))
-    .option('--limit <usd>', "the key's total spend limit in USD", parseNumberOption('--limit'))
-    .option('--limit-daily <usd>', "the key's spend limit per UTC day, USD", parseNumberOption('--limit-daily'))
-    .option('--limit-monthly <usd>', "the key's spend limit per calendar month, USD", parseNumberOption('--limit-monthly'))
+    .option('--credit <usd>', 'prepaid credit in USD: the key gets a prepaid account with this opening balance (402 when spent)', parseUsdOption('--credit'))
+    .option('--limit <usd>', "the key's total spend limit in USD", parseUsdOption('--limit'))
+    .option('--limit-daily <usd>', "the key's spend limit per UTC day, USD", parseUsdOption('--limit-daily'))
+    .option('--limit-monthly <usd>', "the key's spend limit per calendar month, USD", parseUsdOption('--limit-monthly'))
     .option('--rpm <n>', 'requests per minute', parseNumberOption('--rpm'))
     .option('--tpm <n>', 'tokens per minute', parseNumberOption('--tpm'))
     .option('--account <id>', "join an existing account (share its credits) instead of creating one")

@@ -6,7 +6,8 @@
  * const json = await readJsonBody(request, 16 * 1024 * 1024);  // throws 413 or 400 AgoraError
  */
 import type { IncomingMessage } from 'node:http';
-import { invalidRequest, payloadTooLarge } from '../../spec/errors.js';
+import { findDepthViolation, MAX_JSON_DEPTH } from '../../lib/json-depth.js';
+import { clientClosed, invalidRequest, payloadTooLarge } from '../../spec/errors.js';
 
 export function readBody(request: IncomingMessage, limitBytes: number): Promise<Buffer> {
   const declared = request.headers['content-length'];
@@ -28,10 +29,19 @@ export function readBody(request: IncomingMessage, limitBytes: number): Promise<
       }
       chunks.push(chunk);
     };
-    const onEnd = (): void => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    const onEnd = (): void => {
+      request.off('close', onClose);
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    // The client went away (or its body deadline closed the connection) before the body was whole:
+    // not a gateway error, nothing to answer, nothing to log above debug.
+    const onClose = (): void => {
+      if (!request.complete) reject(clientClosed());
+    };
     request.on('data', onData);
     request.on('end', onEnd);
-    request.on('error', reject);
+    request.on('error', onClose);
+    request.on('close', onClose);
   });
 }
 
@@ -39,9 +49,14 @@ export async function readJsonBody(request: IncomingMessage, limitBytes: number)
   return parseJsonBody(await readBody(request, limitBytes));
 }
 
-/** Parses a read body as JSON (400 naming the problem). */
+/** Parses a read body as JSON (400 naming the problem), refusing nesting deeper than MAX_JSON_DEPTH. */
 export function parseJsonBody(body: Buffer): unknown {
   if (body.length === 0) throw invalidRequest('The request body is empty: expected a JSON object.', null, 'invalid_json');
+  const tooDeep = findDepthViolation(body);
+  if (tooDeep) {
+    throw invalidRequest(`Invalid '${tooDeep.path}': the body nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays.`,
+      tooDeep.field, 'nesting_too_deep');
+  }
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (error) {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Secrets } from '../../lib/secrets.js';
 import { DEFAULT_SUPPORTED_PARAMETERS, type ResolvedProvider } from '../../config/types.js';
 import type { ChatRequest } from '../../spec/chat-request.js';
 import { AgoraError } from '../../spec/errors.js';
@@ -9,7 +10,7 @@ import { anthropicRequest } from './request.js';
 
 function provider(baseUrl: string): ResolvedProvider {
   return {
-    id: 'anthropic', type: 'anthropic', name: 'Anthropic', baseUrl, apiKey: 'sk-ant-fixture-secret', headers: {}, jurisdiction: 'US', enabled: true,
+    id: 'anthropic', type: 'anthropic', name: 'Anthropic', baseUrl, apiKey: 'sk-ant-fixture-secret', secrets: new Secrets(['sk-ant-fixture-secret']), headers: {}, jurisdiction: 'US', enabled: true,
     disabledReason: undefined, timeouts: { connectMs: 2_000, firstByteMs: 10_000, idleMs: 10_000 }, maxConnections: 4, streamUsage: true,
     dataPolicy: { retentionDays: undefined, trainsOnPrompts: false, zdr: undefined }, supportedParameters: DEFAULT_SUPPORTED_PARAMETERS, reasoningParam: 'reasoning_effort',
   };

@@ -5,7 +5,7 @@
  */
 import type { ResolvedProvider } from '../../config/types.js';
 import { GATEWAY_FIELDS, reasoningOf, type ChatRequest } from '../../spec/chat-request.js';
-import { invalidRequest } from '../../spec/errors.js';
+import { invalidRequest, preview } from '../../spec/errors.js';
 
 type Json = Record<string, unknown>;
 
@@ -45,7 +45,7 @@ function userBlocks(content: unknown): Json[] {
       const image = part.image_url as Json | string;
       return imageBlock(typeof image === 'string' ? image : String(image.url));
     }
-    throw invalidRequest(`Content part type ${JSON.stringify(part.type)} cannot be sent to Anthropic.`, 'messages');
+    throw invalidRequest(`Content part type ${preview(part.type)} cannot be sent to Anthropic.`, 'messages');
   });
 }
 
@@ -98,7 +98,7 @@ function translateMessages(messages: Json[]): { system: string | undefined; turn
         push('user', [{ type: 'tool_result', tool_use_id: message.tool_call_id, content: textOf(message.content) }]);
         break;
       default:
-        throw invalidRequest(`Message role ${JSON.stringify(message.role)} cannot be sent to Anthropic.`, 'messages');
+        throw invalidRequest(`Message role ${preview(message.role)} cannot be sent to Anthropic.`, 'messages');
     }
   }
   return { system: system.length > 0 ? system.join('\n\n') : undefined, turns };
@@ -109,7 +109,11 @@ function translateToolChoice(choice: unknown, parallel: unknown): Json | undefin
   if (choice === 'auto') out = { type: 'auto' };
   else if (choice === 'required') out = { type: 'any' };
   else if (choice === 'none') out = { type: 'none' };
-  else if (typeof choice === 'object' && choice !== null) out = { type: 'tool', name: ((choice as Json).function as Json)?.name };
+  else if (typeof choice === 'object' && choice !== null) {
+    const name = ((choice as Json).function as Json | undefined)?.name;
+    if (typeof name !== 'string') throw invalidRequest(`'tool_choice' of type ${preview((choice as Json).type)} cannot be sent to Anthropic; use none, auto, required or a function.`, 'tool_choice', 'unsupported_parameter');
+    out = { type: 'tool', name };
+  }
   if (parallel === false) out = { ...(out ?? { type: 'auto' }), disable_parallel_tool_use: true };
   return out;
 }

@@ -8,12 +8,13 @@ import type { ChatChunk, ChatEvent } from '../../spec/chat-event.js';
 import { UpstreamError } from '../../spec/errors.js';
 import { finishReasonFromOpenAI } from '../../spec/finish-reason.js';
 import { usageFromOpenAI } from '../../spec/usage.js';
-import { malformedResponse, redactSecrets } from '../upstream-errors.js';
+import type { Secrets } from '../../lib/secrets.js';
+import { malformedResponse, MESSAGE_LIMIT } from '../upstream-errors.js';
 import { finishFromAnthropic, usageToOpenAI } from './response.js';
 
 type Json = Record<string, unknown>;
 
-export async function* readAnthropicStream(body: AsyncIterable<Buffer>, providerName: string, apiKey: string | undefined): AsyncGenerator<ChatEvent> {
+export async function* readAnthropicStream(body: AsyncIterable<Buffer>, providerName: string, secrets: Secrets): AsyncGenerator<ChatEvent> {
   const reader = new SseReader();
   let id = '';
   let model = '';
@@ -83,7 +84,7 @@ export async function* readAnthropicStream(body: AsyncIterable<Buffer>, provider
         case 'error': {
           const error = (data.error ?? {}) as Json;
           const overloaded = error.type === 'overloaded_error';
-          throw new UpstreamError(`${providerName} reported an error in the stream: ${redactSecrets(String(error.message ?? 'unknown'), apiKey)}`, {
+          throw new UpstreamError(`${providerName} reported an error in the stream: ${secrets.redactAndTruncate(String(error.message ?? 'unknown'), MESSAGE_LIMIT)}`, {
             status: overloaded ? 503 : error.type === 'rate_limit_error' ? 429 : 502, code: 'upstream_stream_error', metadata: { provider_name: providerName },
           });
         }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Secrets } from '../../lib/secrets.js';
 import { DEFAULT_SUPPORTED_PARAMETERS, type ResolvedProvider } from '../../config/types.js';
 import type { ChatRequest } from '../../spec/chat-request.js';
 import { adapterConformance } from '../conformance.js';
@@ -8,7 +9,7 @@ import { geminiRequest } from './request.js';
 
 function provider(baseUrl: string): ResolvedProvider {
   return {
-    id: 'google', type: 'gemini', name: 'Google', baseUrl, apiKey: 'AIzaFixtureSecretKey0123456789', headers: {}, jurisdiction: 'US', enabled: true,
+    id: 'google', type: 'gemini', name: 'Google', baseUrl, apiKey: 'AIzaFixtureSecretKey0123456789', secrets: new Secrets(['AIzaFixtureSecretKey0123456789']), headers: {}, jurisdiction: 'US', enabled: true,
     disabledReason: undefined, timeouts: { connectMs: 2_000, firstByteMs: 10_000, idleMs: 10_000 }, maxConnections: 4, streamUsage: true,
     dataPolicy: { retentionDays: undefined, trainsOnPrompts: undefined, zdr: undefined }, supportedParameters: DEFAULT_SUPPORTED_PARAMETERS, reasoningParam: 'reasoning_effort',
   };

@@ -5,7 +5,7 @@
  */
 import type { ResolvedProvider } from '../../config/types.js';
 import { GATEWAY_FIELDS, reasoningOf, type ChatRequest, type EmbeddingRequest } from '../../spec/chat-request.js';
-import { invalidRequest } from '../../spec/errors.js';
+import { invalidRequest, preview } from '../../spec/errors.js';
 
 type Json = Record<string, unknown>;
 
@@ -30,7 +30,7 @@ function parts(content: unknown): Json[] {
       const match = /^data:([^;,]+);base64,(.*)$/s.exec(url);
       return match ? { inlineData: { mimeType: match[1], data: match[2] } } : { fileData: { mimeType: 'image/*', fileUri: url } };
     }
-    throw invalidRequest(`Content part type ${JSON.stringify(part.type)} cannot be sent to Gemini.`, 'messages');
+    throw invalidRequest(`Content part type ${preview(part.type)} cannot be sent to Gemini.`, 'messages');
   });
 }
 
@@ -65,7 +65,7 @@ function translateMessages(messages: Json[]): { system: Json | undefined; conten
       if (!name) throw invalidRequest(`The tool message for ${String(message.tool_call_id)} answers no earlier tool call.`, 'messages');
       push('user', [{ functionResponse: { name, response: { content: textOf(message.content) } } }]);
     } else {
-      throw invalidRequest(`Message role ${JSON.stringify(message.role)} cannot be sent to Gemini.`, 'messages');
+      throw invalidRequest(`Message role ${preview(message.role)} cannot be sent to Gemini.`, 'messages');
     }
   }
   return { system: system.length > 0 ? { parts: [{ text: system.join('\n\n') }] } : undefined, contents };
@@ -116,9 +116,13 @@ export function geminiRequest(request: ChatRequest, provider: ResolvedProvider):
     }) }];
   }
   const choice = body.tool_choice;
-  if (choice !== undefined) {
-    const mode = choice === 'none' ? 'NONE' : choice === 'required' || typeof choice === 'object' ? 'ANY' : 'AUTO';
-    out.toolConfig = { functionCallingConfig: { mode, ...(typeof choice === 'object' && choice !== null ? { allowedFunctionNames: [((choice as Json).function as Json).name] } : {}) } };
+  if (choice !== undefined && choice !== null) {
+    const named = typeof choice === 'object' ? ((choice as Json).function as Json | undefined)?.name : undefined;
+    if (typeof choice === 'object' && typeof named !== 'string') {
+      throw invalidRequest(`'tool_choice' of type ${preview((choice as Json).type)} cannot be served by ${provider.name}; use none, auto, required or a function.`, 'tool_choice', 'unsupported_parameter');
+    }
+    const mode = choice === 'none' ? 'NONE' : choice === 'required' || named !== undefined ? 'ANY' : 'AUTO';
+    out.toolConfig = { functionCallingConfig: { mode, ...(named !== undefined ? { allowedFunctionNames: [named] } : {}) } };
   }
   return { body: out, dropped };
 }

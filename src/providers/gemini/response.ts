@@ -2,6 +2,7 @@
 import type { ChatChunk, ChatResult, EmbeddingResult } from '../../spec/chat-event.js';
 import { finishReasonFromOpenAI } from '../../spec/finish-reason.js';
 import { usageFromOpenAI } from '../../spec/usage.js';
+import type { Secrets } from '../../lib/secrets.js';
 import { inBandError, malformedResponse } from '../upstream-errors.js';
 
 type Json = Record<string, unknown>;
@@ -60,19 +61,19 @@ export function candidateDelta(candidate: Json, callOffset: number): CandidateDe
   return { delta, finish: finishFromGemini(candidate.finishReason, calls.length > 0), hasOutput: text !== '' || reasoning !== '' || calls.length > 0 };
 }
 
-function parse(text: string, providerName: string): Json {
+function parse(text: string, providerName: string, secrets: Secrets): Json {
   let body: Json;
   try {
     body = JSON.parse(text) as Json;
   } catch {
     throw malformedResponse(providerName, 'the body is not valid JSON');
   }
-  if (body.error) throw inBandError(body, providerName);
+  if (body.error) throw inBandError(body, providerName, secrets);
   return body;
 }
 
-export function chatResultFromGemini(text: string, providerName: string, model: string): ChatResult {
-  const body = parse(text, providerName);
+export function chatResultFromGemini(text: string, providerName: string, model: string, secrets: Secrets): ChatResult {
+  const body = parse(text, providerName, secrets);
   if (!Array.isArray(body.candidates)) throw malformedResponse(providerName, "no 'candidates' array");
   const choices = (body.candidates as Json[]).map((candidate, index) => {
     const { delta, finish } = candidateDelta(candidate, 0);
@@ -111,8 +112,8 @@ function base64Floats(values: number[]): string {
   return Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength).toString('base64');
 }
 
-export function embeddingResultFromGemini(text: string, providerName: string, model: string, encoding: unknown): EmbeddingResult {
-  const body = parse(text, providerName);
+export function embeddingResultFromGemini(text: string, providerName: string, model: string, encoding: unknown, secrets: Secrets): EmbeddingResult {
+  const body = parse(text, providerName, secrets);
   if (!Array.isArray(body.embeddings)) throw malformedResponse(providerName, "no 'embeddings' array");
   const data = (body.embeddings as Json[]).map((embedding, index) => {
     const values = (embedding.values ?? []) as number[];

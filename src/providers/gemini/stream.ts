@@ -3,10 +3,11 @@ import { SseReader } from '../../lib/sse-reader.js';
 import type { ChatChunk, ChatEvent } from '../../spec/chat-event.js';
 import { finishReasonFromOpenAI } from '../../spec/finish-reason.js';
 import { usageFromOpenAI } from '../../spec/usage.js';
+import type { Secrets } from '../../lib/secrets.js';
 import { inBandError, malformedResponse } from '../upstream-errors.js';
 import { chunkFromGemini, usageToOpenAI } from './response.js';
 
-export async function* readGeminiStream(body: AsyncIterable<Buffer>, providerName: string, apiKey: string | undefined, model: string): AsyncGenerator<ChatEvent> {
+export async function* readGeminiStream(body: AsyncIterable<Buffer>, providerName: string, secrets: Secrets, model: string): AsyncGenerator<ChatEvent> {
   const reader = new SseReader();
   let metadata: unknown;
   let calls = 0;
@@ -21,7 +22,7 @@ export async function* readGeminiStream(body: AsyncIterable<Buffer>, providerNam
       } catch {
         throw malformedResponse(providerName, 'a stream event is not valid JSON');
       }
-      if (data.error) throw inBandError(data, providerName, apiKey);
+      if (data.error) throw inBandError(data, providerName, secrets);
       if (data.usageMetadata) metadata = data.usageMetadata;
       const { chunk, finish, hasOutput, calls: added } = chunkFromGemini(data, calls, model);
       calls += added;

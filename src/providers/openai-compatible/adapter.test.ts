@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResolvedProvider } from '../../config/types.js';
 import { NEVER_CANCELLED } from '../../lib/cancel.js';
+import { Secrets } from '../../lib/secrets.js';
 import type { ChatEvent } from '../../spec/chat-event.js';
 import type { ChatRequest } from '../../spec/chat-request.js';
 import { AgoraError } from '../../spec/errors.js';
@@ -22,6 +23,7 @@ function provider(baseUrl: string, overrides: Partial<ResolvedProvider> = {}): R
     name: 'Fixture',
     baseUrl,
     apiKey: API_KEY,
+    secrets: new Secrets([API_KEY]),
     headers: { 'X-Title': 'Agora tests' },
     jurisdiction: 'US',
     enabled: true,

@@ -22,7 +22,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
 
   async chat(call: AdapterCall<ChatRequest>): Promise<ChatResult> {
     const text = await this.http.body(this.http.post('/chat/completions', chatBody(call.request, call.upstreamModel, this.provider, false), call.signal));
-    return chatResult(text, this.provider.name, reasoningOf(call.request.body)?.exclude === true);
+    return chatResult(text, this.provider.name, this.provider.secrets, reasoningOf(call.request.body)?.exclude === true);
   }
 
   async *chatStream(call: AdapterCall<ChatRequest>): AsyncGenerator<ChatEvent> {
@@ -30,10 +30,10 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     await this.http.check(http);
     const contentType = String(http.responseHeaders['content-type'] ?? '');
     if (contentType.includes('application/json')) {
-      yield* completionAsEvents(await http.text(), this.provider.name);
+      yield* completionAsEvents(await http.text(), this.provider.name, this.provider.secrets);
       return;
     }
-    yield* readChatStream(http.body(), this.provider.name, this.provider.apiKey, reasoningOf(call.request.body)?.exclude === true);
+    yield* readChatStream(http.body(), this.provider.name, this.provider.secrets, reasoningOf(call.request.body)?.exclude === true);
   }
 
   async embed(call: AdapterCall<EmbeddingRequest>): Promise<EmbeddingResult> {

@@ -3,6 +3,7 @@ import type { ChatResult, EmbeddingResult } from '../../spec/chat-event.js';
 import { finishReasonFromOpenAI } from '../../spec/finish-reason.js';
 import { usageFromOpenAI } from '../../spec/usage.js';
 import { splitThink } from '../../lib/think-tags.js';
+import type { Secrets } from '../../lib/secrets.js';
 import { inBandError, malformedResponse } from '../upstream-errors.js';
 
 function parseObject(text: string, providerName: string): Record<string, unknown> {
@@ -39,10 +40,10 @@ function normaliseReasoning(choices: unknown[], exclude: boolean): void {
   }
 }
 
-export function chatResult(text: string, providerName: string, excludeReasoning = false): ChatResult {
+export function chatResult(text: string, providerName: string, secrets: Secrets, excludeReasoning = false): ChatResult {
   const body = parseObject(text, providerName);
   // Some servers answer an error with status 200 and an `error` object instead of choices.
-  if (body.error && !Array.isArray(body.choices)) throw inBandError(body, providerName);
+  if (body.error && !Array.isArray(body.choices)) throw inBandError(body, providerName, secrets);
   if (!Array.isArray(body.choices)) throw malformedResponse(providerName, "no 'choices' array");
   normaliseReasoning(body.choices, excludeReasoning);
   const first = body.choices[0] as Record<string, unknown> | undefined;

@@ -45,6 +45,7 @@ export class ReasoningNormalizer {
     }
   }
 }
+import type { Secrets } from '../../lib/secrets.js';
 import { inBandError, malformedResponse } from '../upstream-errors.js';
 import { chatResult } from './response.js';
 
@@ -61,8 +62,8 @@ function hasOutput(chunk: ChatChunk): boolean {
   return false;
 }
 
-export function toChatEvent(parsed: Record<string, unknown>, providerName: string, apiKey: string | undefined): ChatEvent {
-  if (parsed.error !== undefined && parsed.error !== null) throw inBandError(parsed, providerName, apiKey);
+export function toChatEvent(parsed: Record<string, unknown>, providerName: string, secrets: Secrets): ChatEvent {
+  if (parsed.error !== undefined && parsed.error !== null) throw inBandError(parsed, providerName, secrets);
   if (parsed.choices !== undefined && !Array.isArray(parsed.choices)) throw malformedResponse(providerName, "a chunk's 'choices' is not an array");
   const chunk = parsed as ChatChunk;
   if (chunk.choices === undefined) chunk.choices = [];
@@ -83,7 +84,7 @@ export function toChatEvent(parsed: Record<string, unknown>, providerName: strin
 
 /** Converts SSE bytes to events; `sawDone` reports whether `data: [DONE]` arrived. */
 export async function* readChatStream(
-  body: AsyncIterable<Buffer>, providerName: string, apiKey: string | undefined, excludeReasoning = false,
+  body: AsyncIterable<Buffer>, providerName: string, secrets: Secrets, excludeReasoning = false,
 ): AsyncGenerator<ChatEvent> {
   const reader = new SseReader();
   const reasoning = new ReasoningNormalizer(excludeReasoning);
@@ -97,7 +98,7 @@ export async function* readChatStream(
         throw malformedResponse(providerName, 'a stream event is not valid JSON');
       }
       if (typeof parsed !== 'object' || parsed === null) throw malformedResponse(providerName, 'a stream event is not a JSON object');
-      const event = toChatEvent(parsed as Record<string, unknown>, providerName, apiKey);
+      const event = toChatEvent(parsed as Record<string, unknown>, providerName, secrets);
       reasoning.apply(event.chunk);
       yield event;
     }
@@ -106,8 +107,8 @@ export async function* readChatStream(
 }
 
 /** An upstream that ignored `stream: true` and answered with one JSON object: replay it as one chunk. */
-export function completionAsEvents(text: string, providerName: string): ChatEvent[] {
-  const result = chatResult(text, providerName);
+export function completionAsEvents(text: string, providerName: string, secrets: Secrets): ChatEvent[] {
+  const result = chatResult(text, providerName, secrets);
   const choices = (result.body.choices as Array<Record<string, unknown>>).map((choice, index) => ({
     index: typeof choice.index === 'number' ? choice.index : index,
     delta: (choice.message ?? {}) as Record<string, unknown>,

@@ -3,7 +3,7 @@
  * serve `/v1/messages`. Documented shapes: docs.anthropic.com/en/api/messages. Strict on what we
  * translate; a field we cannot carry is a 400 naming it, never silently dropped.
  */
-import { invalidRequest } from '../../spec/errors.js';
+import { fieldName, invalidRequest, preview } from '../../spec/errors.js';
 import { parseChatRequest, type ChatRequest } from '../../spec/chat-request.js';
 
 type Json = Record<string, unknown>;
@@ -43,7 +43,7 @@ function translateMessage(message: unknown, index: number): Json[] {
   const at = `messages[${index}]`;
   if (!isObject(message)) throw invalidRequest(`Invalid type for '${at}': expected object.`, at, 'invalid_type');
   if (message.role !== 'user' && message.role !== 'assistant') {
-    throw invalidRequest(`Invalid value for '${at}.role': expected "user" or "assistant", got ${JSON.stringify(message.role ?? null)}.`, `${at}.role`);
+    throw invalidRequest(`Invalid value for '${at}.role': expected "user" or "assistant", got ${preview(message.role ?? null)}.`, `${at}.role`);
   }
   const content = message.content;
   if (typeof content === 'string') return [{ role: message.role, content }];
@@ -81,7 +81,7 @@ function translateMessage(message: unknown, index: number): Json[] {
       case 'redacted_thinking':
         break; // encrypted for Anthropic only; other upstreams cannot read it
       default:
-        throw invalidRequest(`Unsupported content block type ${JSON.stringify(block.type)} at '${blockAt}'.`, `${blockAt}.type`);
+        throw invalidRequest(`Unsupported content block type ${preview(block.type)} at '${blockAt}'.`, `${blockAt}.type`);
     }
   });
   if (parts.length > 0 || toolCalls.length > 0 || reasoning) {
@@ -104,7 +104,7 @@ function translateTools(tools: unknown): Json[] | undefined {
   return tools.map((tool: unknown, index) => {
     if (!isObject(tool) || typeof tool.name !== 'string') throw invalidRequest(`Missing required parameter: 'tools[${index}].name'.`, `tools[${index}].name`, 'missing_required_parameter');
     if (tool.type !== undefined && tool.type !== 'custom') {
-      throw invalidRequest(`Unsupported tool type ${JSON.stringify(tool.type)} at 'tools[${index}]': only client tools (name, description, input_schema) can be served by every upstream.`, `tools[${index}].type`);
+      throw invalidRequest(`Unsupported tool type ${preview(tool.type)} at 'tools[${index}]': only client tools (name, description, input_schema) can be served by every upstream.`, `tools[${index}].type`);
     }
     return { type: 'function', function: { name: tool.name, ...(typeof tool.description === 'string' ? { description: tool.description } : {}), parameters: tool.input_schema ?? { type: 'object' } } };
   });
@@ -126,7 +126,7 @@ function translateToolChoice(choice: unknown): unknown {
 export function anthropicToCanonical(body: unknown): ChatRequest {
   if (!isObject(body)) throw invalidRequest('Invalid request body: expected a JSON object.', null, 'invalid_body');
   for (const key of Object.keys(body)) {
-    if (!KNOWN.has(key)) throw invalidRequest(`${key}: Extra inputs are not permitted`, key, 'unknown_parameter');
+    if (!KNOWN.has(key)) throw invalidRequest(`${fieldName(key)}: Extra inputs are not permitted`, fieldName(key), 'unknown_parameter');
     if (UNSUPPORTED.has(key)) throw invalidRequest(`'${key}' is an Anthropic-hosted feature that this gateway cannot serve.`, key, 'unsupported_parameter');
   }
   if (typeof body.max_tokens !== 'number' || !Number.isInteger(body.max_tokens) || body.max_tokens < 1) {
