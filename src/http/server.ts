@@ -42,7 +42,7 @@ export const ROUTES: ReadonlyArray<readonly [Method, string, RouteHandler]> = [
 ];
 
 /** Routes with path parameters, tried after the exact table. */
-const PATTERNS: ReadonlyArray<readonly [Method, RegExp, (exchange: Exchange, ...parts: string[]) => Promise<void> | void]> = [
+export const PATTERNS: ReadonlyArray<readonly [Method, RegExp, (exchange: Exchange, ...parts: string[]) => Promise<void> | void]> = [
   ['GET', /^\/api\/v1\/models\/([^/]+)\/([^/]+)\/endpoints$/, listEndpoints],
   ['PATCH', /^\/api\/v1\/keys\/([^/]+)$/, updateKeyRoute],
   ['DELETE', /^\/api\/v1\/keys\/([^/]+)$/, disableKeyRoute],

@@ -128,3 +128,22 @@ models:
 ${modelYaml}
 ${extra}`;
 }
+
+/**
+ * Every endpoint's health as routing sees it (circuit, error rate, outcomes counted, cool-down):
+ * equal before and after a batch of requests means the batch changed no endpoint's health.
+ */
+export function healthSnapshot(gateway: TestGateway): Record<string, unknown> {
+  const now = Date.now();
+  const out: Record<string, unknown> = {};
+  for (const [key, health] of gateway.running.gateway.planner.health.entries()) {
+    const stats = health.stats(now);
+    out[key] = { circuit: health.circuit, error_rate: stats.error_rate, requests_1d: stats.requests_1d, cooling: health.cooldownUntil > now, ejections: health.ejections };
+  }
+  return out;
+}
+
+/** Log lines at error level (a client's mistake or departure must never produce one). */
+export function errorLines(gateway: TestGateway): string[] {
+  return gateway.logs.filter((line) => line.includes('"level":"error"'));
+}
