@@ -87,7 +87,7 @@ async function respondWithJson(call: ChatCall): Promise<void> {
   const { exchange, chat, plan, trace, billing } = call;
   const { response, gateway } = exchange;
   const signal = abortOnDisconnect(exchange);
-  const options = { maxAttempts: gateway.config.routing.maxAttempts, budget: gateway.budget, skipped: skippedRecords(plan.excluded) };
+  const options = { maxAttempts: gateway.config.routing.maxAttempts, budget: gateway.budget, skipped: skippedRecords(plan.excluded), logger: gateway.logger };
   let executed;
   try {
     executed = await executeWithFallback(plan.attempts, signal, options, (attempt) =>

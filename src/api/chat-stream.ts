@@ -55,7 +55,7 @@ export async function respondWithStream(call: ChatCall): Promise<void> {
   const { exchange, chat, plan, trace, billing } = call;
   const { gateway } = exchange;
   const signal = abortOnDisconnect(exchange);
-  const options = { maxAttempts: gateway.config.routing.maxAttempts, budget: gateway.budget, skipped: skippedRecords(plan.excluded) };
+  const options = { maxAttempts: gateway.config.routing.maxAttempts, budget: gateway.budget, skipped: skippedRecords(plan.excluded), logger: gateway.logger };
   let executed;
   try {
     executed = await executeWithFallback(plan.attempts, signal, options, (attempt) => openWithHeldPrefix(attempt, chat, signal));
@@ -155,6 +155,7 @@ export async function respondWithStream(call: ChatCall): Promise<void> {
     const ledgerDown = error.code === 'ledger_unavailable';
     if (!ledgerDown) {
       reportFailure(attempt, error);
+      gateway.logger.debug('stream failed after its first byte', { endpoint: attempt.endpoint.key, status: error.status, code: error.code, error: error.message });
       await settle(gateway, billing, trace, attempt, false).committed?.catch(() => undefined);
     }
     trace.finishReason = { unified: 'error', raw: 'error' };

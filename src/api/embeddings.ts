@@ -29,7 +29,7 @@ export async function embeddings(exchange: Exchange): Promise<void> {
   const trace = new GenerationTrace('embeddings', key.id, embedding.model, false, exchange.startedAt, request.headers);
   const signal = abortOnDisconnect(exchange);
   try {
-    const options = { maxAttempts: gateway.config.routing.maxAttempts, budget: gateway.budget, skipped: skippedRecords(plan.excluded) };
+    const options = { maxAttempts: gateway.config.routing.maxAttempts, budget: gateway.budget, skipped: skippedRecords(plan.excluded), logger: gateway.logger };
     const { attempt, value, records } = await executeWithFallback(plan.attempts, signal, options, (candidate) =>
       candidate.adapter.embed({ request: embedding, upstreamModel: candidate.endpoint.endpoint.upstreamModel, signal }),
     );

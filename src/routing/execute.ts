@@ -10,6 +10,7 @@
  * health; every attempt, and every endpoint the plan skipped, is recorded with its reason.
  */
 import type { CancelSignal } from '../lib/cancel.js';
+import type { Logger } from '../lib/logger.js';
 import { toAgoraError, UpstreamError, type AgoraError } from '../spec/errors.js';
 import type { ChatEvent } from '../spec/chat-event.js';
 import type { Exclusion } from './filters.js';
@@ -104,6 +105,8 @@ export interface ExecuteOptions {
   budget: RetryBudget;
   /** Records of endpoints the plan skipped, listed first. */
   skipped?: AttemptRecord[];
+  /** Each failed attempt is logged here at debug level (its text already redacted). */
+  logger?: Logger;
 }
 
 /** Runs `call` against each attempt until one succeeds. The caller reports the final outcome of the winner. */
@@ -135,6 +138,7 @@ export async function executeWithFallback<T>(
         const error = attemptError(attempt, thrown);
         records.push(record(attempt, error.status, started, error.code));
         reportFailure(attempt, error);
+        options.logger?.debug('attempt failed', { endpoint: attempt.endpoint.key, status: error.status, code: error.code, error: error.message });
         lastError = error;
         if (!error.retryable || signal.aborted) break;
       } finally {
