@@ -91,7 +91,8 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, gateway
   }
   let answer: AgoraError;
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    answer = new AgoraError(`The request was not received within ${gateway.config.server.bodyTimeoutMs} ms; the connection is closed.`, {
+    const { headerTimeoutMs, bodyTimeoutMs } = gateway.config.server;
+    answer = new AgoraError(`The request was not received in time (headers within ${headerTimeoutMs} ms, the whole request within ${bodyTimeoutMs} ms); the connection is closed.`, {
       status: 408, kind: 'timeout', type: 'invalid_request_error', code: 'request_timeout', retryable: false,
     });
   } else if (code === 'HPE_HEADER_OVERFLOW') {
