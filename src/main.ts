@@ -9,8 +9,9 @@ import { KeyDirectory } from './catalog/keys.js';
 import { CatalogSnapshot } from './catalog/snapshot.js';
 import type { LocalAdapter } from './providers/local/adapter.js';
 import type { ResolvedConfig } from './config/types.js';
-import type { Gateway } from './http/context.js';
-import { createGatewayServer } from './http/server.js';
+import type { Gateway } from './gateway.js';
+import { createHttpServer } from './http/server.js';
+import { dispatcher } from './routes.js';
 import { CancelSource } from './lib/cancel.js';
 import { createLogger, withRedaction, type Logger } from './lib/logger.js';
 import { CreditBook } from './metering/ledger.js';
@@ -127,7 +128,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger,
     state: { draining: false, inFlight: 0, stopping: new CancelSource(), startedAt: Date.now() },
   };
-  const server = createGatewayServer(gateway);
+  const server = createHttpServer({ settings: options.config.server, logger, state: gateway.state }, dispatcher(gateway));
   const host = options.host ?? options.config.server.host;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

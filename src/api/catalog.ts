@@ -6,7 +6,7 @@
  * and throughput percentiles, circuit state).
  */
 import type { CatalogEndpoint } from '../catalog/snapshot.js';
-import type { Exchange } from '../http/context.js';
+import type { Exchange } from '../gateway.js';
 import { sendJson } from '../http/respond.js';
 import type { EndpointHealth } from '../routing/health.js';
 import { notFound } from '../spec/errors.js';

@@ -2,7 +2,7 @@
  * What one chat call carries through its steps (see chat-completions.ts), and the small pieces the
  * JSON and the streamed answer share.
  */
-import type { Exchange } from '../http/context.js';
+import type { Exchange } from '../gateway.js';
 import type { RequestCancel } from '../http/respond.js';
 import { shuttingDown } from '../spec/errors.js';
 import { costFields } from '../metering/cost.js';

@@ -8,7 +8,7 @@
 import { authenticate } from '../http/middleware/auth.js';
 import { parseJsonBody, readBody } from '../http/middleware/body-limit.js';
 import { debitTokens, limitRequests, limitTokens } from '../http/middleware/rate-limit.js';
-import type { Exchange } from '../http/context.js';
+import type { Exchange } from '../gateway.js';
 import { abortOnDisconnect, replayStored, sendJsonAfterSettlement } from '../http/respond.js';
 import { estimatePromptTokens } from '../lib/token-estimate.js';
 import { costFields } from '../metering/cost.js';
@@ -29,7 +29,7 @@ export async function chatCompletions(exchange: Exchange): Promise<void> {
   const { request, gateway } = exchange;
   const authenticated = authenticate(request.headers, gateway.keys);
   const key = authenticated instanceof Promise ? await authenticated : authenticated;
-  if (key.rpm !== null) await limitRequests(gateway, key, exchange.response);
+  if (key.rpm !== null) await limitRequests(gateway.limiter, key, exchange.response);
   const raw = await readBody(request, gateway.config.server.bodyLimitBytes);
   await runChat(exchange, key, raw, parseChatRequest(parseJsonBody(raw)), OPENAI_SURFACE);
 }
@@ -41,7 +41,7 @@ export async function chatCompletions(exchange: Exchange): Promise<void> {
 export async function runChat(exchange: Exchange, key: KeyRecord, raw: Buffer, chat: ChatRequest, surface: ChatSurface): Promise<void> {
   const { request, gateway } = exchange;
   const promptTokensEstimate = estimatePromptTokens(chat.body.messages, chat.body.tools);
-  if (key.tpm !== null) await limitTokens(gateway, key, exchange.response, promptTokensEstimate);
+  if (key.tpm !== null) await limitTokens(gateway.limiter, key, exchange.response, promptTokensEstimate);
   const idempotent = idempotentCall(exchange, key.id, raw);
   if (idempotent) {
     const stored = await gateway.idempotency.begin(idempotent);
@@ -57,7 +57,7 @@ export async function runChat(exchange: Exchange, key: KeyRecord, raw: Buffer, c
       maxTokens: chat.maxTokens,
       conversation: () => conversationKey(key.id, chat.models[0]!, chat.body.messages),
     });
-    const reserved = reserve(gateway, key, plan.attempts, promptTokensEstimate, chat.maxTokens);
+    const reserved = reserve(gateway, key, plan.attempts, gateway.config.routing.maxAttempts, promptTokensEstimate, chat.maxTokens);
     const billing = reserved instanceof Promise ? await reserved : reserved;
     const trace = new GenerationTrace('chat', key.id, chat.models[0]!, chat.stream, exchange.startedAt, request.headers);
     trace.promptTokensEstimate = promptTokensEstimate;
@@ -67,7 +67,7 @@ export async function runChat(exchange: Exchange, key: KeyRecord, raw: Buffer, c
       else await respondWithJson(call);
     } finally {
       release(gateway, billing); // no-op when settled
-      debitTokens(gateway, key, trace.usage?.completionTokens);
+      debitTokens(gateway.limiter, key, trace.usage?.completionTokens);
     }
   } finally {
     if (idempotent) gateway.idempotency.abandon(idempotent); // no-op once completed
@@ -86,7 +86,7 @@ function idempotentCall(exchange: Exchange, keyId: string, raw: Buffer): Idempot
 async function respondWithJson(call: ChatCall): Promise<void> {
   const { exchange, chat, plan, trace, billing } = call;
   const { response, gateway } = exchange;
-  const signal = abortOnDisconnect(exchange);
+  const signal = abortOnDisconnect(exchange.response, exchange.gateway.state.stopping);
   const options = { maxAttempts: gateway.config.routing.maxAttempts, budget: gateway.budget, skipped: skippedRecords(plan.excluded), logger: gateway.logger };
   let executed;
   try {

@@ -54,7 +54,7 @@ async function settleCancelled(call: ChatCall, attempt: Attempt, error?: AgoraEr
 export async function respondWithStream(call: ChatCall): Promise<void> {
   const { exchange, chat, plan, trace, billing } = call;
   const { gateway } = exchange;
-  const signal = abortOnDisconnect(exchange);
+  const signal = abortOnDisconnect(exchange.response, exchange.gateway.state.stopping);
   const options = { maxAttempts: gateway.config.routing.maxAttempts, budget: gateway.budget, skipped: skippedRecords(plan.excluded), logger: gateway.logger };
   let executed;
   try {

@@ -4,10 +4,11 @@
  * account (by `account_id` or `key_id`); an `idempotency_key` makes a retried top-up count once.
  */
 import { randomBase62 } from '../lib/ids.js';
-import { formatUsd, MAX_BALANCE_NANOS, nanosToUsd, usdAmount } from '../lib/money.js';
+import { formatUsd, MAX_BALANCE_NANOS, nanosToUsd } from '../lib/money.js';
+import { usdAmount } from './money-input.js';
 import { authenticate, requireAdmin } from '../http/middleware/auth.js';
 import { readJsonBody } from '../http/middleware/body-limit.js';
-import type { Exchange } from '../http/context.js';
+import type { Exchange } from '../gateway.js';
 import { sendJson } from '../http/respond.js';
 import { invalidRequest, notFound } from '../spec/errors.js';
 

@@ -2,7 +2,7 @@
 import { authenticate } from '../http/middleware/auth.js';
 import { limitRequests } from '../http/middleware/rate-limit.js';
 import { readJsonBody } from '../http/middleware/body-limit.js';
-import type { Exchange } from '../http/context.js';
+import type { Exchange } from '../gateway.js';
 import { sendError } from '../http/errors.js';
 import { abortOnDisconnect, sendJsonAfterSettlement } from '../http/respond.js';
 import { costFields } from '../metering/cost.js';
@@ -16,7 +16,7 @@ import { shuttingDown } from '../spec/errors.js';
 export async function embeddings(exchange: Exchange): Promise<void> {
   const { request, response, gateway } = exchange;
   const key = await authenticate(request.headers, gateway.keys);
-  await limitRequests(gateway, key, response);
+  await limitRequests(gateway.limiter, key, response);
   const embedding = parseEmbeddingRequest(await readJsonBody(request, gateway.config.server.bodyLimitBytes));
   const input = embedding.body.input;
   const plan = gateway.planner.plan({
@@ -24,10 +24,10 @@ export async function embeddings(exchange: Exchange): Promise<void> {
     promptTokensEstimate: estimatePromptTokens([{ content: Array.isArray(input) ? input.join(' ') : input }]), maxTokens: 0,
   });
   const promptTokens = estimatePromptTokens([{ content: Array.isArray(input) ? input.join(' ') : input }]);
-  const reserved = reserve(gateway, key, plan.attempts, promptTokens, 0);
+  const reserved = reserve(gateway, key, plan.attempts, gateway.config.routing.maxAttempts, promptTokens, 0);
   const billing = reserved instanceof Promise ? await reserved : reserved;
   const trace = new GenerationTrace('embeddings', key.id, embedding.model, false, exchange.startedAt, request.headers);
-  const signal = abortOnDisconnect(exchange);
+  const signal = abortOnDisconnect(exchange.response, exchange.gateway.state.stopping);
   try {
     const options = { maxAttempts: gateway.config.routing.maxAttempts, budget: gateway.budget, skipped: skippedRecords(plan.excluded), logger: gateway.logger };
     const { attempt, value, records } = await executeWithFallback(plan.attempts, signal, options, (candidate) =>

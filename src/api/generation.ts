@@ -5,7 +5,7 @@
  * need a flush first, which this route forces.
  */
 import { authenticate } from '../http/middleware/auth.js';
-import type { Exchange } from '../http/context.js';
+import type { Exchange } from '../gateway.js';
 import { sendJson } from '../http/respond.js';
 import { nanosToUsd } from '../lib/money.js';
 import { invalidRequest, notFound } from '../spec/errors.js';

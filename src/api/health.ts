@@ -1,5 +1,5 @@
 /** GET /health — liveness. Reads nothing but memory, so it answers while the database or upstreams are down. */
-import type { Exchange } from '../http/context.js';
+import type { Exchange } from '../gateway.js';
 import { sendJson } from '../http/respond.js';
 
 export function health(exchange: Exchange): void {

@@ -5,10 +5,11 @@
  */
 import { toKeyRecord } from '../catalog/keys.js';
 import { hashApiKey } from '../lib/api-key.js';
-import { nanosToUsd, usdAmount } from '../lib/money.js';
+import { nanosToUsd } from '../lib/money.js';
+import { usdAmount } from './money-input.js';
 import { authenticate, requireAdmin } from '../http/middleware/auth.js';
 import { readJsonBody } from '../http/middleware/body-limit.js';
-import type { Exchange, Gateway } from '../http/context.js';
+import type { Exchange, Gateway } from '../gateway.js';
 import { sendJson } from '../http/respond.js';
 import { invalidRequest, notFound } from '../spec/errors.js';
 import type { ApiKeyRow, KeyChanges } from '../store/repos/keys.js';

@@ -7,7 +7,7 @@
 import { authenticate } from '../http/middleware/auth.js';
 import { parseJsonBody, readBody } from '../http/middleware/body-limit.js';
 import { limitRequests } from '../http/middleware/rate-limit.js';
-import type { Exchange } from '../http/context.js';
+import type { Exchange } from '../gateway.js';
 import { sendJson } from '../http/respond.js';
 import { estimatePromptTokens } from '../lib/token-estimate.js';
 import { anthropicToCanonical } from '../surfaces/anthropic/request.js';
@@ -19,7 +19,7 @@ export async function messages(exchange: Exchange): Promise<void> {
   try {
     const authenticated = authenticate(request.headers, gateway.keys, true);
     const key = authenticated instanceof Promise ? await authenticated : authenticated;
-    if (key.rpm !== null) await limitRequests(gateway, key, exchange.response);
+    if (key.rpm !== null) await limitRequests(gateway.limiter, key, exchange.response);
     const raw = await readBody(request, gateway.config.server.bodyLimitBytes);
     await runChat(exchange, key, raw, anthropicToCanonical(parseJsonBody(raw)), ANTHROPIC_SURFACE);
   } catch (error) {

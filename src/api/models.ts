@@ -4,7 +4,7 @@
  * Lists the models that can be served now; `?all=true` lists the whole catalog.
  */
 import type { CatalogModel } from '../catalog/snapshot.js';
-import type { Exchange } from '../http/context.js';
+import type { Exchange } from '../gateway.js';
 import { sendJson } from '../http/respond.js';
 
 const CREATED = Math.floor(Date.UTC(2025, 0, 1) / 1000);

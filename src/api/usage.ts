@@ -3,7 +3,7 @@
  * (admin keys: every key, or `key_id=`), with tokens by kind and cost. At most 100,000 rows.
  */
 import { authenticate } from '../http/middleware/auth.js';
-import type { Exchange } from '../http/context.js';
+import type { Exchange } from '../gateway.js';
 import { formatUsd } from '../lib/money.js';
 import { invalidRequest } from '../spec/errors.js';
 import type { GenerationRow } from '../store/repos/generations.js';

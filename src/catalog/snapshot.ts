@@ -4,9 +4,8 @@
  * config builds a new snapshot.
  */
 import type { ResolvedConfig, ResolvedEndpoint, ResolvedModel, ResolvedProvider } from '../config/types.js';
-import { toPicoPricing, type PicoPricing } from '../metering/cost.js';
+import { toPicoPricing, type PicoPricing } from '../lib/money.js';
 import { createAdapter } from '../providers/registry.js';
-import type { EndpointHealth } from '../routing/health.js';
 import type { ProviderAdapter } from '../spec/provider-adapter.js';
 
 export interface CatalogEndpoint {
@@ -23,8 +22,6 @@ export interface CatalogEndpoint {
   blendedPrice: number;
   /** OpenRouter's default weight: the inverse square of the price. */
   weight: number;
-  /** Bound by the planner on first use (the health registry outlives catalog snapshots). */
-  health?: EndpointHealth;
 }
 
 export interface CatalogModel {

@@ -1,8 +1,14 @@
 /** `agora serve --local FILE.gguf`: registers the in-process llama.cpp provider `local` and the model `local/<name>`. */
 import { existsSync } from 'node:fs';
-import { localModelId } from '../providers/local/adapter.js';
+import { basename } from 'node:path';
 import { ConfigError } from './load.js';
 import { DEFAULT_TIMEOUTS, type ResolvedConfig } from './types.js';
+
+/** `agora serve --local FILE.gguf`: the model id `local/<name>` for a file. */
+export function localModelId(file: string): string {
+  const name = basename(file.startsWith('hf:') ? file.split('/').pop() ?? file : file).replace(/\.gguf$/i, '').toLowerCase().replace(/[^a-z0-9._-]+/g, '-');
+  return `local/${name || 'model'}`;
+}
 
 export function addLocalModel(config: ResolvedConfig, file: string, options: { threads?: number; sequences?: number; contextSize?: number } = {}): string {
   if (!file.startsWith('hf:') && !existsSync(file)) throw new ConfigError('--local', '', `no such file: ${file} (expected a .gguf file or an hf: URI)`);

@@ -1,7 +1,6 @@
 /** Small response helpers shared by the routes. */
 import type { ServerResponse } from 'node:http';
-import { CancelSource } from '../lib/cancel.js';
-import type { Exchange } from './context.js';
+import { CancelSource, type CancelSignal } from '../lib/cancel.js';
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   const text = JSON.stringify(body);
@@ -20,10 +19,8 @@ export class RequestCancel extends CancelSource {
  * call is cancelled at once (within the same tick as the socket close) — or when the gateway's
  * shutdown grace runs out (`byShutdown`), so the request can still end cleanly.
  */
-export function abortOnDisconnect(exchange: Exchange): RequestCancel {
+export function abortOnDisconnect(response: ServerResponse, stopping: CancelSignal): RequestCancel {
   const source = new RequestCancel();
-  const { response } = exchange;
-  const stopping = exchange.gateway.state.stopping;
   const removeStop = stopping.onCancel(() => {
     source.byShutdown = true;
     source.cancel();

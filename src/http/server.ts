@@ -1,58 +1,33 @@
 /**
- * The HTTP server and THE route table: every route the gateway answers, in one list, in order.
- * Plain node:http (no framework on the hot path): a route is an exact method + path match.
+ * The HTTP server: plain node:http (no framework on the hot path) with the connection-level rules —
+ * deadlines, a per-address connection cap, CORS, parser errors in the API's shape. It knows no
+ * route: `src/routes.ts` (the route table) is handed in as `dispatch`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { listCatalog, listEndpoints } from '../api/catalog.js';
-import { chatCompletions } from '../api/chat-completions.js';
-import { embeddings } from '../api/embeddings.js';
-import { generation } from '../api/generation.js';
-import { health } from '../api/health.js';
-import { credits, topUp } from '../api/credits.js';
-import { createKeyRoute, currentKey, disableKeyRoute, listKeysRoute, updateKeyRoute } from '../api/keys.js';
-import { usageExport } from '../api/usage.js';
-import { countTokens, messages } from '../api/messages.js';
-import { listModels } from '../api/models.js';
-import { AgoraError, invalidRequest, notFound } from '../spec/errors.js';
-import type { Exchange, Gateway, RouteHandler } from './context.js';
-import { openAIErrorBody, sendError } from './errors.js';
+import type { ServerSettings } from '../config/types.js';
+import type { Logger } from '../lib/logger.js';
+import { AgoraError, invalidRequest } from '../spec/errors.js';
+import { openAIErrorBody } from './errors.js';
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+/** What the HTTP layer needs of the gateway. */
+export interface HttpServerOptions {
+  settings: ServerSettings;
+  logger: Logger;
+  /** `draining`: answers carry `connection: close` (the gateway is stopping). */
+  state: { draining: boolean };
+}
 
-/** The route table. OpenRouter's `/api/v1/...` spellings of the model routes are accepted too. */
-export const ROUTES: ReadonlyArray<readonly [Method, string, RouteHandler]> = [
-  ['GET', '/health', health],
-  ['GET', '/v1/models', listModels],
-  ['GET', '/api/v1/models', listCatalog],
-  ['POST', '/v1/chat/completions', chatCompletions],
-  ['POST', '/api/v1/chat/completions', chatCompletions],
-  ['POST', '/v1/messages', messages],
-  ['POST', '/v1/messages/count_tokens', countTokens],
-  ['POST', '/v1/embeddings', embeddings],
-  ['POST', '/api/v1/embeddings', embeddings],
-  ['GET', '/api/v1/generation', generation],
-  ['GET', '/api/v1/key', currentKey],
-  ['GET', '/api/v1/keys', listKeysRoute],
-  ['POST', '/api/v1/keys', createKeyRoute],
-  ['DELETE', '/api/v1/keys', (exchange) => disableKeyRoute(exchange)],
-  ['GET', '/api/v1/credits', credits],
-  ['POST', '/api/v1/credits/topup', topUp],
-  ['GET', '/api/v1/usage', usageExport],
-];
+/** A request that passed the connection-level checks, for the route table to answer. */
+export type Dispatch = (request: IncomingMessage, response: ServerResponse) => void;
 
-/** Routes with path parameters, tried after the exact table. */
-export const PATTERNS: ReadonlyArray<readonly [Method, RegExp, (exchange: Exchange, ...parts: string[]) => Promise<void> | void]> = [
-  ['GET', /^\/api\/v1\/models\/([^/]+)\/([^/]+)\/endpoints$/, listEndpoints],
-  ['PATCH', /^\/api\/v1\/keys\/([^/]+)$/, updateKeyRoute],
-  ['DELETE', /^\/api\/v1\/keys\/([^/]+)$/, disableKeyRoute],
-];
-
-const TABLE = new Map<string, RouteHandler>(ROUTES.map(([method, path, handler]) => [`${method} ${path}`, handler]));
-const PATHS = new Set(ROUTES.map(([, path]) => path));
-
-export function createGatewayServer(gateway: Gateway): Server {
-  const settings = gateway.config.server;
+/**
+ * The gateway's node:http server: deadlines for slow clients, a connection cap per client address,
+ * CORS, errors of the HTTP parser answered in the API's shape; every other request goes to `dispatch`
+ * (the route table, `src/routes.ts`).
+ */
+export function createHttpServer(options: HttpServerOptions, dispatch: Dispatch): Server {
+  const { settings, logger } = options;
   const server = createServer({
     keepAliveTimeout: 65_000,
     // Deadlines for slow clients (nginx's client_header_timeout / client_body_timeout): the whole
@@ -61,9 +36,9 @@ export function createGatewayServer(gateway: Gateway): Server {
     headersTimeout: settings.headerTimeoutMs,
     requestTimeout: settings.bodyTimeoutMs,
     connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(settings.headerTimeoutMs / 4))),
-  }, (request, response) => handle(gateway, request, response));
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, gateway));
-  if (settings.maxConnectionsPerClient > 0) capConnectionsPerClient(server, settings.maxConnectionsPerClient, gateway);
+  }, (request, response) => handle(options, dispatch, request, response));
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, settings, logger));
+  if (settings.maxConnectionsPerClient > 0) capConnectionsPerClient(server, settings.maxConnectionsPerClient, logger);
   return server;
 }
 
@@ -81,9 +56,9 @@ const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request 
  * headers too large (431), bytes that are not HTTP (400). Answered in the API's error shape when
  * nothing has been sent on the socket yet, then the connection is closed; none is a gateway error.
  */
-function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, gateway: Gateway): void {
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, settings: ServerSettings, logger: Logger): void {
   const code = error.code ?? '';
-  gateway.logger.debug('client error', { code });
+  logger.debug('client error', { code });
   const current = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
   if (code === 'ECONNRESET' || !socket.writable || current?.headersSent) {
     socket.destroy();
@@ -91,7 +66,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, gateway
   }
   let answer: AgoraError;
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    const { headerTimeoutMs, bodyTimeoutMs } = gateway.config.server;
+    const { headerTimeoutMs, bodyTimeoutMs } = settings;
     answer = new AgoraError(`The request was not received in time (headers within ${headerTimeoutMs} ms, the whole request within ${bodyTimeoutMs} ms); the connection is closed.`, {
       status: 408, kind: 'timeout', type: 'invalid_request_error', code: 'request_timeout', retryable: false,
     });
@@ -108,7 +83,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, gateway
  * At most `limit` open connections per client address: one caller cannot take every file
  * descriptor of the process (and with it /health). Connections over the cap get a 429 and are closed.
  */
-function capConnectionsPerClient(server: Server, limit: number, gateway: Gateway): void {
+function capConnectionsPerClient(server: Server, limit: number, logger: Logger): void {
   const open = new Map<string, number>();
   server.on('connection', (socket) => {
     const address = socket.remoteAddress ?? '';
@@ -120,7 +95,7 @@ function capConnectionsPerClient(server: Server, limit: number, gateway: Gateway
       else open.set(address, left);
     });
     if (count <= limit) return;
-    gateway.logger.warn('connection refused: too many open connections from one client', { limit });
+    logger.warn('connection refused: too many open connections from one client', { limit });
     (socket as typeof socket & { [REFUSED]?: boolean })[REFUSED] = true;
     socket.end(rawErrorResponse(new AgoraError(`Too many open connections from this address (the limit is ${limit}).`, {
       status: 429, kind: 'rate_limit_exceeded', type: 'rate_limit_error', code: 'too_many_connections', headers: { 'retry-after': '1' },
@@ -131,50 +106,15 @@ function capConnectionsPerClient(server: Server, limit: number, gateway: Gateway
 
 const REFUSED = Symbol('agora.refused-connection');
 
-function handle(gateway: Gateway, request: IncomingMessage, response: ServerResponse): void {
+function handle(options: HttpServerOptions, dispatch: Dispatch, request: IncomingMessage, response: ServerResponse): void {
   if ((request.socket as typeof request.socket & { [REFUSED]?: boolean })[REFUSED]) {
     request.socket.destroy();
     return;
   }
-  const startedAt = performance.now();
-  const url = request.url ?? '/';
-  const mark = url.indexOf('?');
-  const path = mark === -1 ? url : url.slice(0, mark);
-  const state = gateway.state;
-  if (state.draining) response.setHeader('connection', 'close');
+  if (options.state.draining) response.setHeader('connection', 'close');
   const origin = request.headers.origin;
-  if (origin !== undefined && applyCors(gateway.config.server.corsOrigins, origin, request, response)) return;
-  const handler = TABLE.get(`${request.method} ${path}`) ?? matchPattern(request.method, path);
-  if (!handler) {
-    request.resume();
-    const error = PATHS.has(path)
-      ? notFound(`Method ${request.method} is not allowed on ${path}.`, 'method_not_allowed')
-      : notFound(`Unknown route ${request.method} ${path}.`, 'unknown_route');
-    sendError(response, error, gateway.logger);
-    return;
-  }
-  state.inFlight++;
-  let counted = true;
-  const release = (): void => {
-    if (!counted) return;
-    counted = false;
-    state.inFlight--;
-    if (state.inFlight === 0) state.onIdle?.();
-  };
-  response.once('close', release);
-  const exchange: Exchange = {
-    request, response, gateway, path,
-    query: new URLSearchParams(mark === -1 ? '' : url.slice(mark + 1)),
-    startedAt,
-  };
-  let result: Promise<void> | void;
-  try {
-    result = handler(exchange);
-  } catch (error) {
-    fail(exchange, error);
-    return;
-  }
-  if (result) result.catch((error: unknown) => fail(exchange, error));
+  if (origin !== undefined && applyCors(options.settings.corsOrigins, origin, request, response)) return;
+  dispatch(request, response);
 }
 
 const CORS_METHODS = 'GET, POST, PATCH, DELETE, OPTIONS';
@@ -214,33 +154,4 @@ function applyCors(allowed: readonly string[], origin: string | string[], reques
   });
   response.end();
   return true;
-}
-
-function matchPattern(method: string | undefined, path: string): RouteHandler | undefined {
-  for (const [patternMethod, pattern, handler] of PATTERNS) {
-    if (patternMethod !== method) continue;
-    const match = pattern.exec(path);
-    if (!match) continue;
-    const parts: string[] = [];
-    for (const part of match.slice(1)) {
-      try {
-        parts.push(decodeURIComponent(part));
-      } catch {
-        // A malformed percent-encoding (`%E0%A4%A`) is the client's mistake, not a gateway error.
-        return () => {
-          throw invalidRequest(`The path ${JSON.stringify(path.slice(0, 200))} is not valid percent-encoding.`, null, 'invalid_path');
-        };
-      }
-    }
-    return (exchange) => handler(exchange, ...parts);
-  }
-  return undefined;
-}
-
-function fail(exchange: Exchange, error: unknown): void {
-  const { request, response } = exchange;
-  // A refused body (413) leaves unread bytes on the socket: close it after this answer.
-  const closeAfter = !request.complete;
-  sendError(response, error, exchange.gateway.logger, closeAfter ? { connection: 'close' } : undefined);
-  if (closeAfter) request.resume();
 }

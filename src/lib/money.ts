@@ -8,8 +8,6 @@
  * Balances up to ±9 million USD stay inside JavaScript's exact integer range.
  */
 
-import { invalidRequest } from '../spec/errors.js';
-
 export const NANOS_PER_USD = 1_000_000_000;
 
 /** Largest amount one posting may carry (a top-up, an adjustment, an opening credit, a spend limit). */
@@ -97,22 +95,49 @@ export function picosToUsd(picos: bigint): number {
   return Number(`${negative ? '-' : ''}${text.slice(0, -12)}.${text.slice(-12)}`);
 }
 
-/**
- * A USD amount from a client (a top-up, a credit, a limit) → integer nanodollars, or a 400 naming
- * `field`: the value must be a finite number, at most MAX_POSTING_USD in size, of at least one
- * nanodollar when non-zero, and of the sign allowed.
- */
-export function usdAmount(value: unknown, field: string, options: { allowNegative?: boolean; allowZero?: boolean } = {}): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw invalidRequest(`Invalid '${field}': expected a finite number of USD.`, field, 'invalid_type');
-  }
-  if (value < 0 && !options.allowNegative) throw invalidRequest(`Invalid '${field}': expected 0 or more (USD).`, field);
-  if (Math.abs(value) > MAX_POSTING_USD) {
-    throw invalidRequest(`Invalid '${field}': ${value} USD is out of range; one amount may be at most ${MAX_POSTING_USD} USD.`, field);
-  }
-  const nanos = usdToNanos(value);
-  if (nanos === 0 && !options.allowZero) {
-    throw invalidRequest(`Invalid '${field}': expected a non-zero amount of at least 0.000000001 USD.`, field);
-  }
-  return nanos;
+
+/** List prices in USD per 1M tokens (per request for `request`), as the config gives them. */
+export interface ListPrices {
+  prompt: number;
+  completion: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+  reasoning?: number;
+  request?: number;
+  tiers?: Array<{ abovePromptTokens: number; prompt: number; completion: number; cacheRead?: number; cacheWrite?: number }>;
 }
+
+/** An endpoint's prices in picodollars per token (per request for `request`), computed once. */
+export interface PicoPricing {
+  prompt: bigint;
+  completion: bigint;
+  cacheRead: bigint;
+  cacheWrite: bigint;
+  reasoning: bigint;
+  request: bigint;
+  tiers: Array<{ abovePromptTokens: number; prompt: bigint; completion: bigint; cacheRead: bigint; cacheWrite: bigint }>;
+}
+
+export function toPicoPricing(pricing: ListPrices): PicoPricing {
+  const prompt = picosPerToken(pricing.prompt);
+  const completion = picosPerToken(pricing.completion);
+  return {
+    prompt,
+    completion,
+    cacheRead: pricing.cacheRead === undefined ? prompt : picosPerToken(pricing.cacheRead),
+    cacheWrite: pricing.cacheWrite === undefined ? prompt : picosPerToken(pricing.cacheWrite),
+    reasoning: pricing.reasoning === undefined ? completion : picosPerToken(pricing.reasoning),
+    request: pricing.request === undefined ? 0n : usdToPicos(pricing.request),
+    tiers: (pricing.tiers ?? []).map((tier) => {
+      const tierPrompt = picosPerToken(tier.prompt);
+      return {
+        abovePromptTokens: tier.abovePromptTokens,
+        prompt: tierPrompt,
+        completion: picosPerToken(tier.completion),
+        cacheRead: tier.cacheRead === undefined ? tierPrompt : picosPerToken(tier.cacheRead),
+        cacheWrite: tier.cacheWrite === undefined ? tierPrompt : picosPerToken(tier.cacheWrite),
+      };
+    }),
+  };
+}
+

@@ -5,43 +5,9 @@
  * `completion_tokens`. A long-context tier prices the whole request at its rates once the prompt
  * passes its threshold (Gemini and Anthropic list prices work this way).
  */
-import type { Pricing } from '../config/types.js';
-import { picosPerToken, picosToNanos, picosToUsd, usdToPicos } from '../lib/money.js';
+import { picosToNanos, picosToUsd, type PicoPricing } from '../lib/money.js';
 import type { Usage } from '../spec/usage.js';
 
-/** An endpoint's prices in picodollars per token (per request for `request`), computed once. */
-export interface PicoPricing {
-  prompt: bigint;
-  completion: bigint;
-  cacheRead: bigint;
-  cacheWrite: bigint;
-  reasoning: bigint;
-  request: bigint;
-  tiers: Array<{ abovePromptTokens: number; prompt: bigint; completion: bigint; cacheRead: bigint; cacheWrite: bigint }>;
-}
-
-export function toPicoPricing(pricing: Pricing): PicoPricing {
-  const prompt = picosPerToken(pricing.prompt);
-  const completion = picosPerToken(pricing.completion);
-  return {
-    prompt,
-    completion,
-    cacheRead: pricing.cacheRead === undefined ? prompt : picosPerToken(pricing.cacheRead),
-    cacheWrite: pricing.cacheWrite === undefined ? prompt : picosPerToken(pricing.cacheWrite),
-    reasoning: pricing.reasoning === undefined ? completion : picosPerToken(pricing.reasoning),
-    request: pricing.request === undefined ? 0n : usdToPicos(pricing.request),
-    tiers: (pricing.tiers ?? []).map((tier) => {
-      const tierPrompt = picosPerToken(tier.prompt);
-      return {
-        abovePromptTokens: tier.abovePromptTokens,
-        prompt: tierPrompt,
-        completion: picosPerToken(tier.completion),
-        cacheRead: tier.cacheRead === undefined ? tierPrompt : picosPerToken(tier.cacheRead),
-        cacheWrite: tier.cacheWrite === undefined ? tierPrompt : picosPerToken(tier.cacheWrite),
-      };
-    }),
-  };
-}
 
 export interface Cost {
   /** What is charged, in nanodollars. */

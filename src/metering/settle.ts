@@ -6,7 +6,6 @@
  * a failed or empty generation costs nothing and only releases the hold.
  */
 import type { KeyRecord } from '../catalog/keys.js';
-import type { Gateway } from '../http/context.js';
 import type { Attempt } from '../routing/plan.js';
 import { MAX_BALANCE_NANOS } from '../lib/money.js';
 import { AgoraError } from '../spec/errors.js';
@@ -14,6 +13,19 @@ import { computeCost, maximumCost, ZERO_COST, type Cost } from './cost.js';
 import type { Reservation } from './ledger.js';
 import type { GenerationTrace } from './trace.js';
 import type { IdempotencyRecordsTable } from '../store/database.js';
+import type { LedgerWrite } from '../store/repos/ledger.js';
+import type { CreditBook } from './ledger.js';
+import type { BatchWriter } from './sink.js';
+import type { StoreProbe } from './store-probe.js';
+
+/** What the money side of a request needs (the Gateway has these parts). */
+export interface BillingParts {
+  credits: CreditBook;
+  /** Ledger rows, group-committed. */
+  ledgerWriter: BatchWriter<LedgerWrite>;
+  /** Whether the store answers its liveness probe (credits fail closed when it does not). */
+  storeHealth: StoreProbe;
+}
 
 /** Output tokens assumed when neither the request nor the endpoint bounds them. */
 const DEFAULT_OUTPUT_TOKENS = 4_096;
@@ -41,11 +53,13 @@ function outputBound(attempt: Attempt, promptTokens: number, maxTokens: number |
 }
 
 /** Holds credit for the request (throws 402, or 503 when the ledger store is down); async only with shared (Redis) credits. */
-export function reserve(gateway: Gateway, key: KeyRecord, attempts: Attempt[], promptTokens: number, maxTokens: number | undefined): Billing | Promise<Billing> {
+export function reserve(
+  gateway: BillingParts, key: KeyRecord, attempts: Attempt[], maxAttempts: number, promptTokens: number, maxTokens: number | undefined,
+): Billing | Promise<Billing> {
   if (key.accountId === null) return { key, reservation: undefined }; // the master key is not metered in a ledger
   if (!gateway.ledgerWriter.healthy || !gateway.storeHealth.up) throw storeDown();
   let amount = 0;
-  for (const attempt of attempts.slice(0, gateway.config.routing.maxAttempts)) {
+  for (const attempt of attempts.slice(0, maxAttempts)) {
     amount = Math.max(amount, maximumCost(promptTokens, outputBound(attempt, promptTokens, maxTokens), attempt.endpoint.prices));
   }
   // A hold never leaves the exact integer range (max_tokens may be absurd on an endpoint without bounds).
@@ -65,7 +79,7 @@ export interface Settlement {
  * `finalize` receives it and may return the idempotency record to commit in the same transaction.
  */
 export function settle(
-  gateway: Gateway, billing: Billing, trace: GenerationTrace, attempt: Attempt | undefined, success: boolean,
+  gateway: BillingParts, billing: Billing, trace: GenerationTrace, attempt: Attempt | undefined, success: boolean,
   finalize?: (cost: Cost) => IdempotencyRecordsTable | undefined,
 ): Settlement {
   let cost = success && attempt ? computeCost(trace.billableUsage(), attempt.endpoint.prices) : ZERO_COST;
@@ -82,6 +96,6 @@ export function settle(
 }
 
 /** Releases a hold without charging (the request failed before any answer). */
-export function release(gateway: Gateway, billing: Billing): void {
+export function release(gateway: BillingParts, billing: Billing): void {
   if (billing.reservation) gateway.credits.release(billing.reservation);
 }

@@ -7,7 +7,7 @@
 import { Pool } from 'undici';
 import type { ResolvedProvider } from '../config/types.js';
 import type { CancelSignal } from '../lib/cancel.js';
-import { HttpCall } from '../lib/http-call.js';
+import { HttpCall } from './http-call.js';
 import { GATEWAY_FIELDS } from '../spec/chat-request.js';
 import { invalidRequest } from '../spec/errors.js';
 import { httpStatusError, malformedResponse } from './upstream-errors.js';

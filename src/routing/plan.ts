@@ -10,7 +10,7 @@
  * (circuit open, or cooling down after a 429), the request fails fast with 503 (or 429) and a
  * Retry-After of the soonest reopening, so a provider that is down is not hammered.
  */
-import type { CatalogEndpoint, CatalogSnapshot } from '../catalog/snapshot.js';
+import type { CatalogEndpoint, CatalogModel, CatalogSnapshot } from '../catalog/snapshot.js';
 import { KNOWN_PARAMETERS } from '../config/schema.js';
 import { closeMatches } from '../lib/close-matches.js';
 import { AgoraError, invalidRequest, notFound } from '../spec/errors.js';
@@ -57,11 +57,23 @@ function requestedParameters(body: Record<string, unknown>): string[] {
 }
 
 export class Planner {
+  /** Each model's endpoints' health, index-aligned with `entry.endpoints` (one lookup per model per request). */
+  private readonly bound = new WeakMap<CatalogModel, EndpointHealth[]>();
+
   constructor(
     private readonly catalog: CatalogSnapshot,
     readonly health: HealthRegistry,
     readonly sticky: StickyRoutes,
   ) {}
+
+  private healthOf(entry: CatalogModel): EndpointHealth[] {
+    let found = this.bound.get(entry);
+    if (!found) {
+      found = entry.endpoints.map((endpoint) => this.health.get(endpoint.key));
+      this.bound.set(entry, found);
+    }
+    return found;
+  }
 
   plan(request: PlanRequest, now = Date.now()): Plan {
     const first = splitVariant(request.modelIds[0]!);
@@ -85,13 +97,15 @@ export class Planner {
       if (entry.model.kind !== request.kind) throw wrongKind(modelId, entry.model.kind);
       const stable: Ranked[] = [];
       const shaky: Ranked[] = [];
-      for (const candidate of entry.endpoints) {
+      const healths = this.healthOf(entry);
+      for (let index = 0; index < entry.endpoints.length; index++) {
+        const candidate = entry.endpoints[index]!;
         const failed = firstFailedConstraint(candidate, filterInput);
         if (failed) {
           excluded.push(failed);
           continue;
         }
-        const health = (candidate.health ??= this.health.get(candidate.key));
+        const health = healths[index]!;
         if (!health.admits(now)) {
           if (now < health.cooldownUntil) {
             // a 429's Retry-After is the provider's own word: never call it before then

@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
 import { MASTER_KEY, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { PATTERNS, ROUTES } from '../../src/http/server.js';
+import { PATTERNS, ROUTES } from '../../src/routes.js';
 
 type Caller = 'admin' | 'A' | 'B' | 'disabled' | 'disabled-admin' | 'missing' | 'garbage' | 'malformed';
 const CALLERS: readonly Caller[] = ['admin', 'A', 'B', 'disabled', 'disabled-admin', 'missing', 'garbage', 'malformed'];

@@ -229,7 +229,10 @@ describe('upstream redirects are failures, never followed', () => {
 
   it('fails over to the next endpoint on 301, 302, 307 and 308, and says so in the record', async () => {
     for (const status of [301, 302, 307, 308]) {
-      const { data, response } = await client.chat.completions.create({ model: `test/redirect-${status}`, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+      // The redirecting endpoint first, always (the default pick is weighted at random by price).
+      const { data, response } = await client.chat.completions
+        .create({ model: `test/redirect-${status}`, messages: [{ role: 'user', content: 'hi' }], provider: { order: [`r${status}`, 'good'] } } as OpenAI.ChatCompletionCreateParamsNonStreaming)
+        .withResponse();
       expect(data.choices[0]!.message.content).toBe('Hello from the fake upstream.');
       expect(response.headers.get('x-agora-provider')).toBe('good');
       expect(response.headers.get('x-agora-attempts')).toBe('2');

@@ -3,15 +3,14 @@
  * response and throws 429 with `Retry-After` when a limit is spent.
  *
  * @example
- * await limitRequests(gateway, key, response);               // right after authentication
- * await limitTokens(gateway, key, response, promptEstimate); // once the body is parsed
- * void debitTokens(gateway, key, completionTokens);          // after the answer
+ * await limitRequests(limiter, key, response);               // right after authentication
+ * await limitTokens(limiter, key, response, promptEstimate); // once the body is parsed
+ * debitTokens(limiter, key, completionTokens);                // after the answer
  */
 import type { ServerResponse } from 'node:http';
 import type { KeyRecord } from '../../catalog/keys.js';
-import type { LimitResult } from '../../metering/rate-limit.js';
+import type { Limiter, LimitResult } from '../../metering/rate-limit.js';
 import { AgoraError } from '../../spec/errors.js';
-import type { Gateway } from '../context.js';
 
 function setHeaders(response: ServerResponse, kind: 'requests' | 'tokens', result: LimitResult): void {
   response.setHeader(`x-ratelimit-limit-${kind}`, String(result.limit));
@@ -30,22 +29,22 @@ function refuse(kind: 'requests' | 'tokens', result: LimitResult): AgoraError {
   );
 }
 
-export async function limitRequests(gateway: Gateway, key: KeyRecord, response: ServerResponse): Promise<void> {
+export async function limitRequests(limiter: Limiter, key: KeyRecord, response: ServerResponse): Promise<void> {
   if (key.rpm === null) return;
-  const result = await gateway.limiter.check(`${key.id}:rpm`, key.rpm, 1);
+  const result = await limiter.check(`${key.id}:rpm`, key.rpm, 1);
   setHeaders(response, 'requests', result);
   if (!result.allowed) throw refuse('requests', result);
 }
 
-export async function limitTokens(gateway: Gateway, key: KeyRecord, response: ServerResponse, tokens: number): Promise<void> {
+export async function limitTokens(limiter: Limiter, key: KeyRecord, response: ServerResponse, tokens: number): Promise<void> {
   if (key.tpm === null) return;
-  const result = await gateway.limiter.check(`${key.id}:tpm`, key.tpm, Math.min(tokens, key.tpm));
+  const result = await limiter.check(`${key.id}:tpm`, key.tpm, Math.min(tokens, key.tpm));
   setHeaders(response, 'tokens', result);
   if (!result.allowed) throw refuse('tokens', result);
 }
 
 /** Counts the tokens an answer produced against the key's tpm (it may go into debt; later requests wait). */
-export function debitTokens(gateway: Gateway, key: KeyRecord, tokens: number | undefined): void {
+export function debitTokens(limiter: Limiter, key: KeyRecord, tokens: number | undefined): void {
   if (key.tpm === null || !tokens || tokens <= 0) return;
-  void Promise.resolve(gateway.limiter.check(`${key.id}:tpm`, key.tpm, tokens, Date.now(), true)).catch(() => undefined);
+  void Promise.resolve(limiter.check(`${key.id}:tpm`, key.tpm, tokens, Date.now(), true)).catch(() => undefined);
 }

@@ -4,7 +4,6 @@
  * `sequences` requests run in parallel and the rest wait in a FIFO queue. node-llama-cpp (~700 MB
  * of prebuilt binaries) is an optional dependency, imported only when a local model is configured.
  */
-import { basename } from 'node:path';
 import type { ResolvedProvider } from '../../config/types.js';
 import type { CancelSignal } from '../../lib/cancel.js';
 import type { ChatChunk, ChatEvent, ChatResult, EmbeddingResult } from '../../spec/chat-event.js';
@@ -214,8 +213,4 @@ export function createLocalAdapter(provider: ResolvedProvider): ProviderAdapter 
   return new LocalAdapter(provider);
 }
 
-/** `agora serve --local FILE.gguf`: the model id `local/<name>` for a file. */
-export function localModelId(file: string): string {
-  const name = basename(file.startsWith('hf:') ? file.split('/').pop() ?? file : file).replace(/\.gguf$/i, '').toLowerCase().replace(/[^a-z0-9._-]+/g, '-');
-  return `local/${name || 'model'}`;
-}
+export { localModelId } from '../../config/local.js';

@@ -1,20 +1,24 @@
-/** What every route handler receives: the exchange (request, response, timing) and the gateway's shared parts. */
+/**
+ * The composition root's types: `Gateway` (the parts main.ts wires together once) and `Exchange`
+ * (what every route handler receives). Only routes (api/) and the root see the whole Gateway; inner
+ * modules take the few parts they use.
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CatalogSnapshot } from '../catalog/snapshot.js';
-import type { KeyDirectory } from '../catalog/keys.js';
-import type { ResolvedConfig } from '../config/types.js';
-import type { CancelSource } from '../lib/cancel.js';
-import type { Logger } from '../lib/logger.js';
-import type { CreditBook } from '../metering/ledger.js';
-import type { StoreProbe } from '../metering/store-probe.js';
-import type { Limiter } from '../metering/rate-limit.js';
-import type { IdempotencyStore } from '../metering/idempotency.js';
-import type { BatchWriter } from '../metering/sink.js';
-import type { NewGeneration } from '../store/repos/generations.js';
-import type { LedgerWrite } from '../store/repos/ledger.js';
+import type { CatalogSnapshot } from './catalog/snapshot.js';
+import type { KeyDirectory } from './catalog/keys.js';
+import type { ResolvedConfig } from './config/types.js';
+import type { CancelSource } from './lib/cancel.js';
+import type { Logger } from './lib/logger.js';
+import type { CreditBook } from './metering/ledger.js';
+import type { StoreProbe } from './metering/store-probe.js';
+import type { Limiter } from './metering/rate-limit.js';
+import type { IdempotencyStore } from './metering/idempotency.js';
+import type { BatchWriter } from './metering/sink.js';
+import type { NewGeneration } from './store/repos/generations.js';
+import type { LedgerWrite } from './store/repos/ledger.js';
 import type { AdminStore } from './admin-store.js';
-import type { RetryBudget } from '../routing/execute.js';
-import type { Planner } from '../routing/plan.js';
+import type { RetryBudget } from './routing/execute.js';
+import type { Planner } from './routing/plan.js';
 
 export interface GatewayState {
   /** SIGTERM received: new connections are refused, responses carry `connection: close`. */

@@ -2,9 +2,9 @@
  * The narrow view of the store that admin and record routes use (never the model-call path).
  * Implemented in main.ts over the store's repositories, so api/ never imports store/repos.
  */
-import type { GenerationRow } from '../store/repos/generations.js';
-import type { AccountRow, ApiKeyRow, KeyChanges, NewKey } from '../store/repos/keys.js';
-import type { NewLedgerEntry } from '../store/repos/ledger.js';
+import type { GenerationRow } from './store/repos/generations.js';
+import type { AccountRow, ApiKeyRow, KeyChanges, NewKey } from './store/repos/keys.js';
+import type { NewLedgerEntry } from './store/repos/ledger.js';
 
 export interface UsageQuery {
   keyId: string | undefined;

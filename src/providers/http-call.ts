@@ -6,7 +6,7 @@
  */
 import type { Dispatcher, Pool } from 'undici';
 import { UpstreamError } from '../spec/errors.js';
-import type { CancelSignal } from './cancel.js';
+import type { CancelSignal } from '../lib/cancel.js';
 
 export interface HttpCallOptions {
   path: string;

@@ -1,0 +1,126 @@
+/**
+ * THE route table: every route the gateway answers, in one list, in order (a route is an exact
+ * method + path match; routes with path parameters are tried after). `dispatch` turns a request
+ * into an Exchange, counts it in flight, runs its route and maps whatever it throws to the wire.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listCatalog, listEndpoints } from './api/catalog.js';
+import { chatCompletions } from './api/chat-completions.js';
+import { credits, topUp } from './api/credits.js';
+import { embeddings } from './api/embeddings.js';
+import { generation } from './api/generation.js';
+import { health } from './api/health.js';
+import { createKeyRoute, currentKey, disableKeyRoute, listKeysRoute, updateKeyRoute } from './api/keys.js';
+import { countTokens, messages } from './api/messages.js';
+import { listModels } from './api/models.js';
+import { usageExport } from './api/usage.js';
+import type { Exchange, Gateway, RouteHandler } from './gateway.js';
+import { sendError } from './http/errors.js';
+import type { Dispatch } from './http/server.js';
+import { invalidRequest, notFound } from './spec/errors.js';
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** The route table. OpenRouter's `/api/v1/...` spellings of the model routes are accepted too. */
+export const ROUTES: ReadonlyArray<readonly [Method, string, RouteHandler]> = [
+  ['GET', '/health', health],
+  ['GET', '/v1/models', listModels],
+  ['GET', '/api/v1/models', listCatalog],
+  ['POST', '/v1/chat/completions', chatCompletions],
+  ['POST', '/api/v1/chat/completions', chatCompletions],
+  ['POST', '/v1/messages', messages],
+  ['POST', '/v1/messages/count_tokens', countTokens],
+  ['POST', '/v1/embeddings', embeddings],
+  ['POST', '/api/v1/embeddings', embeddings],
+  ['GET', '/api/v1/generation', generation],
+  ['GET', '/api/v1/key', currentKey],
+  ['GET', '/api/v1/keys', listKeysRoute],
+  ['POST', '/api/v1/keys', createKeyRoute],
+  ['DELETE', '/api/v1/keys', (exchange) => disableKeyRoute(exchange)],
+  ['GET', '/api/v1/credits', credits],
+  ['POST', '/api/v1/credits/topup', topUp],
+  ['GET', '/api/v1/usage', usageExport],
+];
+
+/** Routes with path parameters, tried after the exact table. */
+export const PATTERNS: ReadonlyArray<readonly [Method, RegExp, (exchange: Exchange, ...parts: string[]) => Promise<void> | void]> = [
+  ['GET', /^\/api\/v1\/models\/([^/]+)\/([^/]+)\/endpoints$/, listEndpoints],
+  ['PATCH', /^\/api\/v1\/keys\/([^/]+)$/, updateKeyRoute],
+  ['DELETE', /^\/api\/v1\/keys\/([^/]+)$/, disableKeyRoute],
+];
+
+const TABLE = new Map<string, RouteHandler>(ROUTES.map(([method, path, handler]) => [`${method} ${path}`, handler]));
+const PATHS = new Set(ROUTES.map(([, path]) => path));
+
+/** The gateway's dispatch: route lookup, the Exchange, in-flight counting, and errors mapped once. */
+export function dispatcher(gateway: Gateway): Dispatch {
+  return (request, response) => route(gateway, request, response);
+}
+
+function route(gateway: Gateway, request: IncomingMessage, response: ServerResponse): void {
+  const startedAt = performance.now();
+  const url = request.url ?? '/';
+  const mark = url.indexOf('?');
+  const path = mark === -1 ? url : url.slice(0, mark);
+  const state = gateway.state;
+  const handler = TABLE.get(`${request.method} ${path}`) ?? matchPattern(request.method, path);
+  if (!handler) {
+    request.resume();
+    const error = PATHS.has(path)
+      ? notFound(`Method ${request.method} is not allowed on ${path}.`, 'method_not_allowed')
+      : notFound(`Unknown route ${request.method} ${path}.`, 'unknown_route');
+    sendError(response, error, gateway.logger);
+    return;
+  }
+  state.inFlight++;
+  let counted = true;
+  const release = (): void => {
+    if (!counted) return;
+    counted = false;
+    state.inFlight--;
+    if (state.inFlight === 0) state.onIdle?.();
+  };
+  response.once('close', release);
+  const exchange: Exchange = {
+    request, response, gateway, path,
+    query: new URLSearchParams(mark === -1 ? '' : url.slice(mark + 1)),
+    startedAt,
+  };
+  let result: Promise<void> | void;
+  try {
+    result = handler(exchange);
+  } catch (error) {
+    fail(exchange, error);
+    return;
+  }
+  if (result) result.catch((error: unknown) => fail(exchange, error));
+}
+
+function matchPattern(method: string | undefined, path: string): RouteHandler | undefined {
+  for (const [patternMethod, pattern, handler] of PATTERNS) {
+    if (patternMethod !== method) continue;
+    const match = pattern.exec(path);
+    if (!match) continue;
+    const parts: string[] = [];
+    for (const part of match.slice(1)) {
+      try {
+        parts.push(decodeURIComponent(part));
+      } catch {
+        // A malformed percent-encoding (`%E0%A4%A`) is the client's mistake, not a gateway error.
+        return () => {
+          throw invalidRequest(`The path ${JSON.stringify(path.slice(0, 200))} is not valid percent-encoding.`, null, 'invalid_path');
+        };
+      }
+    }
+    return (exchange) => handler(exchange, ...parts);
+  }
+  return undefined;
+}
+
+function fail(exchange: Exchange, error: unknown): void {
+  const { request, response } = exchange;
+  // A refused body (413) leaves unread bytes on the socket: close it after this answer.
+  const closeAfter = !request.complete;
+  sendError(response, error, exchange.gateway.logger, closeAfter ? { connection: 'close' } : undefined);
+  if (closeAfter) request.resume();
+}
