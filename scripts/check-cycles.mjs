@@ -15,7 +15,8 @@ if (args.includes('--help')) {
   process.stdout.write('check-cycles [--root DIR]: fails (exit 1) on an import cycle between the folders of DIR (default src) or between its files.\n');
   process.exit(0);
 }
-const root = resolve(args[args.indexOf('--root') + 1 && args.indexOf('--root') !== -1 ? args.indexOf('--root') + 1 : -1] ?? 'src');
+const at = args.indexOf('--root');
+const root = resolve(at === -1 ? 'src' : args[at + 1] ?? 'src');
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {
