@@ -6,7 +6,21 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, bodyFor, freePort, log, measured, median, requireTools, startNginx, startServer, stopAll, table, tempDir, wrk } from './lib.mjs';
+import {
+  ROOT,
+  bodyFor,
+  freePort,
+  log,
+  measured,
+  median,
+  requireTools,
+  startNginx,
+  startServer,
+  stopAll,
+  table,
+  tempDir,
+  wrk,
+} from './lib.mjs';
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
@@ -33,7 +47,9 @@ requireTools();
 const dir = tempDir('ledger');
 const nginx = await startNginx();
 const config = join(dir, 'agora.yaml');
-writeFileSync(config, `bundled_catalog: false
+writeFileSync(
+  config,
+  `bundled_catalog: false
 providers:
   bench: { base_url: ${nginx.url}/v1 }
   benchstream: { base_url: ${nginx.url}/stream/v1 }
@@ -42,31 +58,54 @@ models:
     endpoints: [{ provider: bench, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
   bench/stream:
     endpoints: [{ provider: benchstream, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
-`);
+`,
+);
 const databases = [['sqlite', `sqlite:${join(dir, 'agora.db')}`]];
-if (!args.includes('--no-postgres')) databases.push(['postgres', `${POSTGRES}${POSTGRES.includes('?') ? '&' : '?'}schema=bench_${process.pid}`]);
+if (!args.includes('--no-postgres'))
+  databases.push(['postgres', `${POSTGRES}${POSTGRES.includes('?') ? '&' : '?'}schema=bench_${process.pid}`]);
 
 const chatBody = bodyFor(dir, 'chat-request.json', 'bench/chat');
 const streamBody = bodyFor(dir, 'stream-request.json', 'bench/stream');
 const rows = [];
 const summary = [];
 for (const [name, database] of databases) {
-  const created = execFileSync(process.execPath, [join(ROOT, 'bin/agora.js'), 'keys', 'create', '--name', 'bench', '--credit', '1000000', '--db', database]).toString();
+  const created = execFileSync(process.execPath, [
+    join(ROOT, 'bin/agora.js'),
+    'keys',
+    'create',
+    '--name',
+    'bench',
+    '--credit',
+    '1000000',
+    '--db',
+    database,
+  ]).toString();
   const prepaid = created.trim().split('\n').pop();
   const port = await freePort();
-  const gateway = await startServer(`gateway on ${name}`, process.execPath, [join(ROOT, 'bin/agora.js'), 'serve', '--config', config, '--db', database, '--port', String(port), '--log-level', 'warn'], {
-    env: { AGORA_MASTER_KEY: MASTER }, url: `http://127.0.0.1:${port}/health`,
-  });
+  const gateway = await startServer(
+    `gateway on ${name}`,
+    process.execPath,
+    [join(ROOT, 'bin/agora.js'), 'serve', '--config', config, '--db', database, '--port', String(port), '--log-level', 'warn'],
+    {
+      env: { AGORA_MASTER_KEY: MASTER },
+      url: `http://127.0.0.1:${port}/health`,
+    },
+  );
   const url = `http://127.0.0.1:${port}/v1/chat/completions`;
   const variants = [
-    ['off', 'chat', chatBody, MASTER], ['on', 'chat', chatBody, prepaid], ['off', 'stream', streamBody, MASTER], ['on', 'stream', streamBody, prepaid],
+    ['off', 'chat', chatBody, MASTER],
+    ['on', 'chat', chatBody, prepaid],
+    ['off', 'stream', streamBody, MASTER],
+    ['on', 'stream', streamBody, prepaid],
   ];
   for (const [, , body, key] of variants) await wrk(url, body, `Authorization: Bearer ${key}`, CONNS, 1); // warm-up
   const results = new Map();
   for (let repeat = 0; repeat < REPEATS; repeat++) {
     for (const [accounting, kind, body, key] of variants) {
       const result = await measured([gateway.pid], () => wrk(url, body, `Authorization: Bearer ${key}`, CONNS, DURATION));
-      log(`${name} ${kind} accounting ${accounting}: ${result.rps} req/s, p50 ${result.p50_ms} ms, ${result.cpu_us_per_req} µs CPU/req, errors ${result.errors}`);
+      log(
+        `${name} ${kind} accounting ${accounting}: ${result.rps} req/s, p50 ${result.p50_ms} ms, ${result.cpu_us_per_req} µs CPU/req, errors ${result.errors}`,
+      );
       const id = `${kind}:${accounting}`;
       results.set(id, [...(results.get(id) ?? []), result]);
     }
@@ -75,7 +114,16 @@ for (const [name, database] of databases) {
   for (const kind of ['chat', 'stream']) {
     const pick = (accounting, field) => median(results.get(`${kind}:${accounting}`).map((result) => result[field]));
     for (const accounting of ['off', 'on']) {
-      rows.push([name, kind, accounting, pick(accounting, 'rps'), pick(accounting, 'p50_ms'), pick(accounting, 'p99_ms'), pick(accounting, 'cpu_us_per_req'), pick(accounting, 'errors')]);
+      rows.push([
+        name,
+        kind,
+        accounting,
+        pick(accounting, 'rps'),
+        pick(accounting, 'p50_ms'),
+        pick(accounting, 'p99_ms'),
+        pick(accounting, 'cpu_us_per_req'),
+        pick(accounting, 'errors'),
+      ]);
     }
     const ratio = pick('on', 'rps') / pick('off', 'rps');
     summary.push([name, kind, +ratio.toFixed(3), `${(100 * (1 - ratio)).toFixed(1)}%`]);
@@ -89,7 +137,9 @@ if (databases.length > 1) {
   await client.query(`drop schema if exists bench_${process.pid} cascade`);
   await client.end();
 }
-console.log(`\n## bench:ledger — ${new Date().toISOString()} — node ${process.version}, ${CONNS} connections, ${DURATION}s × ${REPEATS} (medians)\n`);
+console.log(
+  `\n## bench:ledger — ${new Date().toISOString()} — node ${process.version}, ${CONNS} connections, ${DURATION}s × ${REPEATS} (medians)\n`,
+);
 console.log(`${table(['store', 'kind', 'accounting', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'errors'], rows)}\n`);
 console.log(`### accounting on / off\n${table(['store', 'kind', 'throughput ratio', 'cost of accounting'], summary)}\n`);
 process.exit(0);

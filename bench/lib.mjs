@@ -62,10 +62,14 @@ async function waitFor(url, child, seconds = 20) {
 /** Starts a command pinned to the server CPU; resolves once `url` answers. */
 export async function startServer(name, command, args, { env = {}, url, cwd } = {}) {
   const child = spawn('taskset', ['-c', SERVER_CPU, command, ...args], {
-    env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
+    cwd,
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr.on('data', (data) => { stderr = (stderr + data).slice(-4000); });
+  child.stderr.on('data', (data) => {
+    stderr = (stderr + data).slice(-4000);
+  });
   started.push(child);
   try {
     await waitFor(url, child);
@@ -83,7 +87,9 @@ export async function startNginx() {
   cpSync(join(BENCH, 'nginx/static'), join(prefix, 'static'), { recursive: true });
   const port = await freePort();
   writeFileSync(join(prefix, 'nginx.conf'), readFileSync(join(BENCH, 'nginx/nginx.conf'), 'utf8').replaceAll('@PORT@', String(port)));
-  const master = await startServer('nginx', 'nginx', ['-c', join(prefix, 'nginx.conf'), '-p', `${prefix}/`, '-g', 'daemon off;'], { url: `http://127.0.0.1:${port}/` });
+  const master = await startServer('nginx', 'nginx', ['-c', join(prefix, 'nginx.conf'), '-p', `${prefix}/`, '-g', 'daemon off;'], {
+    url: `http://127.0.0.1:${port}/`,
+  });
   await new Promise((resolve) => setTimeout(resolve, 200));
   // taskset execs nginx, so the child is nginx's master; its worker serves the requests
   const workers = childrenOf(master.pid);
@@ -92,7 +98,12 @@ export async function startNginx() {
 
 function childrenOf(pid) {
   try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)]).toString().trim().split('\n').map(Number).filter(Boolean);
+    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)])
+      .toString()
+      .trim()
+      .split('\n')
+      .map(Number)
+      .filter(Boolean);
   } catch {
     return [];
   }
@@ -108,7 +119,11 @@ export function stopAll() {
   }
 }
 
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => { stopAll(); process.exit(130); });
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.on(signal, () => {
+    stopAll();
+    process.exit(130);
+  });
 process.on('exit', stopAll);
 
 /** utime + stime of the processes, in clock ticks (10 ms). */
@@ -141,29 +156,47 @@ function rssKb(pids) {
 /** Runs `work` while sampling CPU and peak RSS of `pids`; adds cpu_us_per_req and rss_mb to its result. */
 export async function measured(pids, work) {
   let peak = rssKb(pids);
-  const sampler = setInterval(() => { peak = Math.max(peak, rssKb(pids)); }, 200);
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssKb(pids));
+  }, 200);
   const before = cpuTicks(pids);
   const result = await work();
   const ticks = cpuTicks(pids) - before;
   clearInterval(sampler);
-  return { ...result, cpu_us_per_req: result.requests ? +((ticks * 10_000) / result.requests).toFixed(1) : null, rss_mb: +(peak / 1024).toFixed(1) };
+  return {
+    ...result,
+    cpu_us_per_req: result.requests ? +((ticks * 10_000) / result.requests).toFixed(1) : null,
+    rss_mb: +(peak / 1024).toFixed(1),
+  };
 }
 
 function pinned(command, args, env = {}) {
   return new Promise((resolve) => {
-    const child = spawn('taskset', ['-c', LOAD_CPU, command, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('taskset', ['-c', LOAD_CPU, command, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
-    child.stdout.on('data', (data) => { out += data; });
-    child.stderr.on('data', (data) => { out += data; });
+    child.stdout.on('data', (data) => {
+      out += data;
+    });
+    child.stderr.on('data', (data) => {
+      out += data;
+    });
     child.on('exit', () => resolve(out));
   });
 }
 
 /** Closed loop: `connections` keep-alive connections for `seconds`. */
 export async function wrk(url, bodyFile, headers, connections, seconds) {
-  const out = await pinned('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', join(BENCH, 'wrk/post.lua'), url], {
-    BODY_FILE: bodyFile, HDRS: headers,
-  });
+  const out = await pinned(
+    'wrk',
+    ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', join(BENCH, 'wrk/post.lua'), url],
+    {
+      BODY_FILE: bodyFile,
+      HDRS: headers,
+    },
+  );
   const line = out.split('\n').find((text) => text.startsWith('WRKJSON '));
   if (!line) throw new Error(`wrk gave no result: ${out.slice(-500)}`);
   const parsed = JSON.parse(line.slice('WRKJSON '.length));
@@ -172,7 +205,21 @@ export async function wrk(url, bodyFile, headers, connections, seconds) {
 
 /** Open loop: requests scheduled at `rate` per second, latency counted from the schedule. */
 export async function probe(url, bodyFile, headers, { rate = 0, connections = 64, seconds, expect = 'json' }) {
-  const args = [join(BENCH, 'probe.mjs'), '--url', url, '--body', bodyFile, '--hdrs', headers, '--expect', expect, '-c', String(connections), '-d', String(seconds)];
+  const args = [
+    join(BENCH, 'probe.mjs'),
+    '--url',
+    url,
+    '--body',
+    bodyFile,
+    '--hdrs',
+    headers,
+    '--expect',
+    expect,
+    '-c',
+    String(connections),
+    '-d',
+    String(seconds),
+  ];
   if (rate > 0) args.push('--rate', String(rate));
   const out = await pinned(process.execPath, args);
   const line = out.split('\n').find((text) => text.startsWith('PROBEJSON '));

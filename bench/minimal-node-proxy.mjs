@@ -15,25 +15,37 @@ const pool = new Pool(process.env.UPSTREAM ?? 'http://127.0.0.1:18080', {
   keepAliveTimeout: 60_000,
 });
 // Hop-by-hop headers (RFC 9110 7.6.1) and host; content-length passes through (bodies are unchanged).
-const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding',
-  'te', 'trailer', 'upgrade', 'host']);
-const strip = (h) => { const o = {}; for (const k in h) if (!HOP.has(k)) o[k] = h[k]; return o; };
+const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host']);
+const strip = (h) => {
+  const o = {};
+  for (const k in h) if (!HOP.has(k)) o[k] = h[k];
+  return o;
+};
 
 const server = http.createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
-    pool.stream(
-      { path: req.url, method: req.method, headers: strip(req.headers),
-        body: chunks.length ? Buffer.concat(chunks) : undefined },
-      ({ statusCode, headers }) => { res.writeHead(statusCode, strip(headers)); return res; },
-    ).catch((err) => {
-      if (res.headersSent) return res.destroy(err);
-      res.writeHead(502, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: `upstream error: ${err.code ?? err.message}` } }));
-    });
+    pool
+      .stream(
+        { path: req.url, method: req.method, headers: strip(req.headers), body: chunks.length ? Buffer.concat(chunks) : undefined },
+        ({ statusCode, headers }) => {
+          res.writeHead(statusCode, strip(headers));
+          return res;
+        },
+      )
+      .catch((err) => {
+        if (res.headersSent) return res.destroy(err);
+        res.writeHead(502, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: `upstream error: ${err.code ?? err.message}` } }));
+      });
   });
 });
 server.keepAliveTimeout = 120_000;
 server.listen(PORT, HOST, () => console.log(`minimal-node-proxy on http://${HOST}:${PORT}`));
-for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => { server.close(); pool.close(); process.exit(0); });
+for (const s of ['SIGTERM', 'SIGINT'])
+  process.on(s, () => {
+    server.close();
+    pool.close();
+    process.exit(0);
+  });

@@ -9,7 +9,20 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ROOT, bodyFor, freePort, log, measured, median, probe, requireTools, startNginx, startServer, stopAll, table, tempDir, wrk,
+  ROOT,
+  bodyFor,
+  freePort,
+  log,
+  measured,
+  median,
+  probe,
+  requireTools,
+  startNginx,
+  startServer,
+  stopAll,
+  table,
+  tempDir,
+  wrk,
 } from './lib.mjs';
 
 const args = process.argv.slice(2);
@@ -39,10 +52,13 @@ const dir = tempDir('overhead');
 const nginx = await startNginx();
 const baselinePort = await freePort();
 const baseline = await startServer('baseline (undici proxy)', process.execPath, [join(ROOT, 'bench/minimal-node-proxy.mjs')], {
-  env: { PORT: String(baselinePort), UPSTREAM: nginx.url }, url: `http://127.0.0.1:${baselinePort}/`,
+  env: { PORT: String(baselinePort), UPSTREAM: nginx.url },
+  url: `http://127.0.0.1:${baselinePort}/`,
 });
 const config = join(dir, 'agora.yaml');
-writeFileSync(config, `bundled_catalog: false
+writeFileSync(
+  config,
+  `bundled_catalog: false
 providers:
   bench: { base_url: ${nginx.url}/v1 }
   benchstream: { base_url: ${nginx.url}/stream/v1 }
@@ -51,25 +67,74 @@ models:
     endpoints: [{ provider: bench, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
   bench/stream:
     endpoints: [{ provider: benchstream, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
-`);
+`,
+);
 const database = `sqlite:${join(dir, 'agora.db')}`;
-const created = execFileSync(process.execPath, [join(ROOT, 'bin/agora.js'), 'keys', 'create', '--name', 'bench', '--credit', '1000000', '--db', database]).toString();
+const created = execFileSync(process.execPath, [
+  join(ROOT, 'bin/agora.js'),
+  'keys',
+  'create',
+  '--name',
+  'bench',
+  '--credit',
+  '1000000',
+  '--db',
+  database,
+]).toString();
 const benchKey = created.trim().split('\n').pop();
 const gatewayPort = await freePort();
-const gateway = await startServer('gateway (agora serve)', process.execPath, [join(ROOT, 'bin/agora.js'), 'serve', '--config', config, '--db', database, '--port', String(gatewayPort), '--log-level', 'warn'], {
-  env: { AGORA_MASTER_KEY: MASTER }, url: `http://127.0.0.1:${gatewayPort}/health`,
-});
+const gateway = await startServer(
+  'gateway (agora serve)',
+  process.execPath,
+  [join(ROOT, 'bin/agora.js'), 'serve', '--config', config, '--db', database, '--port', String(gatewayPort), '--log-level', 'warn'],
+  {
+    env: { AGORA_MASTER_KEY: MASTER },
+    url: `http://127.0.0.1:${gatewayPort}/health`,
+  },
+);
 
 const chatPayload = join(ROOT, 'bench/payloads/chat-request.json');
 const streamPayload = join(ROOT, 'bench/payloads/stream-request.json');
 const targets = [
-  { name: 'direct', pids: nginx.pids, chat: `${nginx.url}/v1/chat/completions`, stream: `${nginx.url}/stream/v1/chat/completions`, chatBody: chatPayload, streamBody: streamPayload, headers: 'Authorization: Bearer sk-bench' },
-  { name: 'baseline', pids: [baseline.pid], chat: `http://127.0.0.1:${baselinePort}/v1/chat/completions`, stream: `http://127.0.0.1:${baselinePort}/stream/v1/chat/completions`, chatBody: chatPayload, streamBody: streamPayload, headers: 'Authorization: Bearer sk-bench' },
+  {
+    name: 'direct',
+    pids: nginx.pids,
+    chat: `${nginx.url}/v1/chat/completions`,
+    stream: `${nginx.url}/stream/v1/chat/completions`,
+    chatBody: chatPayload,
+    streamBody: streamPayload,
+    headers: 'Authorization: Bearer sk-bench',
+  },
+  {
+    name: 'baseline',
+    pids: [baseline.pid],
+    chat: `http://127.0.0.1:${baselinePort}/v1/chat/completions`,
+    stream: `http://127.0.0.1:${baselinePort}/stream/v1/chat/completions`,
+    chatBody: chatPayload,
+    streamBody: streamPayload,
+    headers: 'Authorization: Bearer sk-bench',
+  },
   // `gateway`: the request path without a ledger (the master key is not metered in credits): routing, auth,
   // validation, records. `gateway+ledger`: a prepaid key, so every answer also reserves credit and waits
   // for its charge's group commit before its last byte.
-  { name: 'gateway', pids: [gateway.pid], chat: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`, stream: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`, chatBody: bodyFor(dir, 'chat-request.json', 'bench/chat'), streamBody: bodyFor(dir, 'stream-request.json', 'bench/stream'), headers: `Authorization: Bearer ${MASTER}` },
-  { name: 'gateway+ledger', pids: [gateway.pid], chat: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`, stream: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`, chatBody: bodyFor(dir, 'chat-request.json', 'bench/chat'), streamBody: bodyFor(dir, 'stream-request.json', 'bench/stream'), headers: `Authorization: Bearer ${benchKey}` },
+  {
+    name: 'gateway',
+    pids: [gateway.pid],
+    chat: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`,
+    stream: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`,
+    chatBody: bodyFor(dir, 'chat-request.json', 'bench/chat'),
+    streamBody: bodyFor(dir, 'stream-request.json', 'bench/stream'),
+    headers: `Authorization: Bearer ${MASTER}`,
+  },
+  {
+    name: 'gateway+ledger',
+    pids: [gateway.pid],
+    chat: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`,
+    stream: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`,
+    chatBody: bodyFor(dir, 'chat-request.json', 'bench/chat'),
+    streamBody: bodyFor(dir, 'stream-request.json', 'bench/stream'),
+    headers: `Authorization: Bearer ${benchKey}`,
+  },
 ];
 
 for (const target of targets) {
@@ -79,16 +144,30 @@ for (const target of targets) {
 }
 
 const phases = [
-  ...CONNS.map((connections) => ({ name: `chat, ${connections} conn`, kind: 'chat', run: (target) => wrk(target.chat, target.chatBody, target.headers, connections, DURATION) })),
-  ...CONNS.map((connections) => ({ name: `stream, ${connections} conn`, kind: 'stream', run: (target) => wrk(target.stream, target.streamBody, target.headers, connections, DURATION) })),
-  { name: `chat, open loop ${RATE}/s`, kind: 'rate', run: (target) => probe(target.chat, target.chatBody, target.headers, { rate: RATE, seconds: DURATION }) },
+  ...CONNS.map((connections) => ({
+    name: `chat, ${connections} conn`,
+    kind: 'chat',
+    run: (target) => wrk(target.chat, target.chatBody, target.headers, connections, DURATION),
+  })),
+  ...CONNS.map((connections) => ({
+    name: `stream, ${connections} conn`,
+    kind: 'stream',
+    run: (target) => wrk(target.stream, target.streamBody, target.headers, connections, DURATION),
+  })),
+  {
+    name: `chat, open loop ${RATE}/s`,
+    kind: 'rate',
+    run: (target) => probe(target.chat, target.chatBody, target.headers, { rate: RATE, seconds: DURATION }),
+  },
 ];
 const results = {};
 for (let repeat = 0; repeat < REPEATS; repeat++) {
   for (const phase of phases) {
     for (const target of targets) {
       const result = await measured(target.pids, () => phase.run(target));
-      log(`${phase.name} ${target.name}: ${result.rps} req/s, p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, ${result.cpu_us_per_req} µs CPU/req, errors ${result.errors}`);
+      log(
+        `${phase.name} ${target.name}: ${result.rps} req/s, p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, ${result.cpu_us_per_req} µs CPU/req, errors ${result.errors}`,
+      );
       ((results[phase.name] ??= {})[target.name] ??= []).push(result);
     }
   }
@@ -96,16 +175,27 @@ for (let repeat = 0; repeat < REPEATS; repeat++) {
 stopAll();
 
 const pick = (phase, target, field) => median((results[phase]?.[target] ?? []).map((result) => result[field]));
-console.log(`\n## bench:overhead — ${new Date().toISOString()} — node ${process.version}, ${DURATION}s per measurement, ${REPEATS} repeat(s)\n`);
+console.log(
+  `\n## bench:overhead — ${new Date().toISOString()} — node ${process.version}, ${DURATION}s per measurement, ${REPEATS} repeat(s)\n`,
+);
 for (const phase of phases) {
   const rows = targets.map((target) => {
     const p50 = pick(phase.name, target.name, 'p50_ms');
     const direct = pick(phase.name, 'direct', 'p50_ms');
-    return [target.name, pick(phase.name, target.name, 'rps'), p50, pick(phase.name, target.name, 'p99_ms'),
-      target.name === 'direct' || p50 === null ? '' : `+${(p50 - direct).toFixed(3)}`, pick(phase.name, target.name, 'cpu_us_per_req'),
-      pick(phase.name, target.name, 'rss_mb'), pick(phase.name, target.name, 'errors')];
+    return [
+      target.name,
+      pick(phase.name, target.name, 'rps'),
+      p50,
+      pick(phase.name, target.name, 'p99_ms'),
+      target.name === 'direct' || p50 === null ? '' : `+${(p50 - direct).toFixed(3)}`,
+      pick(phase.name, target.name, 'cpu_us_per_req'),
+      pick(phase.name, target.name, 'rss_mb'),
+      pick(phase.name, target.name, 'errors'),
+    ];
   });
-  console.log(`### ${phase.name}\n${table(['target', 'req/s', 'p50 ms', 'p99 ms', 'added p50 ms', 'CPU µs/req', 'peak RSS MB', 'errors'], rows)}\n`);
+  console.log(
+    `### ${phase.name}\n${table(['target', 'req/s', 'p50 ms', 'p99 ms', 'added p50 ms', 'CPU µs/req', 'peak RSS MB', 'errors'], rows)}\n`,
+  );
 }
 const top = Math.max(...CONNS);
 const ratio = (phase, field, target = 'gateway') => {
@@ -124,7 +214,11 @@ const summary = {
   [`added p50 over direct at ${RATE}/s, gateway (ms)`]: added('gateway'),
   [`added p50 over direct at ${RATE}/s, gateway+ledger (ms)`]: added('gateway+ledger'),
   [`CPU per request gateway/baseline, chat ${top} conn`]: ratio(`chat, ${top} conn`, 'cpu_us_per_req'),
-  'peak RSS gateway process (MB)': Math.max(...Object.values(results).flatMap((byTarget) => ['gateway', 'gateway+ledger'].map((name) => median((byTarget[name] ?? []).map((result) => result.rss_mb)) ?? 0))),
+  'peak RSS gateway process (MB)': Math.max(
+    ...Object.values(results).flatMap((byTarget) =>
+      ['gateway', 'gateway+ledger'].map((name) => median((byTarget[name] ?? []).map((result) => result.rss_mb)) ?? 0),
+    ),
+  ),
 };
 console.log(`### ratios\n${table(['measure', 'value'], Object.entries(summary))}\n`);
 const out = join(dir, 'results.json');

@@ -15,7 +15,10 @@ import http from 'node:http';
 import fs from 'node:fs';
 
 const args = process.argv.slice(2);
-const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : def; };
+const opt = (name, def) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : def;
+};
 const url = new URL(opt('--url'));
 if (!/^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(url.hostname)) throw new Error('loopback targets only');
 const body = fs.readFileSync(opt('--body'));
@@ -30,35 +33,63 @@ for (const h of (opt('--hdrs', '') || '').split('|')) {
   if (m) headers[m[1]] = m[2];
 }
 const agent = new http.Agent({ keepAlive: true, maxSockets: conns, maxFreeSockets: conns });
-const hdr = [], ttfb = [], total = [], lag = [];
-let ok = 0, bad = 0, sent = 0, events = 0;
+const hdr = [],
+  ttfb = [],
+  total = [],
+  lag = [];
+let ok = 0,
+  bad = 0,
+  sent = 0,
+  events = 0;
 const errors = {};
-const fail = (k) => { bad++; errors[k] = (errors[k] || 0) + 1; };
+const fail = (k) => {
+  bad++;
+  errors[k] = (errors[k] || 0) + 1;
+};
 
 function once(tSched) {
   return new Promise((resolve) => {
-    let tHdr = 0, tFirst = 0, n = 0, tail = '', status = 0, ctype = '';
+    let tHdr = 0,
+      tFirst = 0,
+      n = 0,
+      tail = '',
+      status = 0,
+      ctype = '';
     const req = http.request(url, { method: 'POST', headers, agent }, (res) => {
       tHdr = performance.now();
-      status = res.statusCode; ctype = String(res.headers['content-type'] || '');
+      status = res.statusCode;
+      ctype = String(res.headers['content-type'] || '');
       res.setEncoding('utf8');
       res.on('data', (s) => {
         if (!tFirst) tFirst = performance.now();
         for (let i = s.indexOf('data: '); i !== -1; i = s.indexOf('data: ', i + 1)) n++;
-        tail = expect === 'sse' ? (tail + s).slice(-256) : (tail.length < 1 << 20 ? tail + s : tail);
+        tail = expect === 'sse' ? (tail + s).slice(-256) : tail.length < 1 << 20 ? tail + s : tail;
       });
       res.on('end', () => {
         const t1 = performance.now();
-        const good = status === 200 && (expect === 'sse'
-          ? ctype.startsWith('text/event-stream') && tail.includes('data: [DONE]')
-          : ctype.startsWith('application/json') && tail.includes('"choices"'));
-        if (good) { ok++; events += n; hdr.push(tHdr - tSched); ttfb.push((tFirst || t1) - tSched); total.push(t1 - tSched); }
-        else fail(`status_${status}${status === 200 ? '_bad_body' : ''}`);
+        const good =
+          status === 200 &&
+          (expect === 'sse'
+            ? ctype.startsWith('text/event-stream') && tail.includes('data: [DONE]')
+            : ctype.startsWith('application/json') && tail.includes('"choices"'));
+        if (good) {
+          ok++;
+          events += n;
+          hdr.push(tHdr - tSched);
+          ttfb.push((tFirst || t1) - tSched);
+          total.push(t1 - tSched);
+        } else fail(`status_${status}${status === 200 ? '_bad_body' : ''}`);
         resolve();
       });
-      res.on('error', (e) => { fail(e.code || 'res_error'); resolve(); });
+      res.on('error', (e) => {
+        fail(e.code || 'res_error');
+        resolve();
+      });
     });
-    req.on('error', (e) => { fail(e.code || 'req_error'); resolve(); });
+    req.on('error', (e) => {
+      fail(e.code || 'req_error');
+      resolve();
+    });
     req.end(body);
   });
 }
@@ -77,9 +108,12 @@ if (rate > 0) {
         const tSched = tStart + (sent / rate) * 1000;
         sent++;
         lag.push(performance.now() - tSched);
-        const p = once(tSched); inflight.add(p); p.then(() => inflight.delete(p));
+        const p = once(tSched);
+        inflight.add(p);
+        p.then(() => inflight.delete(p));
       }
-      if (sent >= planned) resolve(); else setImmediate(tick);
+      if (sent >= planned) resolve();
+      else setImmediate(tick);
     };
     tick();
   });
@@ -88,7 +122,10 @@ if (rate > 0) {
   for (let i = 0; i < inflight.size; i++) fail('unfinished');
 } else {
   const worker = async () => {
-    while (performance.now() < deadline && sent < maxRequests) { sent++; await once(performance.now()); }
+    while (performance.now() < deadline && sent < maxRequests) {
+      sent++;
+      await once(performance.now());
+    }
   };
   await Promise.all(Array.from({ length: conns }, worker));
 }
@@ -99,12 +136,28 @@ const pct = (a, p) => {
   const s = Float64Array.from(a).sort();
   return +s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))].toFixed(3);
 };
-console.log('PROBEJSON ' + JSON.stringify({
-  mode: rate > 0 ? 'open' : 'closed', offered_rps: rate || null, conns,
-  requests: ok + bad, ok, bad, errors, duration_s: +elapsed.toFixed(3), rps: +(ok / elapsed).toFixed(1),
-  chunks_per_response: expect === 'sse' && ok ? +(events / ok).toFixed(1) : null,
-  hdr_p50_ms: pct(hdr, 50), ttfb_p50_ms: pct(ttfb, 50), ttfb_p99_ms: pct(ttfb, 99),
-  p50_ms: pct(total, 50), p90_ms: pct(total, 90), p99_ms: pct(total, 99), max_ms: pct(total, 100),
-  // open loop only: how late the generator sent requests (its own health, should be << p50)
-  send_lag_p50_ms: pct(lag, 50), send_lag_p99_ms: pct(lag, 99),
-}));
+console.log(
+  'PROBEJSON ' +
+    JSON.stringify({
+      mode: rate > 0 ? 'open' : 'closed',
+      offered_rps: rate || null,
+      conns,
+      requests: ok + bad,
+      ok,
+      bad,
+      errors,
+      duration_s: +elapsed.toFixed(3),
+      rps: +(ok / elapsed).toFixed(1),
+      chunks_per_response: expect === 'sse' && ok ? +(events / ok).toFixed(1) : null,
+      hdr_p50_ms: pct(hdr, 50),
+      ttfb_p50_ms: pct(ttfb, 50),
+      ttfb_p99_ms: pct(ttfb, 99),
+      p50_ms: pct(total, 50),
+      p90_ms: pct(total, 90),
+      p99_ms: pct(total, 99),
+      max_ms: pct(total, 100),
+      // open loop only: how late the generator sent requests (its own health, should be << p50)
+      send_lag_p50_ms: pct(lag, 50),
+      send_lag_p99_ms: pct(lag, 99),
+    }),
+);

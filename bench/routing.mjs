@@ -29,8 +29,12 @@ function catalogWith(count) {
   const providers = [];
   const endpoints = [];
   for (let index = 0; index < count; index++) {
-    providers.push(`  p${index}:\n    base_url: http://127.0.0.1:9/v1\n    api_key_env: BENCH_KEY\n    data_policy: { trains_on_prompts: ${index % 3 === 1}, retention_days: ${index % 4} }`);
-    endpoints.push(`      - { provider: p${index}, model: m, pricing: { prompt: ${(0.1 + (index % 17) * 0.05).toFixed(2)}, completion: ${(0.3 + (index % 13) * 0.1).toFixed(2)} }, context_length: ${32768 * (1 + (index % 4))}, quantization: ${QUANTS[index % 4]} }`);
+    providers.push(
+      `  p${index}:\n    base_url: http://127.0.0.1:9/v1\n    api_key_env: BENCH_KEY\n    data_policy: { trains_on_prompts: ${index % 3 === 1}, retention_days: ${index % 4} }`,
+    );
+    endpoints.push(
+      `      - { provider: p${index}, model: m, pricing: { prompt: ${(0.1 + (index % 17) * 0.05).toFixed(2)}, completion: ${(0.3 + (index % 13) * 0.1).toFixed(2)} }, context_length: ${32768 * (1 + (index % 4))}, quantization: ${QUANTS[index % 4]} }`,
+    );
   }
   const yaml = `bundled_catalog: false\nproviders:\n${providers.join('\n')}\nmodels:\n  bench/model:\n    endpoints:\n${endpoints.join('\n')}\n`;
   return new CatalogSnapshot(loadConfig({ text: yaml, file: 'bench.yaml', env: { BENCH_KEY: 'x' } }));
@@ -41,13 +45,20 @@ const messages = [
   { role: 'user', content: 'In two sentences, what does load testing an LLM gateway measure?' },
   { role: 'assistant', content: 'It measures latency, throughput and errors under load.' },
 ];
-const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+const tools = [
+  { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } },
+];
 const shapes = {
   'default (inverse-square price, stickiness)': { body: { model: 'bench/model', messages }, provider: undefined },
   'sort: throughput': { body: { model: 'bench/model', messages }, provider: { sort: 'throughput' } },
   'filters (max_price, quantizations, data_collection, require_parameters + tools)': {
     body: { model: 'bench/model', messages, tools, temperature: 0.2 },
-    provider: { max_price: { prompt: 0.6, completion: 1.2 }, quantizations: ['fp8', 'bf16'], data_collection: 'deny', require_parameters: true },
+    provider: {
+      max_price: { prompt: 0.6, completion: 1.2 },
+      quantizations: ['fp8', 'bf16'],
+      data_collection: 'deny',
+      require_parameters: true,
+    },
   },
 };
 
@@ -55,7 +66,12 @@ function timeCase(planner, shape) {
   const request = () => {
     const promptTokensEstimate = estimatePromptTokens(shape.body.messages, shape.body.tools);
     return planner.plan({
-      modelIds: ['bench/model'], kind: 'chat', provider: shape.provider, body: shape.body, promptTokensEstimate, maxTokens: 256,
+      modelIds: ['bench/model'],
+      kind: 'chat',
+      provider: shape.provider,
+      body: shape.body,
+      promptTokensEstimate,
+      maxTokens: 256,
       conversation: () => conversationKey('key_bench', 'bench/model', shape.body.messages),
     });
   };
@@ -91,5 +107,13 @@ for (const count of [1, 10, 100]) {
 const widths = [9, Math.max(...rows.map((row) => row[1].length)), 12, 14];
 const line = (cells) => `| ${cells.map((cell, index) => String(cell).padEnd(widths[index])).join(' | ')} |`;
 console.log(`\n## bench:routing — ${new Date().toISOString()} — node ${process.version}, median of ${BATCHES} batches × ${ITERATIONS}\n`);
-console.log([line(['endpoints', 'request shape', 'µs per plan', 'plans per s']), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(line)].join('\n'));
-console.log(`\nverdict: worst case at 100 endpoints ${worstAtHundred.toFixed(2)} µs per request — ${worstAtHundred < 20 ? 'under' : 'OVER'} the 20 µs bar`);
+console.log(
+  [
+    line(['endpoints', 'request shape', 'µs per plan', 'plans per s']),
+    `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`,
+    ...rows.map(line),
+  ].join('\n'),
+);
+console.log(
+  `\nverdict: worst case at 100 endpoints ${worstAtHundred.toFixed(2)} µs per request — ${worstAtHundred < 20 ? 'under' : 'OVER'} the 20 µs bar`,
+);

@@ -12,11 +12,13 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
-  process.stdout.write('check-cycles [--root DIR]: fails (exit 1) on an import cycle between the folders of DIR (default src) or between its files.\n');
+  process.stdout.write(
+    'check-cycles [--root DIR]: fails (exit 1) on an import cycle between the folders of DIR (default src) or between its files.\n',
+  );
   process.exit(0);
 }
 const at = args.indexOf('--root');
-const root = resolve(at === -1 ? 'src' : args[at + 1] ?? 'src');
+const root = resolve(at === -1 ? 'src' : (args[at + 1] ?? 'src'));
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -96,11 +98,17 @@ for (const component of cycles(folders)) {
   failed = true;
   const members = new Set(component);
   process.stdout.write(`folder cycle: ${component.sort().join(' ↔ ')}\n`);
-  for (const from of component) for (const to of folders.get(from)) if (members.has(to)) process.stdout.write(`  ${from} → ${to}: ${witness.get(`${from}>${to}`)}\n`);
+  for (const from of component)
+    for (const to of folders.get(from)) if (members.has(to)) process.stdout.write(`  ${from} → ${to}: ${witness.get(`${from}>${to}`)}\n`);
 }
 for (const component of cycles(edges)) {
   failed = true;
-  process.stdout.write(`file cycle: ${component.map((file) => relative(root, file)).sort().join(' ↔ ')}\n`);
+  process.stdout.write(
+    `file cycle: ${component
+      .map((file) => relative(root, file))
+      .sort()
+      .join(' ↔ ')}\n`,
+  );
 }
 process.stdout.write(failed ? 'import cycles found\n' : `no import cycles (${all.length} files, ${folders.size} folders)\n`);
 process.exit(failed ? 1 : 0);

@@ -68,9 +68,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const logger = withRedaction(options.logger ?? createLogger('info'), (text) => secrets.redact(text));
   const store = await openStore(options.databaseUrl ?? DEFAULT_DATABASE_URL);
   const ledgerWriter = new BatchWriter<LedgerWrite>((rows) => store.ledger.insertMany(rows), logger, {
-    name: 'ledger entries', commitTimeoutMs: SETTLE_TIMEOUT_MS, timeoutError: storeDown,
+    name: 'ledger entries',
+    commitTimeoutMs: SETTLE_TIMEOUT_MS,
+    timeoutError: storeDown,
   });
-  const credits = options.redisUrl ? new SharedCreditBook(ledgerWriter, options.redisUrl, options.redisPrefix) : new CreditBook(ledgerWriter);
+  const credits = options.redisUrl
+    ? new SharedCreditBook(ledgerWriter, options.redisUrl, options.redisPrefix)
+    : new CreditBook(ledgerWriter);
   if (credits instanceof SharedCreditBook) await credits.start();
   await store.ledger.pruneIdempotency(Date.now() - IDEMPOTENCY_TTL_MS - 3_600_000);
   const probe = new StoreProbe(() => store.ledger.ping());
@@ -90,17 +94,27 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     if (provider.type === 'local' && provider.enabled) await (catalog.adapterFor(provider.id) as LocalAdapter).load();
   }
   const routing = options.config.routing;
-  const health = options.health ?? new HealthRegistry({
-    ejectionBaseMs: routing.ejectionBaseMs, ejectionMaxMs: routing.ejectionMaxMs, consecutiveFailures: routing.consecutiveFailures,
-    windowSize: 20, minRequestsForRate: 10, failureRate: 0.5, outageWindowMs: 30_000,
-  });
+  const health =
+    options.health ??
+    new HealthRegistry({
+      ejectionBaseMs: routing.ejectionBaseMs,
+      ejectionMaxMs: routing.ejectionMaxMs,
+      consecutiveFailures: routing.consecutiveFailures,
+      windowSize: 20,
+      minRequestsForRate: 10,
+      failureRate: 0.5,
+      outageWindowMs: 30_000,
+    });
   const planner = new Planner(catalog, health, new StickyRoutes(routing.stickyTtlMs));
   const shared = options.redisUrl ? new SharedHealth(options.redisUrl, health, logger, options.redisPrefix) : undefined;
   await shared?.start();
   const localLimiter = new LocalLimiter();
   const sharedLimiter = options.redisUrl ? new SharedLimiter(options.redisUrl, localLimiter, options.redisPrefix) : undefined;
   await sharedLimiter?.start();
-  const sink = new BatchWriter<NewGeneration>((rows) => store.generations.insertMany(rows), logger, { name: 'generation records', intervalMs: options.sinkIntervalMs ?? 50 });
+  const sink = new BatchWriter<NewGeneration>((rows) => store.generations.insertMany(rows), logger, {
+    name: 'generation records',
+    intervalMs: options.sinkIntervalMs ?? 50,
+  });
   const gateway: Gateway = {
     config: options.config,
     catalog,

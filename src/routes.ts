@@ -82,7 +82,10 @@ function route(gateway: Gateway, request: IncomingMessage, response: ServerRespo
   };
   response.once('close', release);
   const exchange: Exchange = {
-    request, response, gateway, path,
+    request,
+    response,
+    gateway,
+    path,
     query: new URLSearchParams(mark === -1 ? '' : url.slice(mark + 1)),
     startedAt,
   };

@@ -76,8 +76,12 @@ export function hasAnswer(choices: unknown[]): boolean {
   return choices.some((choice) => {
     const message = (choice as { message?: Record<string, unknown> }).message;
     if (!message) return false;
-    return (typeof message.content === 'string' && message.content !== '') || (Array.isArray(message.tool_calls) && message.tool_calls.length > 0)
-      || (typeof message.reasoning_content === 'string' && message.reasoning_content !== '') || (typeof message.reasoning === 'string' && message.reasoning !== '');
+    return (
+      (typeof message.content === 'string' && message.content !== '') ||
+      (Array.isArray(message.tool_calls) && message.tool_calls.length > 0) ||
+      (typeof message.reasoning_content === 'string' && message.reasoning_content !== '') ||
+      (typeof message.reasoning === 'string' && message.reasoning !== '')
+    );
   });
 }
 

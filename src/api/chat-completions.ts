@@ -87,7 +87,12 @@ async function respondWithJson(call: ChatCall): Promise<void> {
   const { exchange, chat, plan, trace, billing } = call;
   const { response, gateway } = exchange;
   const signal = abortOnDisconnect(exchange.response, exchange.gateway.state.stopping);
-  const options = { maxAttempts: gateway.config.routing.maxAttempts, budget: gateway.budget, skipped: skippedRecords(plan.excluded), logger: gateway.logger };
+  const options = {
+    maxAttempts: gateway.config.routing.maxAttempts,
+    budget: gateway.budget,
+    skipped: skippedRecords(plan.excluded),
+    logger: gateway.logger,
+  };
   let executed;
   try {
     executed = await executeWithFallback(plan.attempts, signal, options, (attempt) =>
@@ -105,7 +110,11 @@ async function respondWithJson(call: ChatCall): Promise<void> {
   trace.upstreamId = result.upstreamId ?? null;
   trace.markFirstToken();
   const elapsedMs = performance.now() - exchange.startedAt;
-  attempt.health.success(Date.now(), elapsedMs, result.usage?.completionTokens === undefined ? undefined : result.usage.completionTokens / (elapsedMs / 1000));
+  attempt.health.success(
+    Date.now(),
+    elapsedMs,
+    result.usage?.completionTokens === undefined ? undefined : result.usage.completionTokens / (elapsedMs / 1000),
+  );
   remember(call, attempt);
   const body = result.body;
   body.id = trace.id;
@@ -118,9 +127,15 @@ async function respondWithJson(call: ChatCall): Promise<void> {
     body.usage = withCost(body.usage, costFields(cost));
     text = JSON.stringify(call.surface.answer(body));
     return call.idempotent
-      ? gateway.idempotency.complete(call.idempotent, { status: 200, headers: { ...headers, 'content-type': 'application/json' }, body: text })
+      ? gateway.idempotency.complete(call.idempotent, {
+          status: 200,
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: text,
+        })
       : undefined;
   });
   const delivered = await sendJsonAfterSettlement(response, text, headers, committed);
-  gateway.sink.enqueue(delivered ? trace.row('success', 200) : trace.row('error', 503, toAgoraError(await committed!.catch((error: unknown) => error))));
+  gateway.sink.enqueue(
+    delivered ? trace.row('success', 200) : trace.row('error', 503, toAgoraError(await committed!.catch((error: unknown) => error))),
+  );
 }

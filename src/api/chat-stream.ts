@@ -36,7 +36,10 @@ async function openWithHeldPrefix(attempt: Attempt, chat: ChatRequest, signal: C
     next = await iterator.next();
   }
   if (!held.some((event) => event.finishReason)) {
-    throw new UpstreamError(`${attempt.endpoint.provider.name} ended the stream without any output.`, { status: 502, code: 'upstream_empty_stream' });
+    throw new UpstreamError(`${attempt.endpoint.provider.name} ended the stream without any output.`, {
+      status: 502,
+      code: 'upstream_empty_stream',
+    });
   }
   return { iterator, held, done: true };
 }
@@ -55,7 +58,12 @@ export async function respondWithStream(call: ChatCall): Promise<void> {
   const { exchange, chat, plan, trace, billing } = call;
   const { gateway } = exchange;
   const signal = abortOnDisconnect(exchange.response, exchange.gateway.state.stopping);
-  const options = { maxAttempts: gateway.config.routing.maxAttempts, budget: gateway.budget, skipped: skippedRecords(plan.excluded), logger: gateway.logger };
+  const options = {
+    maxAttempts: gateway.config.routing.maxAttempts,
+    budget: gateway.budget,
+    skipped: skippedRecords(plan.excluded),
+    logger: gateway.logger,
+  };
   let executed;
   try {
     executed = await executeWithFallback(plan.attempts, signal, options, (attempt) => openWithHeldPrefix(attempt, chat, signal));
@@ -110,19 +118,35 @@ export async function respondWithStream(call: ChatCall): Promise<void> {
       return await settleCancelled(call, attempt);
     }
     if (!trace.finishReason) {
-      throw new UpstreamError(`${providerName} ended the stream without a finish reason; the answer may be cut off.`, { status: 502, code: 'upstream_truncated' });
+      throw new UpstreamError(`${providerName} ended the stream without a finish reason; the answer may be cut off.`, {
+        status: 502,
+        code: 'upstream_truncated',
+      });
     }
     const generationSeconds = firstTokenAt === undefined ? 0 : (performance.now() - firstTokenAt) / 1000;
     const completion = trace.usage?.completionTokens;
-    attempt.health.success(Date.now(), trace.ttftMs ?? undefined, completion !== undefined && generationSeconds > 0 ? completion / generationSeconds : undefined);
+    attempt.health.success(
+      Date.now(),
+      trace.ttftMs ?? undefined,
+      completion !== undefined && generationSeconds > 0 ? completion / generationSeconds : undefined,
+    );
     remember(call, attempt);
     const usage = trace.billableUsage();
     const final: ChatChunk = usageChunk ?? {
-      id: trace.id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: attempt.modelId, provider: providerName, choices: [],
-      usage: usage ? {
-        prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.totalTokens,
-        ...(trace.usageEstimated ? { estimated: true } : {}),
-      } : null,
+      id: trace.id,
+      object: 'chat.completion.chunk',
+      created: Math.floor(Date.now() / 1000),
+      model: attempt.modelId,
+      provider: providerName,
+      choices: [],
+      usage: usage
+        ? {
+            prompt_tokens: usage.promptTokens,
+            completion_tokens: usage.completionTokens,
+            total_tokens: usage.totalTokens,
+            ...(trace.usageEstimated ? { estimated: true } : {}),
+          }
+        : null,
     };
     // The charge is committed before the usage chunk and [DONE]: a client that saw the whole stream was charged once.
     let tail = '';
@@ -130,7 +154,11 @@ export async function respondWithStream(call: ChatCall): Promise<void> {
       final.usage = withCost(final.usage, costFields(cost));
       tail = encoder.end(final);
       return call.idempotent
-        ? gateway.idempotency.complete(call.idempotent, { status: 200, headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8' }, body: writer.capture!.join('') + tail })
+        ? gateway.idempotency.complete(call.idempotent, {
+            status: 200,
+            headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8' },
+            body: writer.capture!.join('') + tail,
+          })
         : undefined;
     });
     if (committed) await committed;
@@ -155,7 +183,12 @@ export async function respondWithStream(call: ChatCall): Promise<void> {
     const ledgerDown = error.code === 'ledger_unavailable';
     if (!ledgerDown) {
       reportFailure(attempt, error);
-      gateway.logger.debug('stream failed after its first byte', { endpoint: attempt.endpoint.key, status: error.status, code: error.code, error: error.message });
+      gateway.logger.debug('stream failed after its first byte', {
+        endpoint: attempt.endpoint.key,
+        status: error.status,
+        code: error.code,
+        error: error.message,
+      });
       await settle(gateway, billing, trace, attempt, false).committed?.catch(() => undefined);
     }
     trace.finishReason = { unified: 'error', raw: 'error' };

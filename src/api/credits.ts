@@ -37,7 +37,8 @@ export async function topUp(exchange: Exchange): Promise<void> {
   const { gateway } = exchange;
   requireAdmin(await authenticate(exchange.request.headers, gateway.keys));
   const body = await readJsonBody(exchange.request, 64 * 1024);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidRequest('Expected a JSON object.', null, 'invalid_body');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalidRequest('Expected a JSON object.', null, 'invalid_body');
   const input = body as Record<string, unknown>;
   const amount = usdAmount(input.amount, 'amount', { allowNegative: true });
   let accountId = typeof input.account_id === 'string' ? input.account_id : undefined;
@@ -56,12 +57,23 @@ export async function topUp(exchange: Exchange): Promise<void> {
   const totals = await gateway.admin.accountTotals(accountId);
   const after = totals.credits - totals.usage + amount;
   if (Math.abs(after) > MAX_BALANCE_NANOS) {
-    throw invalidRequest(`Invalid 'amount': the balance would become $${formatUsd(after)}, beyond the ±$${formatUsd(MAX_BALANCE_NANOS)} an account may hold.`, 'amount');
+    throw invalidRequest(
+      `Invalid 'amount': the balance would become $${formatUsd(after)}, beyond the ±$${formatUsd(MAX_BALANCE_NANOS)} an account may hold.`,
+      'amount',
+    );
   }
   const posted = await gateway.admin.postLedgerEntry({
-    id: `topup:${typeof idempotencyKey === 'string' ? idempotencyKey : randomBase62(24)}`, account_id: accountId, key_id: null,
-    kind: amount > 0 ? 'topup' : 'adjustment', amount, generation_id: null, upstream_id: null, model: null, provider: null,
-    note: typeof input.note === 'string' ? input.note.slice(0, 500) : null, created_at: Date.now(),
+    id: `topup:${typeof idempotencyKey === 'string' ? idempotencyKey : randomBase62(24)}`,
+    account_id: accountId,
+    key_id: null,
+    kind: amount > 0 ? 'topup' : 'adjustment',
+    amount,
+    generation_id: null,
+    upstream_id: null,
+    model: null,
+    provider: null,
+    note: typeof input.note === 'string' ? input.note.slice(0, 500) : null,
+    created_at: Date.now(),
   });
   if (!gateway.credits.account(accountId)) gateway.credits.loadAccount(accountId, account.mode, 0);
   if (posted) gateway.credits.applyCredit(accountId, amount);

@@ -20,8 +20,12 @@ export async function embeddings(exchange: Exchange): Promise<void> {
   const embedding = parseEmbeddingRequest(await readJsonBody(request, gateway.config.server.bodyLimitBytes));
   const input = embedding.body.input;
   const plan = gateway.planner.plan({
-    modelIds: [embedding.model], kind: 'embedding', provider: embedding.body.provider, body: embedding.body,
-    promptTokensEstimate: estimatePromptTokens([{ content: Array.isArray(input) ? input.join(' ') : input }]), maxTokens: 0,
+    modelIds: [embedding.model],
+    kind: 'embedding',
+    provider: embedding.body.provider,
+    body: embedding.body,
+    promptTokensEstimate: estimatePromptTokens([{ content: Array.isArray(input) ? input.join(' ') : input }]),
+    maxTokens: 0,
   });
   const promptTokens = estimatePromptTokens([{ content: Array.isArray(input) ? input.join(' ') : input }]);
   const reserved = reserve(gateway, key, plan.attempts, gateway.config.routing.maxAttempts, promptTokens, 0);
@@ -29,7 +33,12 @@ export async function embeddings(exchange: Exchange): Promise<void> {
   const trace = new GenerationTrace('embeddings', key.id, embedding.model, false, exchange.startedAt, request.headers);
   const signal = abortOnDisconnect(exchange.response, exchange.gateway.state.stopping);
   try {
-    const options = { maxAttempts: gateway.config.routing.maxAttempts, budget: gateway.budget, skipped: skippedRecords(plan.excluded), logger: gateway.logger };
+    const options = {
+      maxAttempts: gateway.config.routing.maxAttempts,
+      budget: gateway.budget,
+      skipped: skippedRecords(plan.excluded),
+      logger: gateway.logger,
+    };
     const { attempt, value, records } = await executeWithFallback(plan.attempts, signal, options, (candidate) =>
       candidate.adapter.embed({ request: embedding, upstreamModel: candidate.endpoint.endpoint.upstreamModel, signal }),
     );
@@ -41,9 +50,16 @@ export async function embeddings(exchange: Exchange): Promise<void> {
     value.body.model = attempt.modelId;
     const { committed } = settle(gateway, billing, trace, attempt, true);
     value.body.usage = { ...(value.body.usage as object | undefined), ...costFields(trace.costBreakdown!) };
-    const delivered = await sendJsonAfterSettlement(response, JSON.stringify({ ...value.body, id: trace.id }), {
-      'x-agora-generation-id': trace.id, 'x-agora-provider': trace.provider, 'x-agora-attempts': String(records.length),
-    }, committed);
+    const delivered = await sendJsonAfterSettlement(
+      response,
+      JSON.stringify({ ...value.body, id: trace.id }),
+      {
+        'x-agora-generation-id': trace.id,
+        'x-agora-provider': trace.provider,
+        'x-agora-attempts': String(records.length),
+      },
+      committed,
+    );
     gateway.sink.enqueue(delivered ? trace.row('success', 200) : trace.row('error', 503));
   } catch (error) {
     if (!(error instanceof AllAttemptsFailed)) throw error;

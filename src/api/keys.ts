@@ -47,7 +47,8 @@ export async function currentKey(exchange: Exchange): Promise<void> {
   const balance = account ? account.balance - account.pending : null;
   const keyRemaining = key.creditLimit === null ? null : Math.max(0, key.creditLimit - spend.total);
   const accountRemaining = account?.mode === 'prepaid' && balance !== null ? Math.max(0, balance) : null;
-  const remaining = keyRemaining === null ? accountRemaining : accountRemaining === null ? keyRemaining : Math.min(keyRemaining, accountRemaining);
+  const remaining =
+    keyRemaining === null ? accountRemaining : accountRemaining === null ? keyRemaining : Math.min(keyRemaining, accountRemaining);
   sendJson(exchange.response, 200, {
     data: {
       label: key.hint,
@@ -94,7 +95,8 @@ function count(body: Record<string, unknown>, field: string): number | null | un
 
 async function objectBody(exchange: Exchange): Promise<Record<string, unknown>> {
   const body = await readJsonBody(exchange.request, 64 * 1024);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidRequest('Expected a JSON object.', null, 'invalid_body');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalidRequest('Expected a JSON object.', null, 'invalid_body');
   return body as Record<string, unknown>;
 }
 
@@ -103,8 +105,10 @@ export async function createKeyRoute(exchange: Exchange): Promise<void> {
   requireAdmin(await authenticate(exchange.request.headers, gateway.keys));
   const input = await objectBody(exchange);
   const name = input.name ?? 'unnamed';
-  if (typeof name !== 'string' || name.length > 200) throw invalidRequest("Invalid 'name': expected a string of at most 200 characters.", 'name');
-  if (input.account_id !== undefined && typeof input.account_id !== 'string') throw invalidRequest("Invalid 'account_id': expected a string.", 'account_id');
+  if (typeof name !== 'string' || name.length > 200)
+    throw invalidRequest("Invalid 'name': expected a string of at most 200 characters.", 'name');
+  if (input.account_id !== undefined && typeof input.account_id !== 'string')
+    throw invalidRequest("Invalid 'account_id': expected a string.", 'account_id');
   if (input.account_id !== undefined && !(await gateway.admin.findAccount(input.account_id as string))) {
     throw notFound(`No account with id '${String(input.account_id)}'.`, 'account_not_found');
   }
@@ -135,7 +139,8 @@ export async function updateKeyRoute(exchange: Exchange, id: string): Promise<vo
   const input = await objectBody(exchange);
   const allowed = new Set(['name', 'limit', 'limit_daily', 'limit_monthly', 'rpm', 'tpm', 'disabled']);
   for (const field of Object.keys(input)) {
-    if (!allowed.has(field)) throw invalidRequest(`Field '${field}' cannot be changed; expected one of ${[...allowed].join(', ')}.`, field, 'unknown_parameter');
+    if (!allowed.has(field))
+      throw invalidRequest(`Field '${field}' cannot be changed; expected one of ${[...allowed].join(', ')}.`, field, 'unknown_parameter');
   }
   const changes: KeyChanges = {};
   if (input.name !== undefined) {

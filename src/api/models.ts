@@ -22,8 +22,10 @@ export function perTokenString(perMillion: number): string {
 
 export function modelItem(entry: CatalogModel): Record<string, unknown> {
   const { model } = entry;
-  const cheapest = [...(entry.available.length > 0 ? entry.available : entry.endpoints)]
-    .sort((left, right) => left.endpoint.pricing.prompt + left.endpoint.pricing.completion - (right.endpoint.pricing.prompt + right.endpoint.pricing.completion))[0]!;
+  const cheapest = [...(entry.available.length > 0 ? entry.available : entry.endpoints)].sort(
+    (left, right) =>
+      left.endpoint.pricing.prompt + left.endpoint.pricing.completion - (right.endpoint.pricing.prompt + right.endpoint.pricing.completion),
+  )[0]!;
   const pricing = cheapest.endpoint.pricing;
   return {
     id: model.id,

@@ -8,9 +8,27 @@ import { formatUsd } from '../lib/money.js';
 import { invalidRequest } from '../spec/errors.js';
 import type { GenerationRow } from '../store/repos/generations.js';
 
-const COLUMNS = ['id', 'created_at', 'key_id', 'model', 'provider', 'upstream_model', 'status', 'finish_reason', 'prompt_tokens',
-  'completion_tokens', 'cached_tokens', 'cache_write_tokens', 'reasoning_tokens', 'usage_estimated', 'cost_usd', 'latency_ms', 'ttft_ms',
-  'app_referer', 'app_title'] as const;
+const COLUMNS = [
+  'id',
+  'created_at',
+  'key_id',
+  'model',
+  'provider',
+  'upstream_model',
+  'status',
+  'finish_reason',
+  'prompt_tokens',
+  'completion_tokens',
+  'cached_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'usage_estimated',
+  'cost_usd',
+  'latency_ms',
+  'ttft_ms',
+  'app_referer',
+  'app_title',
+] as const;
 
 function parseTime(value: string | null, fallback: number, field: string): number {
   if (value === null) return fallback;
@@ -21,11 +39,25 @@ function parseTime(value: string | null, fallback: number, field: string): numbe
 
 function flatten(row: GenerationRow): Record<(typeof COLUMNS)[number], string | number | null> {
   return {
-    id: row.id, created_at: new Date(row.created_at).toISOString(), key_id: row.key_id, model: row.model, provider: row.provider,
-    upstream_model: row.upstream_model, status: row.status, finish_reason: row.finish_reason, prompt_tokens: row.prompt_tokens,
-    completion_tokens: row.completion_tokens, cached_tokens: row.cached_tokens, cache_write_tokens: row.cache_write_tokens,
-    reasoning_tokens: row.reasoning_tokens, usage_estimated: row.usage_estimated, cost_usd: row.cost === null ? null : formatUsd(row.cost),
-    latency_ms: row.latency_ms, ttft_ms: row.ttft_ms, app_referer: row.app_referer, app_title: row.app_title,
+    id: row.id,
+    created_at: new Date(row.created_at).toISOString(),
+    key_id: row.key_id,
+    model: row.model,
+    provider: row.provider,
+    upstream_model: row.upstream_model,
+    status: row.status,
+    finish_reason: row.finish_reason,
+    prompt_tokens: row.prompt_tokens,
+    completion_tokens: row.completion_tokens,
+    cached_tokens: row.cached_tokens,
+    cache_write_tokens: row.cache_write_tokens,
+    reasoning_tokens: row.reasoning_tokens,
+    usage_estimated: row.usage_estimated,
+    cost_usd: row.cost === null ? null : formatUsd(row.cost),
+    latency_ms: row.latency_ms,
+    ttft_ms: row.ttft_ms,
+    app_referer: row.app_referer,
+    app_title: row.app_title,
   };
 }
 

@@ -75,7 +75,11 @@ export class KeyDirectory {
   /** Awaited before a key found by a lookup is used (loads its account's credits). */
   onDiscover: ((record: KeyRecord) => Promise<void>) | undefined;
 
-  constructor(private readonly source: KeySource, masterKey: string | undefined, private readonly refreshMs = 5_000) {
+  constructor(
+    private readonly source: KeySource,
+    masterKey: string | undefined,
+    private readonly refreshMs = 5_000,
+  ) {
     this.masterHash = masterKey ? hashApiKey(masterKey) : undefined;
   }
 
@@ -88,8 +92,17 @@ export class KeyDirectory {
     }
     if (this.masterHash) {
       next.set(this.masterHash, {
-        id: MASTER_KEY_ID, name: 'AGORA_MASTER_KEY', hint: 'AGORA_MASTER_KEY', isAdmin: true, disabled: false,
-        creditLimit: null, limitDaily: null, limitMonthly: null, rpm: null, tpm: null, accountId: null,
+        id: MASTER_KEY_ID,
+        name: 'AGORA_MASTER_KEY',
+        hint: 'AGORA_MASTER_KEY',
+        isAdmin: true,
+        disabled: false,
+        creditLimit: null,
+        limitDaily: null,
+        limitMonthly: null,
+        rpm: null,
+        tpm: null,
+        accountId: null,
       });
     }
     this.byHash = next;
@@ -114,22 +127,25 @@ export class KeyDirectory {
     if (unknownUntil !== undefined && unknownUntil > Date.now()) return undefined;
     let lookup = this.pending.get(hash);
     if (!lookup) {
-      lookup = this.source.findByHash(hash).then(async (row) => {
-        if (!row) {
+      lookup = this.source
+        .findByHash(hash)
+        .then(async (row) => {
+          if (!row) {
+            this.pending.delete(hash);
+            if (this.unknown.size >= NEGATIVE_MAX) this.unknown.clear();
+            this.unknown.set(hash, Date.now() + NEGATIVE_TTL_MS);
+            return undefined;
+          }
+          const record = toKeyRecord(row);
+          await this.onDiscover?.(record);
           this.pending.delete(hash);
-          if (this.unknown.size >= NEGATIVE_MAX) this.unknown.clear();
-          this.unknown.set(hash, Date.now() + NEGATIVE_TTL_MS);
-          return undefined;
-        }
-        const record = toKeyRecord(row);
-        await this.onDiscover?.(record);
-        this.pending.delete(hash);
-        this.byHash.set(hash, record);
-        return record;
-      }).catch((error: unknown) => {
-        this.pending.delete(hash);
-        throw error;
-      });
+          this.byHash.set(hash, record);
+          return record;
+        })
+        .catch((error: unknown) => {
+          this.pending.delete(hash);
+          throw error;
+        });
       this.pending.set(hash, lookup);
     }
     return lookup;

@@ -35,151 +35,298 @@ const CLAUDE_SONNET: Pricing = { prompt: 3, completion: 15, cache_read: 0.3, cac
 
 export const BUNDLED_CATALOG = {
   providers: {
-    deepseek: { type: 'openai-compatible', name: 'DeepSeek', base_url: 'https://api.deepseek.com/v1', api_key_env: 'DEEPSEEK_API_KEY', jurisdiction: 'CN' },
+    deepseek: {
+      type: 'openai-compatible',
+      name: 'DeepSeek',
+      base_url: 'https://api.deepseek.com/v1',
+      api_key_env: 'DEEPSEEK_API_KEY',
+      jurisdiction: 'CN',
+    },
     // Alibaba Cloud Model Studio, international edition (served from the Singapore region).
-    dashscope: { type: 'openai-compatible', name: 'Alibaba Cloud (DashScope)', base_url: 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1', api_key_env: 'DASHSCOPE_API_KEY', jurisdiction: 'CN' },
-    moonshot: { type: 'openai-compatible', name: 'Moonshot AI', base_url: 'https://api.moonshot.ai/v1', api_key_env: 'MOONSHOT_API_KEY', jurisdiction: 'CN' },
-    minimax: { type: 'openai-compatible', name: 'MiniMax', base_url: 'https://api.minimax.io/v1', api_key_env: 'MINIMAX_API_KEY', jurisdiction: 'CN' },
-    zhipu: { type: 'openai-compatible', name: 'Z.ai', base_url: 'https://api.z.ai/api/paas/v4', api_key_env: 'ZAI_API_KEY', jurisdiction: 'CN' },
-    openai: { type: 'openai-compatible', name: 'OpenAI', base_url: 'https://api.openai.com/v1', api_key_env: 'OPENAI_API_KEY', jurisdiction: 'US' },
+    dashscope: {
+      type: 'openai-compatible',
+      name: 'Alibaba Cloud (DashScope)',
+      base_url: 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1',
+      api_key_env: 'DASHSCOPE_API_KEY',
+      jurisdiction: 'CN',
+    },
+    moonshot: {
+      type: 'openai-compatible',
+      name: 'Moonshot AI',
+      base_url: 'https://api.moonshot.ai/v1',
+      api_key_env: 'MOONSHOT_API_KEY',
+      jurisdiction: 'CN',
+    },
+    minimax: {
+      type: 'openai-compatible',
+      name: 'MiniMax',
+      base_url: 'https://api.minimax.io/v1',
+      api_key_env: 'MINIMAX_API_KEY',
+      jurisdiction: 'CN',
+    },
+    zhipu: {
+      type: 'openai-compatible',
+      name: 'Z.ai',
+      base_url: 'https://api.z.ai/api/paas/v4',
+      api_key_env: 'ZAI_API_KEY',
+      jurisdiction: 'CN',
+    },
+    openai: {
+      type: 'openai-compatible',
+      name: 'OpenAI',
+      base_url: 'https://api.openai.com/v1',
+      api_key_env: 'OPENAI_API_KEY',
+      jurisdiction: 'US',
+    },
     // Anthropic's native Messages API (providers/anthropic).
-    anthropic: { type: 'anthropic', name: 'Anthropic', base_url: 'https://api.anthropic.com/v1', api_key_env: 'ANTHROPIC_API_KEY', jurisdiction: 'US' },
+    anthropic: {
+      type: 'anthropic',
+      name: 'Anthropic',
+      base_url: 'https://api.anthropic.com/v1',
+      api_key_env: 'ANTHROPIC_API_KEY',
+      jurisdiction: 'US',
+    },
     // Gemini API (Google AI Studio), native (providers/gemini).
-    google: { type: 'gemini', name: 'Google AI Studio', base_url: 'https://generativelanguage.googleapis.com/v1beta', api_key_env: 'GEMINI_API_KEY', jurisdiction: 'US' },
+    google: {
+      type: 'gemini',
+      name: 'Google AI Studio',
+      base_url: 'https://generativelanguage.googleapis.com/v1beta',
+      api_key_env: 'GEMINI_API_KEY',
+      jurisdiction: 'US',
+    },
     // Local servers: on when their base-URL variable is set; base_url is the usual default address.
-    ollama: { type: 'openai-compatible', name: 'Ollama', base_url_env: 'OLLAMA_BASE_URL', base_url: 'http://127.0.0.1:11434/v1', stream_usage: true },
-    vllm: { type: 'openai-compatible', name: 'vLLM', base_url_env: 'VLLM_BASE_URL', base_url: 'http://127.0.0.1:8000/v1', stream_usage: true },
-    llamacpp: { type: 'openai-compatible', name: 'llama.cpp', base_url_env: 'LLAMACPP_BASE_URL', base_url: 'http://127.0.0.1:8080/v1', stream_usage: true },
+    ollama: {
+      type: 'openai-compatible',
+      name: 'Ollama',
+      base_url_env: 'OLLAMA_BASE_URL',
+      base_url: 'http://127.0.0.1:11434/v1',
+      stream_usage: true,
+    },
+    vllm: {
+      type: 'openai-compatible',
+      name: 'vLLM',
+      base_url_env: 'VLLM_BASE_URL',
+      base_url: 'http://127.0.0.1:8000/v1',
+      stream_usage: true,
+    },
+    llamacpp: {
+      type: 'openai-compatible',
+      name: 'llama.cpp',
+      base_url_env: 'LLAMACPP_BASE_URL',
+      base_url: 'http://127.0.0.1:8080/v1',
+      stream_usage: true,
+    },
   },
   models: {
     // DeepSeek. Both upstream names serve DeepSeek's current V3.x model (non-thinking / thinking mode).
     'deepseek/deepseek-chat': {
-      name: 'DeepSeek: DeepSeek V3', context_length: 131072, hugging_face_id: 'deepseek-ai/DeepSeek-V3',
+      name: 'DeepSeek: DeepSeek V3',
+      context_length: 131072,
+      hugging_face_id: 'deepseek-ai/DeepSeek-V3',
       endpoints: [{ provider: 'deepseek', model: 'deepseek-chat', pricing: DEEPSEEK, max_output: 8192 }],
     },
     'deepseek/deepseek-r1': {
-      name: 'DeepSeek: R1', context_length: 131072, hugging_face_id: 'deepseek-ai/DeepSeek-R1',
+      name: 'DeepSeek: R1',
+      context_length: 131072,
+      hugging_face_id: 'deepseek-ai/DeepSeek-R1',
       endpoints: [{ provider: 'deepseek', model: 'deepseek-reasoner', pricing: DEEPSEEK, max_output: 65536 }],
     },
 
     // Qwen (Alibaba Cloud).
     'qwen/qwen-max': {
-      name: 'Qwen: Qwen-Max', context_length: 30720,
+      name: 'Qwen: Qwen-Max',
+      context_length: 30720,
       endpoints: [{ provider: 'dashscope', model: 'qwen-max', pricing: { prompt: 1.6, completion: 6.4 }, max_output: 8192 }],
     },
     'qwen/qwen-plus': {
-      name: 'Qwen: Qwen-Plus', context_length: 129024,
+      name: 'Qwen: Qwen-Plus',
+      context_length: 129024,
       endpoints: [{ provider: 'dashscope', model: 'qwen-plus', pricing: { prompt: 0.4, completion: 1.2 }, max_output: 16384 }],
     },
     'qwen/qwen-turbo': {
-      name: 'Qwen: Qwen-Turbo', context_length: 129024,
-      endpoints: [{ provider: 'dashscope', model: 'qwen-turbo', pricing: { prompt: 0.05, completion: 0.2, reasoning: 0.5 }, max_output: 16384 }],
+      name: 'Qwen: Qwen-Turbo',
+      context_length: 129024,
+      endpoints: [
+        { provider: 'dashscope', model: 'qwen-turbo', pricing: { prompt: 0.05, completion: 0.2, reasoning: 0.5 }, max_output: 16384 },
+      ],
     },
     'qwen/qwen3-coder-plus': {
       // Tiered by prompt length: 0-32K tier listed and the endpoint capped there (32K-128K costs 1.8/9, up to 6/60 above 256K).
-      name: 'Qwen: Qwen3 Coder Plus', context_length: 997952,
-      endpoints: [{ provider: 'dashscope', model: 'qwen3-coder-plus', pricing: { prompt: 1, completion: 5, cache_read: 0.1 }, context_length: 32000, max_output: 65536 }],
+      name: 'Qwen: Qwen3 Coder Plus',
+      context_length: 997952,
+      endpoints: [
+        {
+          provider: 'dashscope',
+          model: 'qwen3-coder-plus',
+          pricing: { prompt: 1, completion: 5, cache_read: 0.1 },
+          context_length: 32000,
+          max_output: 65536,
+        },
+      ],
     },
     'qwen/qwen3-32b': {
       // DashScope serves qwen3-32b too, but LiteLLM's map has no DashScope price for it.
-      name: 'Qwen: Qwen3 32B', context_length: 40960, hugging_face_id: 'Qwen/Qwen3-32B',
+      name: 'Qwen: Qwen3 32B',
+      context_length: 40960,
+      hugging_face_id: 'Qwen/Qwen3-32B',
       endpoints: [{ provider: 'ollama', model: 'qwen3:32b', pricing: FREE }],
     },
 
     // Moonshot AI. LiteLLM marks the K2 preview and K2 Thinking names deprecated from 2026-05-25; K2.5 and K2.6 are current.
     'moonshotai/kimi-k2': {
-      name: 'MoonshotAI: Kimi K2 0711', context_length: 131072, hugging_face_id: 'moonshotai/Kimi-K2-Instruct',
+      name: 'MoonshotAI: Kimi K2 0711',
+      context_length: 131072,
+      hugging_face_id: 'moonshotai/Kimi-K2-Instruct',
       endpoints: [{ provider: 'moonshot', model: 'kimi-k2-0711-preview', pricing: KIMI_K2 }],
     },
     'moonshotai/kimi-k2-thinking': {
-      name: 'MoonshotAI: Kimi K2 Thinking', context_length: 262144, hugging_face_id: 'moonshotai/Kimi-K2-Thinking',
+      name: 'MoonshotAI: Kimi K2 Thinking',
+      context_length: 262144,
+      hugging_face_id: 'moonshotai/Kimi-K2-Thinking',
       endpoints: [{ provider: 'moonshot', model: 'kimi-k2-thinking', pricing: KIMI_K2 }],
     },
     'moonshotai/kimi-k2.5': {
-      name: 'MoonshotAI: Kimi K2.5', context_length: 262144, hugging_face_id: 'moonshotai/Kimi-K2.5',
+      name: 'MoonshotAI: Kimi K2.5',
+      context_length: 262144,
+      hugging_face_id: 'moonshotai/Kimi-K2.5',
       endpoints: [{ provider: 'moonshot', model: 'kimi-k2.5', pricing: { prompt: 0.6, completion: 3, cache_read: 0.1 } }],
     },
     'moonshotai/kimi-k2.6': {
-      name: 'MoonshotAI: Kimi K2.6', context_length: 262144, hugging_face_id: 'moonshotai/Kimi-K2.6',
+      name: 'MoonshotAI: Kimi K2.6',
+      context_length: 262144,
+      hugging_face_id: 'moonshotai/Kimi-K2.6',
       endpoints: [{ provider: 'moonshot', model: 'kimi-k2.6', pricing: { prompt: 0.95, completion: 4, cache_read: 0.16 } }],
     },
 
     // MiniMax.
     'minimax/minimax-m2': {
-      name: 'MiniMax: MiniMax M2', context_length: 200000, hugging_face_id: 'MiniMaxAI/MiniMax-M2',
-      endpoints: [{ provider: 'minimax', model: 'MiniMax-M2', pricing: { prompt: 0.3, completion: 1.2, cache_read: 0.03, cache_write: 0.375 }, max_output: 8192 }],
+      name: 'MiniMax: MiniMax M2',
+      context_length: 200000,
+      hugging_face_id: 'MiniMaxAI/MiniMax-M2',
+      endpoints: [
+        {
+          provider: 'minimax',
+          model: 'MiniMax-M2',
+          pricing: { prompt: 0.3, completion: 1.2, cache_read: 0.03, cache_write: 0.375 },
+          max_output: 8192,
+        },
+      ],
     },
 
     // Z.ai (Zhipu).
     'z-ai/glm-4.5': {
-      name: 'Z.ai: GLM 4.5', context_length: 128000, hugging_face_id: 'zai-org/GLM-4.5',
+      name: 'Z.ai: GLM 4.5',
+      context_length: 128000,
+      hugging_face_id: 'zai-org/GLM-4.5',
       endpoints: [{ provider: 'zhipu', model: 'glm-4.5', pricing: { prompt: 0.6, completion: 2.2 }, max_output: 32000 }],
     },
     'z-ai/glm-4.5-air': {
-      name: 'Z.ai: GLM 4.5 Air', context_length: 128000, hugging_face_id: 'zai-org/GLM-4.5-Air',
+      name: 'Z.ai: GLM 4.5 Air',
+      context_length: 128000,
+      hugging_face_id: 'zai-org/GLM-4.5-Air',
       endpoints: [{ provider: 'zhipu', model: 'glm-4.5-air', pricing: { prompt: 0.2, completion: 1.1 }, max_output: 32000 }],
     },
     'z-ai/glm-4.6': {
-      name: 'Z.ai: GLM 4.6', context_length: 200000, hugging_face_id: 'zai-org/GLM-4.6',
+      name: 'Z.ai: GLM 4.6',
+      context_length: 200000,
+      hugging_face_id: 'zai-org/GLM-4.6',
       endpoints: [{ provider: 'zhipu', model: 'glm-4.6', pricing: GLM_46, max_output: 128000 }],
     },
     'z-ai/glm-4.7': {
-      name: 'Z.ai: GLM 4.7', context_length: 200000, hugging_face_id: 'zai-org/GLM-4.7',
+      name: 'Z.ai: GLM 4.7',
+      context_length: 200000,
+      hugging_face_id: 'zai-org/GLM-4.7',
       endpoints: [{ provider: 'zhipu', model: 'glm-4.7', pricing: GLM_46, max_output: 128000 }],
     },
     'z-ai/glm-5': {
-      name: 'Z.ai: GLM 5', context_length: 200000, hugging_face_id: 'zai-org/GLM-5',
+      name: 'Z.ai: GLM 5',
+      context_length: 200000,
+      hugging_face_id: 'zai-org/GLM-5',
       endpoints: [{ provider: 'zhipu', model: 'glm-5', pricing: { prompt: 1, completion: 3.2, cache_read: 0.2 }, max_output: 128000 }],
     },
 
     // OpenAI.
     'openai/gpt-4o': {
-      name: 'OpenAI: GPT-4o', context_length: 128000,
+      name: 'OpenAI: GPT-4o',
+      context_length: 128000,
       endpoints: [{ provider: 'openai', model: 'gpt-4o', pricing: { prompt: 2.5, completion: 10, cache_read: 1.25 }, max_output: 16384 }],
     },
     'openai/gpt-4o-mini': {
-      name: 'OpenAI: GPT-4o-mini', context_length: 128000,
-      endpoints: [{ provider: 'openai', model: 'gpt-4o-mini', pricing: { prompt: 0.15, completion: 0.6, cache_read: 0.075 }, max_output: 16384 }],
+      name: 'OpenAI: GPT-4o-mini',
+      context_length: 128000,
+      endpoints: [
+        { provider: 'openai', model: 'gpt-4o-mini', pricing: { prompt: 0.15, completion: 0.6, cache_read: 0.075 }, max_output: 16384 },
+      ],
     },
     'openai/gpt-4.1': {
-      name: 'OpenAI: GPT-4.1', context_length: 1047576,
+      name: 'OpenAI: GPT-4.1',
+      context_length: 1047576,
       endpoints: [{ provider: 'openai', model: 'gpt-4.1', pricing: { prompt: 2, completion: 8, cache_read: 0.5 }, max_output: 32768 }],
     },
     'openai/gpt-4.1-mini': {
-      name: 'OpenAI: GPT-4.1 Mini', context_length: 1047576,
-      endpoints: [{ provider: 'openai', model: 'gpt-4.1-mini', pricing: { prompt: 0.4, completion: 1.6, cache_read: 0.1 }, max_output: 32768 }],
+      name: 'OpenAI: GPT-4.1 Mini',
+      context_length: 1047576,
+      endpoints: [
+        { provider: 'openai', model: 'gpt-4.1-mini', pricing: { prompt: 0.4, completion: 1.6, cache_read: 0.1 }, max_output: 32768 },
+      ],
     },
 
     // Anthropic.
     'anthropic/claude-sonnet-4': {
       // LiteLLM marks this snapshot deprecated from 2026-05-14. Prompts above 200K cost 6/22.5 (and need the
       // 1M-context beta), so the endpoint is capped at 200K.
-      name: 'Anthropic: Claude Sonnet 4', context_length: 1000000,
-      endpoints: [{ provider: 'anthropic', model: 'claude-sonnet-4-20250514', pricing: CLAUDE_SONNET, context_length: 200000, max_output: 64000 }],
+      name: 'Anthropic: Claude Sonnet 4',
+      context_length: 1000000,
+      endpoints: [
+        { provider: 'anthropic', model: 'claude-sonnet-4-20250514', pricing: CLAUDE_SONNET, context_length: 200000, max_output: 64000 },
+      ],
     },
     'anthropic/claude-sonnet-4.6': {
-      name: 'Anthropic: Claude Sonnet 4.6', context_length: 1000000,
+      name: 'Anthropic: Claude Sonnet 4.6',
+      context_length: 1000000,
       endpoints: [{ provider: 'anthropic', model: 'claude-sonnet-4-6', pricing: CLAUDE_SONNET, max_output: 64000 }],
     },
     'anthropic/claude-haiku-4.5': {
-      name: 'Anthropic: Claude Haiku 4.5', context_length: 200000,
-      endpoints: [{ provider: 'anthropic', model: 'claude-haiku-4-5-20251001', pricing: { prompt: 1, completion: 5, cache_read: 0.1, cache_write: 1.25 }, max_output: 64000 }],
+      name: 'Anthropic: Claude Haiku 4.5',
+      context_length: 200000,
+      endpoints: [
+        {
+          provider: 'anthropic',
+          model: 'claude-haiku-4-5-20251001',
+          pricing: { prompt: 1, completion: 5, cache_read: 0.1, cache_write: 1.25 },
+          max_output: 64000,
+        },
+      ],
     },
 
     // Google.
     'google/gemini-2.5-pro': {
       // Prompts above 200K cost 2.5/15 (cache hit 0.25), so the endpoint is capped at 200K.
-      name: 'Google: Gemini 2.5 Pro', context_length: 1048576,
-      endpoints: [{ provider: 'google', model: 'gemini-2.5-pro', pricing: { prompt: 1.25, completion: 10, cache_read: 0.125 }, context_length: 200000, max_output: 65535 }],
+      name: 'Google: Gemini 2.5 Pro',
+      context_length: 1048576,
+      endpoints: [
+        {
+          provider: 'google',
+          model: 'gemini-2.5-pro',
+          pricing: { prompt: 1.25, completion: 10, cache_read: 0.125 },
+          context_length: 200000,
+          max_output: 65535,
+        },
+      ],
     },
     'google/gemini-2.5-flash': {
-      name: 'Google: Gemini 2.5 Flash', context_length: 1048576,
-      endpoints: [{ provider: 'google', model: 'gemini-2.5-flash', pricing: { prompt: 0.3, completion: 2.5, cache_read: 0.03 }, max_output: 65535 }],
+      name: 'Google: Gemini 2.5 Flash',
+      context_length: 1048576,
+      endpoints: [
+        { provider: 'google', model: 'gemini-2.5-flash', pricing: { prompt: 0.3, completion: 2.5, cache_read: 0.03 }, max_output: 65535 },
+      ],
     },
 
     // Open weights on your own hardware.
     'meta-llama/llama-3.3-70b-instruct': {
-      name: 'Meta: Llama 3.3 70B Instruct', context_length: 131072, hugging_face_id: 'meta-llama/Llama-3.3-70B-Instruct',
+      name: 'Meta: Llama 3.3 70B Instruct',
+      context_length: 131072,
+      hugging_face_id: 'meta-llama/Llama-3.3-70B-Instruct',
       endpoints: [
         { provider: 'ollama', model: 'llama3.3:70b', pricing: FREE },
         { provider: 'vllm', model: 'meta-llama/Llama-3.3-70B-Instruct', pricing: FREE },
@@ -188,15 +335,22 @@ export const BUNDLED_CATALOG = {
 
     // Embeddings: prompt is the price per 1M input tokens; there is no completion.
     'openai/text-embedding-3-small': {
-      name: 'OpenAI: Text Embedding 3 Small', kind: 'embedding', context_length: 8191,
+      name: 'OpenAI: Text Embedding 3 Small',
+      kind: 'embedding',
+      context_length: 8191,
       endpoints: [{ provider: 'openai', model: 'text-embedding-3-small', pricing: { prompt: 0.02, completion: 0 } }],
     },
     'openai/text-embedding-3-large': {
-      name: 'OpenAI: Text Embedding 3 Large', kind: 'embedding', context_length: 8191,
+      name: 'OpenAI: Text Embedding 3 Large',
+      kind: 'embedding',
+      context_length: 8191,
       endpoints: [{ provider: 'openai', model: 'text-embedding-3-large', pricing: { prompt: 0.13, completion: 0 } }],
     },
     'nomic-ai/nomic-embed-text-v1.5': {
-      name: 'Nomic: Nomic Embed Text v1.5', kind: 'embedding', context_length: 8192, hugging_face_id: 'nomic-ai/nomic-embed-text-v1.5',
+      name: 'Nomic: Nomic Embed Text v1.5',
+      kind: 'embedding',
+      context_length: 8192,
+      hugging_face_id: 'nomic-ai/nomic-embed-text-v1.5',
       endpoints: [{ provider: 'ollama', model: 'nomic-embed-text', pricing: FREE }],
     },
   },

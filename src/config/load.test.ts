@@ -45,15 +45,24 @@ describe('loadConfig', () => {
     expect(config.source).toBe(FILE);
     const acme = config.providers.get('acme')!;
     expect(acme).toMatchObject({
-      id: 'acme', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:9999/v1', apiKey: 'sk-acme-test-key-0001',
-      jurisdiction: 'US', enabled: true, disabledReason: undefined,
+      id: 'acme',
+      type: 'openai-compatible',
+      baseUrl: 'http://127.0.0.1:9999/v1',
+      apiKey: 'sk-acme-test-key-0001',
+      jurisdiction: 'US',
+      enabled: true,
+      disabledReason: undefined,
     });
     const model = config.models.get('acme/chat-small')!;
     expect(model).toMatchObject({ id: 'acme/chat-small', author: 'acme', kind: 'chat', contextLength: 32768 });
     expect(model.endpoints).toHaveLength(1);
     expect(model.endpoints[0]).toMatchObject({
-      providerId: 'acme', upstreamModel: 'small-v1', pricing: { prompt: 0.5, completion: 1.5 }, contextLength: 32768,
-      jurisdiction: 'US', status: 'active',
+      providerId: 'acme',
+      upstreamModel: 'small-v1',
+      pricing: { prompt: 0.5, completion: 1.5 },
+      contextLength: 32768,
+      jurisdiction: 'US',
+      status: 'active',
     });
     // The bundled catalog is still there beside the file's entries.
     expect(config.models.has('deepseek/deepseek-r1')).toBe(true);
@@ -78,12 +87,21 @@ providers:
 
     it('replaces ${VAR} with the variable and uses ${VAR:-default} only when the variable is unset or empty', () => {
       const set = loadConfig({
-        text: yaml, file: FILE, env: { ACME_URL: 'http://10.0.0.1:8000/v1', ACME_SECRET: 'sk-acme-1', ACME_NAME: 'Acme EU', ACME_REGION: 'us' },
+        text: yaml,
+        file: FILE,
+        env: { ACME_URL: 'http://10.0.0.1:8000/v1', ACME_SECRET: 'sk-acme-1', ACME_NAME: 'Acme EU', ACME_REGION: 'us' },
       }).providers.get('acme')!;
-      expect(set).toMatchObject({ baseUrl: 'http://10.0.0.1:8000/v1', apiKey: 'sk-acme-1', name: 'Acme EU', headers: { 'x-region': 'us-west' } });
+      expect(set).toMatchObject({
+        baseUrl: 'http://10.0.0.1:8000/v1',
+        apiKey: 'sk-acme-1',
+        name: 'Acme EU',
+        headers: { 'x-region': 'us-west' },
+      });
 
       const defaults = loadConfig({
-        text: yaml, file: FILE, env: { ACME_URL: 'http://10.0.0.1:8000/v1', ACME_SECRET: 'sk-acme-1', ACME_NAME: '' },
+        text: yaml,
+        file: FILE,
+        env: { ACME_URL: 'http://10.0.0.1:8000/v1', ACME_SECRET: 'sk-acme-1', ACME_NAME: '' },
       }).providers.get('acme')!;
       expect(defaults).toMatchObject({ name: 'Acme Cloud', headers: { 'x-region': 'eu-west' } });
     });
@@ -121,9 +139,9 @@ providers:
     });
 
     it('an endpoint naming a provider that does not exist', () => {
-      const error = configError(withModels(
-        '  x/y:\n    endpoints:\n      - provider: acmee\n        model: m\n        pricing: { prompt: 1, completion: 1 }\n',
-      ));
+      const error = configError(
+        withModels('  x/y:\n    endpoints:\n      - provider: acmee\n        model: m\n        pricing: { prompt: 1, completion: 1 }\n'),
+      );
       expect(error.path).toBe('models.x/y.endpoints[0].provider');
       expect(error.message).toContain(`${FILE} at models.x/y.endpoints[0].provider`);
       expect(error.message).toContain('"acmee"');
@@ -131,25 +149,29 @@ providers:
     });
 
     it('a negative price', () => {
-      const error = configError(withModels(
-        '  x/y:\n    endpoints:\n      - provider: acme\n        model: m\n        pricing: { prompt: -0.5, completion: 1 }\n',
-      ));
+      const error = configError(
+        withModels('  x/y:\n    endpoints:\n      - provider: acme\n        model: m\n        pricing: { prompt: -0.5, completion: 1 }\n'),
+      );
       expect(error.path).toBe('models.x/y.endpoints[0].pricing.prompt');
       expect(error.message).toContain(FILE);
       expect(error.message).toMatch(/0 or more/);
     });
 
     it('an upper-case model id', () => {
-      const error = configError(withModels(
-        '  Acme/Chat-Small:\n    endpoints:\n      - provider: acme\n        model: m\n        pricing: { prompt: 1, completion: 1 }\n',
-      ));
+      const error = configError(
+        withModels(
+          '  Acme/Chat-Small:\n    endpoints:\n      - provider: acme\n        model: m\n        pricing: { prompt: 1, completion: 1 }\n',
+        ),
+      );
       expect(error.path).toBe('models.Acme/Chat-Small');
       expect(error.message).toContain(FILE);
       expect(error.message).toMatch(/lower case/);
     });
 
     it('a required field that is missing says so', () => {
-      const error = configError(withModels('  x/y:\n    endpoints:\n      - provider: acme\n        model: m\n        pricing: { prompt: 1 }\n'));
+      const error = configError(
+        withModels('  x/y:\n    endpoints:\n      - provider: acme\n        model: m\n        pricing: { prompt: 1 }\n'),
+      );
       expect(error.path).toBe('models.x/y.endpoints[0].pricing.completion');
       expect(error.message).toMatch(/required field missing/);
     });
@@ -178,7 +200,10 @@ providers:
     it('loads, and keeps DeepSeek off with the variable named when DEEPSEEK_API_KEY is unset', () => {
       const config = loadConfig({ env: {} });
       expect(config.source).toBeNull();
-      expect(config.models.get('deepseek/deepseek-r1')?.endpoints[0]).toMatchObject({ providerId: 'deepseek', upstreamModel: 'deepseek-reasoner' });
+      expect(config.models.get('deepseek/deepseek-r1')?.endpoints[0]).toMatchObject({
+        providerId: 'deepseek',
+        upstreamModel: 'deepseek-reasoner',
+      });
       const deepseek = config.providers.get('deepseek')!;
       expect(deepseek.enabled).toBe(false);
       expect(deepseek.disabledReason).toContain('DEEPSEEK_API_KEY');
@@ -189,7 +214,12 @@ providers:
     it('switches DeepSeek on, with its key, when DEEPSEEK_API_KEY is set in env', () => {
       const config = loadConfig({ env: { DEEPSEEK_API_KEY: 'sk-deepseek-test-0001' } });
       const deepseek = config.providers.get('deepseek')!;
-      expect(deepseek).toMatchObject({ enabled: true, apiKey: 'sk-deepseek-test-0001', disabledReason: undefined, baseUrl: 'https://api.deepseek.com/v1' });
+      expect(deepseek).toMatchObject({
+        enabled: true,
+        apiKey: 'sk-deepseek-test-0001',
+        disabledReason: undefined,
+        baseUrl: 'https://api.deepseek.com/v1',
+      });
       expect(config.providers.get('openai')!.enabled).toBe(false);
     });
 
@@ -208,9 +238,11 @@ providers:
   describe('secrets never reach an error message', () => {
     const SECRET = 'sk-acme-CANARY-upstream-secret-9f8e7d6c5b4a';
     const cases: Record<string, string> = {
-      'a key interpolated where a variable name is expected': 'providers:\n  acme:\n    base_url: http://127.0.0.1/v1\n    api_key_env: ${ACME_KEY}\n',
+      'a key interpolated where a variable name is expected':
+        'providers:\n  acme:\n    base_url: http://127.0.0.1/v1\n    api_key_env: ${ACME_KEY}\n',
       'a key interpolated into base_url': 'providers:\n  acme:\n    base_url: ${ACME_KEY}\n',
-      'a key interpolated into a number field': 'providers:\n  acme:\n    base_url: http://127.0.0.1/v1\n    max_connections: ${ACME_KEY}\n',
+      'a key interpolated into a number field':
+        'providers:\n  acme:\n    base_url: http://127.0.0.1/v1\n    max_connections: ${ACME_KEY}\n',
       'a key interpolated into the provider type': 'providers:\n  acme:\n    base_url: http://127.0.0.1/v1\n    type: ${ACME_KEY}\n',
       'another field of a provider with an api_key is wrong':
         'providers:\n  acme:\n    base_url: http://127.0.0.1/v1\n    api_key: ${ACME_KEY}\n    jurisdiction: usa\n',

@@ -10,12 +10,23 @@ import { BUNDLED_CATALOG } from './defaults.js';
 import { PUBLIC_HEADERS, Secrets, urlCredentials } from '../lib/secrets.js';
 import { configSchema, type ConfigFile, type ModelFile, type ProviderFile } from './schema.js';
 import {
-  DEFAULT_ROUTING, DEFAULT_SERVER, DEFAULT_SUPPORTED_PARAMETERS, DEFAULT_TIMEOUTS,
-  type DataPolicy, type ResolvedConfig, type ResolvedModel, type ResolvedProvider, type Timeouts,
+  DEFAULT_ROUTING,
+  DEFAULT_SERVER,
+  DEFAULT_SUPPORTED_PARAMETERS,
+  DEFAULT_TIMEOUTS,
+  type DataPolicy,
+  type ResolvedConfig,
+  type ResolvedModel,
+  type ResolvedProvider,
+  type Timeouts,
 } from './types.js';
 
 export class ConfigError extends Error {
-  constructor(readonly file: string, readonly path: string, readonly expectation: string) {
+  constructor(
+    readonly file: string,
+    readonly path: string,
+    readonly expectation: string,
+  ) {
     super(`config error in ${file}${path ? ` at ${path}` : ''}: ${expectation}`);
     this.name = 'ConfigError';
   }
@@ -138,7 +149,13 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
-function resolve(file: ConfigFile, bundled: ConfigFile | undefined, label: string, env: NodeJS.ProcessEnv, source: string | null): ResolvedConfig {
+function resolve(
+  file: ConfigFile,
+  bundled: ConfigFile | undefined,
+  label: string,
+  env: NodeJS.ProcessEnv,
+  source: string | null,
+): ResolvedConfig {
   const globalTimeouts: Timeouts = mergeTimeouts(DEFAULT_TIMEOUTS, file.timeouts);
   const providers = new Map<string, ResolvedProvider>();
   const secrets = new Secrets();
@@ -161,8 +178,11 @@ function resolve(file: ConfigFile, bundled: ConfigFile | undefined, label: strin
   for (const [id, model, origin] of modelEntries) {
     model.endpoints.forEach((endpoint, index) => {
       if (!providers.has(endpoint.provider)) {
-        throw new ConfigError(origin, `models.${id}.endpoints[${index}].provider`,
-          `unknown provider "${endpoint.provider}"; expected one of: ${[...providers.keys()].join(', ')}`);
+        throw new ConfigError(
+          origin,
+          `models.${id}.endpoints[${index}].provider`,
+          `unknown provider "${endpoint.provider}"; expected one of: ${[...providers.keys()].join(', ')}`,
+        );
       }
     });
     models.set(id, {
@@ -176,31 +196,37 @@ function resolve(file: ConfigFile, bundled: ConfigFile | undefined, label: strin
       endpoints: model.endpoints.map((endpoint) => {
         const provider = providers.get(endpoint.provider)!;
         return {
-        providerId: endpoint.provider,
-        upstreamModel: endpoint.model,
-        pricing: {
-          prompt: endpoint.pricing.prompt,
-          completion: endpoint.pricing.completion,
-          ...(endpoint.pricing.cache_read !== undefined ? { cacheRead: endpoint.pricing.cache_read } : {}),
-          ...(endpoint.pricing.cache_write !== undefined ? { cacheWrite: endpoint.pricing.cache_write } : {}),
-          ...(endpoint.pricing.reasoning !== undefined ? { reasoning: endpoint.pricing.reasoning } : {}),
-          ...(endpoint.pricing.request !== undefined ? { request: endpoint.pricing.request } : {}),
-          ...(endpoint.pricing.tiers ? {
-            tiers: [...endpoint.pricing.tiers].sort((left, right) => left.above_prompt_tokens - right.above_prompt_tokens).map((tier) => ({
-              abovePromptTokens: tier.above_prompt_tokens, prompt: tier.prompt, completion: tier.completion,
-              ...(tier.cache_read !== undefined ? { cacheRead: tier.cache_read } : {}),
-              ...(tier.cache_write !== undefined ? { cacheWrite: tier.cache_write } : {}),
-            })),
-          } : {}),
-        },
-        contextLength: endpoint.context_length ?? model.context_length,
-        maxOutput: endpoint.max_output,
-        quantization: endpoint.quantization,
-        supportedParameters: new Set(endpoint.supported_parameters ?? provider.supportedParameters),
-        dataPolicy: mergePolicy(provider.dataPolicy, endpoint.data_policy),
-        jurisdiction: endpoint.jurisdiction ?? provider.jurisdiction,
-        status: endpoint.status ?? 'active',
-      };
+          providerId: endpoint.provider,
+          upstreamModel: endpoint.model,
+          pricing: {
+            prompt: endpoint.pricing.prompt,
+            completion: endpoint.pricing.completion,
+            ...(endpoint.pricing.cache_read !== undefined ? { cacheRead: endpoint.pricing.cache_read } : {}),
+            ...(endpoint.pricing.cache_write !== undefined ? { cacheWrite: endpoint.pricing.cache_write } : {}),
+            ...(endpoint.pricing.reasoning !== undefined ? { reasoning: endpoint.pricing.reasoning } : {}),
+            ...(endpoint.pricing.request !== undefined ? { request: endpoint.pricing.request } : {}),
+            ...(endpoint.pricing.tiers
+              ? {
+                  tiers: [...endpoint.pricing.tiers]
+                    .sort((left, right) => left.above_prompt_tokens - right.above_prompt_tokens)
+                    .map((tier) => ({
+                      abovePromptTokens: tier.above_prompt_tokens,
+                      prompt: tier.prompt,
+                      completion: tier.completion,
+                      ...(tier.cache_read !== undefined ? { cacheRead: tier.cache_read } : {}),
+                      ...(tier.cache_write !== undefined ? { cacheWrite: tier.cache_write } : {}),
+                    })),
+                }
+              : {}),
+          },
+          contextLength: endpoint.context_length ?? model.context_length,
+          maxOutput: endpoint.max_output,
+          quantization: endpoint.quantization,
+          supportedParameters: new Set(endpoint.supported_parameters ?? provider.supportedParameters),
+          dataPolicy: mergePolicy(provider.dataPolicy, endpoint.data_policy),
+          jurisdiction: endpoint.jurisdiction ?? provider.jurisdiction,
+          status: endpoint.status ?? 'active',
+        };
       }),
     });
   }
@@ -222,7 +248,10 @@ function resolve(file: ConfigFile, bundled: ConfigFile | undefined, label: strin
       bodyLimitBytes: server.body_limit_bytes ?? DEFAULT_SERVER.bodyLimitBytes,
       shutdownGraceMs: server.shutdown_grace_ms ?? DEFAULT_SERVER.shutdownGraceMs,
       headerTimeoutMs: server.header_timeout_ms ?? DEFAULT_SERVER.headerTimeoutMs,
-      bodyTimeoutMs: Math.max(server.body_timeout_ms ?? DEFAULT_SERVER.bodyTimeoutMs, server.header_timeout_ms ?? DEFAULT_SERVER.headerTimeoutMs),
+      bodyTimeoutMs: Math.max(
+        server.body_timeout_ms ?? DEFAULT_SERVER.bodyTimeoutMs,
+        server.header_timeout_ms ?? DEFAULT_SERVER.headerTimeoutMs,
+      ),
       maxConnectionsPerClient: server.max_connections_per_client ?? DEFAULT_SERVER.maxConnectionsPerClient,
       corsOrigins: server.cors_origins ?? DEFAULT_SERVER.corsOrigins,
     },
@@ -232,15 +261,29 @@ function resolve(file: ConfigFile, bundled: ConfigFile | undefined, label: strin
 }
 
 function resolveProvider(
-  id: string, provider: ProviderFile, globalTimeouts: Timeouts, env: NodeJS.ProcessEnv, origin: string, secrets: Secrets,
+  id: string,
+  provider: ProviderFile,
+  globalTimeouts: Timeouts,
+  env: NodeJS.ProcessEnv,
+  origin: string,
+  secrets: Secrets,
 ): ResolvedProvider {
   const fromEnv = (name: string | undefined): string | undefined => (name && env[name] ? env[name] : undefined);
   if (provider.type === 'local' && !provider.model_path) {
-    throw new ConfigError(origin, `providers.${id}.model_path`, 'required field missing: a local provider needs model_path (a .gguf file or an hf: URI)');
+    throw new ConfigError(
+      origin,
+      `providers.${id}.model_path`,
+      'required field missing: a local provider needs model_path (a .gguf file or an hf: URI)',
+    );
   }
-  const baseUrl = fromEnv(provider.base_url_env) ?? provider.base_url ?? (provider.type === 'local' ? `local://${provider.model_path}` : undefined);
+  const baseUrl =
+    fromEnv(provider.base_url_env) ?? provider.base_url ?? (provider.type === 'local' ? `local://${provider.model_path}` : undefined);
   if (!baseUrl) {
-    throw new ConfigError(origin, `providers.${id}.base_url`, 'required field missing: expected an http:// or https:// URL (or base_url_env)');
+    throw new ConfigError(
+      origin,
+      `providers.${id}.base_url`,
+      'required field missing: expected an http:// or https:// URL (or base_url_env)',
+    );
   }
   const apiKey = provider.api_key ?? fromEnv(provider.api_key_env);
   const missing: string[] = [];
@@ -267,9 +310,17 @@ function resolveProvider(
     dataPolicy: mergePolicy(undefined, provider.data_policy),
     supportedParameters: provider.supported_parameters ?? DEFAULT_SUPPORTED_PARAMETERS,
     reasoningParam: provider.reasoning_param ?? 'reasoning_effort',
-    ...(provider.type === 'local' ? {
-      local: { model: provider.model_path!, threads: provider.threads, sequences: provider.sequences ?? 2, contextSize: provider.context_size, gpu: provider.gpu ?? false },
-    } : {}),
+    ...(provider.type === 'local'
+      ? {
+          local: {
+            model: provider.model_path!,
+            threads: provider.threads,
+            sequences: provider.sequences ?? 2,
+            contextSize: provider.context_size,
+            gpu: provider.gpu ?? false,
+          },
+        }
+      : {}),
   };
 }
 

@@ -14,8 +14,14 @@ const httpUrl = z
 
 /** A field written as one `${VAR}` reference arrives as a string: numeric text is read as the number it spells. */
 const numeric = (value: unknown): unknown => (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value);
-const positiveInt = z.preprocess(numeric, z.number({ error: 'expected a number' }).int('expected a whole number').positive('expected a number above 0'));
-const nonNegative = z.preprocess(numeric, z.number({ error: 'expected a number (USD per 1M tokens)' }).nonnegative('expected a number of 0 or more'));
+const positiveInt = z.preprocess(
+  numeric,
+  z.number({ error: 'expected a number' }).int('expected a whole number').positive('expected a number above 0'),
+);
+const nonNegative = z.preprocess(
+  numeric,
+  z.number({ error: 'expected a number (USD per 1M tokens)' }).nonnegative('expected a number of 0 or more'),
+);
 
 export const timeoutsSchema = z.strictObject({
   connect_ms: positiveInt.optional(),
@@ -31,21 +37,51 @@ export const pricingSchema = z.strictObject({
   reasoning: nonNegative.optional(),
   request: z.number().nonnegative('expected USD per request, 0 or more').optional(),
   /** Long-context tiers: above this many prompt tokens, the whole request is priced at the tier's rates. */
-  tiers: z.array(z.strictObject({
-    above_prompt_tokens: positiveInt,
-    prompt: nonNegative,
-    completion: nonNegative,
-    cache_read: nonNegative.optional(),
-    cache_write: nonNegative.optional(),
-  })).optional(),
+  tiers: z
+    .array(
+      z.strictObject({
+        above_prompt_tokens: positiveInt,
+        prompt: nonNegative,
+        completion: nonNegative,
+        cache_read: nonNegative.optional(),
+        cache_write: nonNegative.optional(),
+      }),
+    )
+    .optional(),
 });
 
 /** OpenRouter's `supported_parameters` vocabulary (the request fields an endpoint honours). */
 export const KNOWN_PARAMETERS = [
-  'temperature', 'top_p', 'top_k', 'min_p', 'top_a', 'frequency_penalty', 'presence_penalty', 'repetition_penalty',
-  'max_tokens', 'max_completion_tokens', 'logit_bias', 'logprobs', 'top_logprobs', 'seed', 'response_format',
-  'structured_outputs', 'stop', 'tools', 'tool_choice', 'parallel_tool_calls', 'include_reasoning', 'reasoning',
-  'reasoning_effort', 'web_search_options', 'verbosity', 'n', 'user', 'prediction', 'service_tier', 'modalities',
+  'temperature',
+  'top_p',
+  'top_k',
+  'min_p',
+  'top_a',
+  'frequency_penalty',
+  'presence_penalty',
+  'repetition_penalty',
+  'max_tokens',
+  'max_completion_tokens',
+  'logit_bias',
+  'logprobs',
+  'top_logprobs',
+  'seed',
+  'response_format',
+  'structured_outputs',
+  'stop',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'include_reasoning',
+  'reasoning',
+  'reasoning_effort',
+  'web_search_options',
+  'verbosity',
+  'n',
+  'user',
+  'prediction',
+  'service_tier',
+  'modalities',
 ] as const;
 export type KnownParameter = (typeof KNOWN_PARAMETERS)[number];
 
@@ -65,10 +101,19 @@ export const providerSchema = z.strictObject({
   type: z.enum(PROVIDER_TYPES, { error: `expected one of: ${PROVIDER_TYPES.join(', ')}` }).default('openai-compatible'),
   name: z.string().optional(),
   base_url: httpUrl.optional(),
-  base_url_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name').optional(),
+  base_url_env: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name')
+    .optional(),
   api_key: z.string().optional(),
-  api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name').optional(),
-  jurisdiction: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 two-letter country code, e.g. US').optional(),
+  api_key_env: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name')
+    .optional(),
+  jurisdiction: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'expected an ISO 3166 two-letter country code, e.g. US')
+    .optional(),
   headers: z.record(z.string(), z.string()).optional(),
   timeouts: timeoutsSchema.optional(),
   max_connections: positiveInt.optional(),
@@ -104,7 +149,10 @@ export const endpointSchema = z.strictObject({
   supported_parameters: parameterList.optional(),
   data_policy: dataPolicySchema.optional(),
   /** ISO country where this endpoint serves, when it differs from the provider's. */
-  jurisdiction: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 two-letter country code, e.g. US').optional(),
+  jurisdiction: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'expected an ISO 3166 two-letter country code, e.g. US')
+    .optional(),
   /** `disabled` keeps the endpoint in the catalog but never routes to it. */
   status: z.enum(['active', 'deprecated', 'disabled']).optional(),
 });
@@ -130,9 +178,13 @@ export const serverSchema = z.strictObject({
   /** Longest a client may take to send a whole request, headers and body (a body trickled slower is cut with 408). */
   body_timeout_ms: positiveInt.optional(),
   /** Open connections one client address may hold; more are answered 429 and closed (0: no cap). */
-  max_connections_per_client: z.preprocess(numeric, z.number({ error: 'expected a number' }).int('expected a whole number').nonnegative('expected 0 or more')).optional(),
+  max_connections_per_client: z
+    .preprocess(numeric, z.number({ error: 'expected a number' }).int('expected a whole number').nonnegative('expected 0 or more'))
+    .optional(),
   /** Browser origins allowed by CORS (`https://app.example.com`, or `*` for any); none by default. */
-  cors_origins: z.array(z.string().regex(/^(\*|https?:\/\/[^\s/]+)$/, 'expected an origin such as https://app.example.com, or *')).optional(),
+  cors_origins: z
+    .array(z.string().regex(/^(\*|https?:\/\/[^\s/]+)$/, 'expected an origin such as https://app.example.com, or *'))
+    .optional(),
 });
 
 export const routingSchema = z.strictObject({
@@ -152,7 +204,9 @@ export const configSchema = z.strictObject({
   /** Merge the bundled catalog of real providers and models (default true). */
   bundled_catalog: z.boolean().default(true),
   timeouts: timeoutsSchema.optional(),
-  providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'provider ids are lower case: a-z, 0-9, - and _'), providerSchema).default({}),
+  providers: z
+    .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'provider ids are lower case: a-z, 0-9, - and _'), providerSchema)
+    .default({}),
   models: z
     .record(z.string().regex(MODEL_ID_PATTERN, 'model ids are lower case author/slug, e.g. deepseek/deepseek-r1'), modelSchema)
     .default({}),

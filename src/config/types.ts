@@ -39,13 +39,32 @@ export interface RoutingSettings {
 }
 
 export const DEFAULT_ROUTING: RoutingSettings = {
-  ejectionBaseMs: 30_000, ejectionMaxMs: 300_000, consecutiveFailures: 5, maxAttempts: 3, stickyTtlMs: 300_000,
+  ejectionBaseMs: 30_000,
+  ejectionMaxMs: 300_000,
+  consecutiveFailures: 5,
+  maxAttempts: 3,
+  stickyTtlMs: 300_000,
 };
 
 /** What an OpenAI-compatible endpoint honours when its config does not say. */
 export const DEFAULT_SUPPORTED_PARAMETERS: readonly KnownParameter[] = [
-  'temperature', 'top_p', 'frequency_penalty', 'presence_penalty', 'max_tokens', 'max_completion_tokens', 'stop', 'seed',
-  'response_format', 'tools', 'tool_choice', 'parallel_tool_calls', 'logit_bias', 'logprobs', 'top_logprobs', 'n', 'user',
+  'temperature',
+  'top_p',
+  'frequency_penalty',
+  'presence_penalty',
+  'max_tokens',
+  'max_completion_tokens',
+  'stop',
+  'seed',
+  'response_format',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'logit_bias',
+  'logprobs',
+  'top_logprobs',
+  'n',
+  'user',
 ];
 
 export interface ResolvedProvider {

@@ -28,7 +28,11 @@ export type ErrorRenderer = (error: AgoraError) => unknown;
  * (499) gets nothing and logs nothing.
  */
 export function sendError(
-  response: ServerResponse, thrown: unknown, logger: Logger, extraHeaders?: Record<string, string>, render: ErrorRenderer = openAIErrorBody,
+  response: ServerResponse,
+  thrown: unknown,
+  logger: Logger,
+  extraHeaders?: Record<string, string>,
+  render: ErrorRenderer = openAIErrorBody,
 ): AgoraError {
   const error = toAgoraError(thrown);
   if (error.status >= 500 && error.code === 'internal_error') logger.error('internal error', { error: describeCause(thrown) });

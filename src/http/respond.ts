@@ -39,7 +39,10 @@ export function abortOnDisconnect(response: ServerResponse, stopping: CancelSign
  * once. If the settlement fails, the connection is cut and the body stays incomplete.
  */
 export async function sendJsonAfterSettlement(
-  response: ServerResponse, text: string, headers: Record<string, string>, settlement: Promise<unknown> | undefined,
+  response: ServerResponse,
+  text: string,
+  headers: Record<string, string>,
+  settlement: Promise<unknown> | undefined,
 ): Promise<boolean> {
   response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   if (!settlement) {
@@ -59,6 +62,10 @@ export async function sendJsonAfterSettlement(
 
 /** Replays a stored answer for a repeated Idempotency-Key. */
 export function replayStored(response: ServerResponse, stored: { status: number; headers: Record<string, string>; body: string }): void {
-  response.writeHead(stored.status, { ...stored.headers, 'content-length': String(Buffer.byteLength(stored.body)), 'x-agora-idempotent-replay': 'true' });
+  response.writeHead(stored.status, {
+    ...stored.headers,
+    'content-length': String(Buffer.byteLength(stored.body)),
+    'x-agora-idempotent-replay': 'true',
+  });
   response.end(stored.body);
 }

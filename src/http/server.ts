@@ -28,15 +28,18 @@ export type Dispatch = (request: IncomingMessage, response: ServerResponse) => v
  */
 export function createHttpServer(options: HttpServerOptions, dispatch: Dispatch): Server {
   const { settings, logger } = options;
-  const server = createServer({
-    keepAliveTimeout: 65_000,
-    // Deadlines for slow clients (nginx's client_header_timeout / client_body_timeout): the whole
-    // request must arrive within requestTimeout, its headers within headersTimeout; Node checks
-    // open connections every connectionsCheckingInterval.
-    headersTimeout: settings.headerTimeoutMs,
-    requestTimeout: settings.bodyTimeoutMs,
-    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(settings.headerTimeoutMs / 4))),
-  }, (request, response) => handle(options, dispatch, request, response));
+  const server = createServer(
+    {
+      keepAliveTimeout: 65_000,
+      // Deadlines for slow clients (nginx's client_header_timeout / client_body_timeout): the whole
+      // request must arrive within requestTimeout, its headers within headersTimeout; Node checks
+      // open connections every connectionsCheckingInterval.
+      headersTimeout: settings.headerTimeoutMs,
+      requestTimeout: settings.bodyTimeoutMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(settings.headerTimeoutMs / 4))),
+    },
+    (request, response) => handle(options, dispatch, request, response),
+  );
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, settings, logger));
   if (settings.maxConnectionsPerClient > 0) capConnectionsPerClient(server, settings.maxConnectionsPerClient, logger);
   return server;
@@ -45,11 +48,19 @@ export function createHttpServer(options: HttpServerOptions, dispatch: Dispatch)
 /** A raw HTTP/1.1 answer in OpenAI's error shape, for sockets that have no ServerResponse (yet). */
 function rawErrorResponse(error: AgoraError): string {
   const body = JSON.stringify(openAIErrorBody(error));
-  const extra = Object.entries(error.headers ?? {}).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  const extra = Object.entries(error.headers ?? {})
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   return `HTTP/1.1 ${error.status} ${STATUS_TEXT[error.status] ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}connection: close\r\n\r\n${body}`;
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large' };
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  413: 'Payload Too Large',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+};
 
 /**
  * Errors Node's HTTP parser meets before a route runs: a request slower than its deadline (408),
@@ -67,11 +78,23 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, setting
   let answer: AgoraError;
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     const { headerTimeoutMs, bodyTimeoutMs } = settings;
-    answer = new AgoraError(`The request was not received in time (headers within ${headerTimeoutMs} ms, the whole request within ${bodyTimeoutMs} ms); the connection is closed.`, {
-      status: 408, kind: 'timeout', type: 'invalid_request_error', code: 'request_timeout', retryable: false,
-    });
+    answer = new AgoraError(
+      `The request was not received in time (headers within ${headerTimeoutMs} ms, the whole request within ${bodyTimeoutMs} ms); the connection is closed.`,
+      {
+        status: 408,
+        kind: 'timeout',
+        type: 'invalid_request_error',
+        code: 'request_timeout',
+        retryable: false,
+      },
+    );
   } else if (code === 'HPE_HEADER_OVERFLOW') {
-    answer = new AgoraError('The request headers are too large.', { status: 431, kind: 'invalid_request', type: 'invalid_request_error', code: 'headers_too_large' });
+    answer = new AgoraError('The request headers are too large.', {
+      status: 431,
+      kind: 'invalid_request',
+      type: 'invalid_request_error',
+      code: 'headers_too_large',
+    });
   } else {
     answer = invalidRequest('The request is not valid HTTP/1.1.', null, 'bad_http_request');
   }
@@ -97,9 +120,17 @@ function capConnectionsPerClient(server: Server, limit: number, logger: Logger):
     if (count <= limit) return;
     logger.warn('connection refused: too many open connections from one client', { limit });
     (socket as typeof socket & { [REFUSED]?: boolean })[REFUSED] = true;
-    socket.end(rawErrorResponse(new AgoraError(`Too many open connections from this address (the limit is ${limit}).`, {
-      status: 429, kind: 'rate_limit_exceeded', type: 'rate_limit_error', code: 'too_many_connections', headers: { 'retry-after': '1' },
-    })));
+    socket.end(
+      rawErrorResponse(
+        new AgoraError(`Too many open connections from this address (the limit is ${limit}).`, {
+          status: 429,
+          kind: 'rate_limit_exceeded',
+          type: 'rate_limit_error',
+          code: 'too_many_connections',
+          headers: { 'retry-after': '1' },
+        }),
+      ),
+    );
     setTimeout(() => socket.destroy(), 1_000).unref();
   });
 }
@@ -118,8 +149,10 @@ function handle(options: HttpServerOptions, dispatch: Dispatch, request: Incomin
 }
 
 const CORS_METHODS = 'GET, POST, PATCH, DELETE, OPTIONS';
-const CORS_HEADERS = 'authorization, content-type, x-api-key, anthropic-version, anthropic-beta, http-referer, x-title, idempotency-key, x-stainless-os, x-stainless-lang, x-stainless-package-version, x-stainless-runtime, x-stainless-runtime-version, x-stainless-arch, x-stainless-retry-count, x-stainless-timeout, anthropic-dangerous-direct-browser-access';
-const CORS_EXPOSED = 'x-agora-generation-id, x-agora-provider, x-agora-attempts, x-agora-dropped-parameters, x-agora-idempotent-replay, retry-after, x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests, x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens';
+const CORS_HEADERS =
+  'authorization, content-type, x-api-key, anthropic-version, anthropic-beta, http-referer, x-title, idempotency-key, x-stainless-os, x-stainless-lang, x-stainless-package-version, x-stainless-runtime, x-stainless-runtime-version, x-stainless-arch, x-stainless-retry-count, x-stainless-timeout, anthropic-dangerous-direct-browser-access';
+const CORS_EXPOSED =
+  'x-agora-generation-id, x-agora-provider, x-agora-attempts, x-agora-dropped-parameters, x-agora-idempotent-replay, retry-after, x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests, x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens';
 
 /**
  * CORS for browser apps (`server.cors_origins`, closed by default). An allowed origin gets the
@@ -127,7 +160,7 @@ const CORS_EXPOSED = 'x-agora-generation-id, x-agora-provider, x-agora-attempts,
  * that is not allowed). Returns true when the request was answered.
  */
 function applyCors(allowed: readonly string[], origin: string | string[], request: IncomingMessage, response: ServerResponse): boolean {
-  const value = Array.isArray(origin) ? origin[0] ?? '' : origin;
+  const value = Array.isArray(origin) ? (origin[0] ?? '') : origin;
   const ok = allowed.includes('*') || allowed.includes(value);
   const preflight = request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined;
   if (ok) {
@@ -138,9 +171,15 @@ function applyCors(allowed: readonly string[], origin: string | string[], reques
   if (!preflight) return false;
   request.resume();
   if (!ok) {
-    const error = new AgoraError(`Origin ${JSON.stringify(value.slice(0, 200))} is not allowed; the operator lists allowed origins in server.cors_origins.`, {
-      status: 403, kind: 'permission_denied', type: 'permission_error', code: 'cors_origin_not_allowed',
-    });
+    const error = new AgoraError(
+      `Origin ${JSON.stringify(value.slice(0, 200))} is not allowed; the operator lists allowed origins in server.cors_origins.`,
+      {
+        status: 403,
+        kind: 'permission_denied',
+        type: 'permission_error',
+        code: 'cors_origin_not_allowed',
+      },
+    );
     const body = JSON.stringify(openAIErrorBody(error));
     response.writeHead(403, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     response.end(body);

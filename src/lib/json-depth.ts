@@ -52,7 +52,8 @@ export function findDepthViolation(body: Buffer, limit = MAX_JSON_DEPTH): DepthV
         stringStart = index + 1;
         break;
       case COLON:
-        if (depth > 0 && !isArray[depth - 1] && lastString) keys[depth - 1] = body.toString('utf8', lastString[0], Math.min(lastString[1], lastString[0] + 64));
+        if (depth > 0 && !isArray[depth - 1] && lastString)
+          keys[depth - 1] = body.toString('utf8', lastString[0], Math.min(lastString[1], lastString[0] + 64));
         break;
       case COMMA:
         if (depth > 0 && isArray[depth - 1]) keys[depth - 1] = (keys[depth - 1] as number) + 1;

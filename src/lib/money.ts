@@ -40,8 +40,14 @@ function numberToPlain(value: number): string {
   const exponent = Number(exponentText);
   const negative = mantissa.startsWith('-');
   const digits = mantissa.replace('-', '').replace('.', '');
-  const pointAt = (mantissa.replace('-', '').indexOf('.') === -1 ? mantissa.replace('-', '').length : mantissa.replace('-', '').indexOf('.')) + exponent;
-  const plain = pointAt <= 0 ? `0.${'0'.repeat(-pointAt)}${digits}` : pointAt >= digits.length ? digits + '0'.repeat(pointAt - digits.length) : `${digits.slice(0, pointAt)}.${digits.slice(pointAt)}`;
+  const pointAt =
+    (mantissa.replace('-', '').indexOf('.') === -1 ? mantissa.replace('-', '').length : mantissa.replace('-', '').indexOf('.')) + exponent;
+  const plain =
+    pointAt <= 0
+      ? `0.${'0'.repeat(-pointAt)}${digits}`
+      : pointAt >= digits.length
+        ? digits + '0'.repeat(pointAt - digits.length)
+        : `${digits.slice(0, pointAt)}.${digits.slice(pointAt)}`;
   return negative ? `-${plain}` : plain;
 }
 
@@ -95,7 +101,6 @@ export function picosToUsd(picos: bigint): number {
   return Number(`${negative ? '-' : ''}${text.slice(0, -12)}.${text.slice(-12)}`);
 }
 
-
 /** List prices in USD per 1M tokens (per request for `request`), as the config gives them. */
 export interface ListPrices {
   prompt: number;
@@ -140,4 +145,3 @@ export function toPicoPricing(pricing: ListPrices): PicoPricing {
     }),
   };
 }
-

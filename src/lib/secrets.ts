@@ -14,8 +14,16 @@ const KEY_LIKE = /\b(sk|pk|rk|key|AIza)[-_A-Za-z0-9]{12,}/g;
 
 /** Header names whose values are public protocol settings, not credentials. */
 export const PUBLIC_HEADERS = new Set([
-  'content-type', 'accept', 'accept-encoding', 'user-agent', 'anthropic-version', 'anthropic-beta', 'openai-beta',
-  'http-referer', 'x-title', 'api-version',
+  'content-type',
+  'accept',
+  'accept-encoding',
+  'user-agent',
+  'anthropic-version',
+  'anthropic-beta',
+  'openai-beta',
+  'http-referer',
+  'x-title',
+  'api-version',
 ]);
 
 export class Secrets {

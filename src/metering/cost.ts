@@ -8,7 +8,6 @@
 import { picosToNanos, picosToUsd, type PicoPricing } from '../lib/money.js';
 import type { Usage } from '../spec/usage.js';
 
-
 export interface Cost {
   /** What is charged, in nanodollars. */
   totalNanos: number;
@@ -44,7 +43,15 @@ export function computeCost(usage: Usage | undefined, pricing: PicoPricing): Cos
   const reasoningCost = BigInt(reasoning) * reasoningRate;
   const completion = BigInt(completionTokens - reasoning) * rates.completion;
   const total = prompt + cacheRead + cacheWriteCost + reasoningCost + completion + pricing.request;
-  return { totalNanos: picosToNanos(total), prompt, cacheRead, cacheWrite: cacheWriteCost, completion, reasoning: reasoningCost, request: pricing.request };
+  return {
+    totalNanos: picosToNanos(total),
+    prompt,
+    cacheRead,
+    cacheWrite: cacheWriteCost,
+    completion,
+    reasoning: reasoningCost,
+    request: pricing.request,
+  };
 }
 
 /** The most a request can cost: the prompt estimate at the prompt rate plus every output token it may produce. */

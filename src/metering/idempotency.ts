@@ -35,7 +35,13 @@ export function hashRequest(body: Buffer): string {
 }
 
 function conflict(message: string, status: 409 | 422, code: string): AgoraError {
-  return new AgoraError(message, { status, kind: status === 409 ? 'conflict' : 'unprocessable', type: 'invalid_request_error', code, retryable: status === 409 });
+  return new AgoraError(message, {
+    status,
+    kind: status === 409 ? 'conflict' : 'unprocessable',
+    type: 'invalid_request_error',
+    code,
+    retryable: status === 409,
+  });
 }
 
 export class IdempotencyStore {
@@ -52,7 +58,8 @@ export class IdempotencyStore {
     const scope = `${call.keyId}\0${call.idempotencyKey}`;
     const busy = this.inFlight.get(scope);
     if (busy !== undefined) {
-      if (busy !== call.requestHash) throw conflict('This Idempotency-Key was used with a different request body.', 422, 'idempotency_key_reused');
+      if (busy !== call.requestHash)
+        throw conflict('This Idempotency-Key was used with a different request body.', 422, 'idempotency_key_reused');
       throw conflict('A request with this Idempotency-Key is still in progress; retry after it completes.', 409, 'idempotency_in_progress');
     }
     let stored = this.recent.get(scope);
@@ -66,7 +73,13 @@ export class IdempotencyStore {
         throw error;
       }
       if (row && Date.now() - row.created_at < IDEMPOTENCY_TTL_MS) {
-        stored = { requestHash: row.request_hash, status: row.status, headers: JSON.parse(row.headers) as Record<string, string>, body: row.body, createdAt: row.created_at };
+        stored = {
+          requestHash: row.request_hash,
+          status: row.status,
+          headers: JSON.parse(row.headers) as Record<string, string>,
+          body: row.body,
+          createdAt: row.created_at,
+        };
         this.inFlight.delete(scope);
       } else {
         return undefined; // claimed: this request runs
@@ -77,7 +90,8 @@ export class IdempotencyStore {
       this.inFlight.set(scope, call.requestHash);
       return undefined;
     }
-    if (stored.requestHash !== call.requestHash) throw conflict('This Idempotency-Key was used with a different request body.', 422, 'idempotency_key_reused');
+    if (stored.requestHash !== call.requestHash)
+      throw conflict('This Idempotency-Key was used with a different request body.', 422, 'idempotency_key_reused');
     return stored;
   }
 
@@ -91,8 +105,13 @@ export class IdempotencyStore {
     if (this.recent.size >= MEMORY_ENTRIES) this.recent.delete(this.recent.keys().next().value!);
     this.recent.set(scope, stored);
     return {
-      key_id: call.keyId, idempotency_key: call.idempotencyKey, request_hash: call.requestHash, status: response.status,
-      headers: JSON.stringify(response.headers), body: response.body, created_at: stored.createdAt,
+      key_id: call.keyId,
+      idempotency_key: call.idempotencyKey,
+      request_hash: call.requestHash,
+      status: response.status,
+      headers: JSON.stringify(response.headers),
+      body: response.body,
+      created_at: stored.createdAt,
     };
   }
 

@@ -70,7 +70,11 @@ export function monthStart(now: number): number {
 
 function paymentRequired(message: string, source: string, available: number, needed: number): AgoraError {
   return new AgoraError(message, {
-    status: 402, kind: 'payment_required', type: 'insufficient_quota', code: 'insufficient_credits', retryable: false,
+    status: 402,
+    kind: 'payment_required',
+    type: 'insufficient_quota',
+    code: 'insufficient_credits',
+    retryable: false,
     metadata: { limit_source: source, balance: Number(formatUsd(available)), needed: Number(formatUsd(needed)) },
   });
 }
@@ -124,14 +128,24 @@ export class CreditBook {
       if (limit === null) continue;
       const available = limit - used - spend.reserved;
       if (amount > available) {
-        throw paymentRequired(`This request may cost up to $${formatUsd(amount)}, more than what is left of ${label} ($${formatUsd(Math.max(0, available))}).`, source, Math.max(0, available), amount);
+        throw paymentRequired(
+          `This request may cost up to $${formatUsd(amount)}, more than what is left of ${label} ($${formatUsd(Math.max(0, available))}).`,
+          source,
+          Math.max(0, available),
+          amount,
+        );
       }
     }
     const account = key.accountId ? this.accounts.get(key.accountId) : undefined;
     if (account?.mode === 'prepaid') {
       const available = account.balance - account.reserved - account.pending;
       if (amount > available) {
-        throw paymentRequired(`Insufficient credits: the balance is $${formatUsd(Math.max(0, available))} and this request may cost up to $${formatUsd(amount)}. Add credits to continue.`, 'credits', Math.max(0, available), amount);
+        throw paymentRequired(
+          `Insufficient credits: the balance is $${formatUsd(Math.max(0, available))} and this request may cost up to $${formatUsd(amount)}. Add credits to continue.`,
+          'credits',
+          Math.max(0, available),
+          amount,
+        );
       }
     }
     return this.reserveUnchecked(key, amount, now);
@@ -153,7 +167,12 @@ export class CreditBook {
    * The charge's idempotency key is the generation id, so it can never be posted twice.
    */
   settle(
-    reservation: Reservation, key: KeyLimits, cost: number, generation: ChargedGeneration, idempotency?: IdempotencyRecordsTable, now = Date.now(),
+    reservation: Reservation,
+    key: KeyLimits,
+    cost: number,
+    generation: ChargedGeneration,
+    idempotency?: IdempotencyRecordsTable,
+    now = Date.now(),
   ): Promise<void> | undefined {
     const generationId = generation.id;
     this.release(reservation);
@@ -167,9 +186,17 @@ export class CreditBook {
     return this.writer
       .commit({
         entry: {
-          id: `charge:${generationId}`, account_id: key.accountId, key_id: key.id, kind: 'charge', amount: -cost,
-          generation_id: generationId, upstream_id: generation.upstreamId, model: generation.model, provider: generation.provider,
-          note: null, created_at: now,
+          id: `charge:${generationId}`,
+          account_id: key.accountId,
+          key_id: key.id,
+          kind: 'charge',
+          amount: -cost,
+          generation_id: generationId,
+          upstream_id: generation.upstreamId,
+          model: generation.model,
+          provider: generation.provider,
+          note: null,
+          created_at: now,
         },
         ...(idempotency ? { idempotency } : {}),
       })
@@ -193,7 +220,8 @@ export class CreditBook {
     const account = this.accounts.get(accountId);
     if (!account) return;
     const balance = account.balance + amount;
-    if (!Number.isSafeInteger(amount) || !Number.isSafeInteger(balance)) throw new RangeError(`balance of account ${accountId} would leave the exact integer range`);
+    if (!Number.isSafeInteger(amount) || !Number.isSafeInteger(balance))
+      throw new RangeError(`balance of account ${accountId} would leave the exact integer range`);
     account.balance = balance;
   }
 

@@ -5,7 +5,9 @@ import { dayStart, monthStart, type CreditBook } from './ledger.js';
 
 export async function loadCredits(store: Store, credits: CreditBook, now = Date.now()): Promise<void> {
   const [accounts, balances, spend] = await Promise.all([
-    store.keys.accounts(), store.ledger.balances(), store.ledger.keySpend(dayStart(now), monthStart(now)),
+    store.keys.accounts(),
+    store.ledger.balances(),
+    store.ledger.keySpend(dayStart(now), monthStart(now)),
   ]);
   for (const account of accounts) credits.loadAccount(account.id, account.mode, balances.get(account.id) ?? 0);
   for (const row of spend) credits.loadKeySpend(row.key_id, row.total, row.day, row.month, now);

@@ -78,9 +78,17 @@ export class SharedLimiter {
   /** Checks answered by the local fallback because Redis was slow or down. */
   fallbacks = 0;
 
-  constructor(url: string, private readonly local: LocalLimiter, private readonly prefix = 'agora:', private readonly timeoutMs = 100) {
+  constructor(
+    url: string,
+    private readonly local: LocalLimiter,
+    private readonly prefix = 'agora:',
+    private readonly timeoutMs = 100,
+  ) {
     this.redis = new Redis(url, {
-      lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: timeoutMs,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: timeoutMs,
       retryStrategy: (times: number) => Math.min(200 * times, 2_000),
     });
     this.redis.on('error', () => undefined);
@@ -96,8 +104,11 @@ export class SharedLimiter {
     let timer: NodeJS.Timeout | undefined;
     try {
       const reply = await Promise.race([
-        (this.redis as unknown as { agoraGcra(key: string, now: number, limit: number, cost: number, force: string): Promise<[number, string]> })
-          .agoraGcra(`${this.prefix}rl:${bucket}`, now, limit, cost, force ? '1' : '0'),
+        (
+          this.redis as unknown as {
+            agoraGcra(key: string, now: number, limit: number, cost: number, force: string): Promise<[number, string]>;
+          }
+        ).agoraGcra(`${this.prefix}rl:${bucket}`, now, limit, cost, force ? '1' : '0'),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error('redis timeout')), this.timeoutMs);
         }),

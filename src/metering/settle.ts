@@ -39,7 +39,11 @@ export interface Billing {
 
 export function storeDown(): AgoraError {
   return new AgoraError('The credits ledger is unavailable, so no request can be charged; try again shortly.', {
-    status: 503, kind: 'provider_overloaded', type: 'server_error', code: 'ledger_unavailable', retryable: false,
+    status: 503,
+    kind: 'provider_overloaded',
+    type: 'server_error',
+    code: 'ledger_unavailable',
+    retryable: false,
     headers: { 'retry-after': '1' },
   });
 }
@@ -54,7 +58,12 @@ function outputBound(attempt: Attempt, promptTokens: number, maxTokens: number |
 
 /** Holds credit for the request (throws 402, or 503 when the ledger store is down); async only with shared (Redis) credits. */
 export function reserve(
-  gateway: BillingParts, key: KeyRecord, attempts: Attempt[], maxAttempts: number, promptTokens: number, maxTokens: number | undefined,
+  gateway: BillingParts,
+  key: KeyRecord,
+  attempts: Attempt[],
+  maxAttempts: number,
+  promptTokens: number,
+  maxTokens: number | undefined,
 ): Billing | Promise<Billing> {
   if (key.accountId === null) return { key, reservation: undefined }; // the master key is not metered in a ledger
   if (!gateway.ledgerWriter.healthy || !gateway.storeHealth.up) throw storeDown();
@@ -79,7 +88,11 @@ export interface Settlement {
  * `finalize` receives it and may return the idempotency record to commit in the same transaction.
  */
 export function settle(
-  gateway: BillingParts, billing: Billing, trace: GenerationTrace, attempt: Attempt | undefined, success: boolean,
+  gateway: BillingParts,
+  billing: Billing,
+  trace: GenerationTrace,
+  attempt: Attempt | undefined,
+  success: boolean,
   finalize?: (cost: Cost) => IdempotencyRecordsTable | undefined,
 ): Settlement {
   let cost = success && attempt ? computeCost(trace.billableUsage(), attempt.endpoint.prices) : ZERO_COST;
@@ -89,9 +102,16 @@ export function settle(
   trace.costBreakdown = cost;
   const stored = finalize?.(cost);
   const committed = billing.reservation
-    ? gateway.credits.settle(billing.reservation, billing.key, cost.totalNanos,
-      { id: trace.id, upstreamId: trace.upstreamId, model: trace.model, provider: trace.provider }, stored)
-    : stored ? gateway.ledgerWriter.commit({ idempotency: stored }) : undefined;
+    ? gateway.credits.settle(
+        billing.reservation,
+        billing.key,
+        cost.totalNanos,
+        { id: trace.id, upstreamId: trace.upstreamId, model: trace.model, provider: trace.provider },
+        stored,
+      )
+    : stored
+      ? gateway.ledgerWriter.commit({ idempotency: stored })
+      : undefined;
   return { cost, committed }; // the ledger writer rejects a commit that waits longer than SETTLE_TIMEOUT_MS
 }
 

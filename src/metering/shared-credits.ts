@@ -77,17 +77,30 @@ type Scripts = Redis & {
 
 function unavailable(cause: unknown): AgoraError {
   return new AgoraError('The shared credit store (Redis) is unavailable, so no request can be reserved; try again shortly.', {
-    status: 503, kind: 'provider_overloaded', type: 'server_error', code: 'credits_unavailable', retryable: false, headers: { 'retry-after': '1' }, cause,
+    status: 503,
+    kind: 'provider_overloaded',
+    type: 'server_error',
+    code: 'credits_unavailable',
+    retryable: false,
+    headers: { 'retry-after': '1' },
+    cause,
   });
 }
 
 export class SharedCreditBook extends CreditBook {
   private readonly redis: Scripts;
 
-  constructor(writer: BatchWriter<LedgerWrite>, url: string, private readonly prefix = 'agora:') {
+  constructor(
+    writer: BatchWriter<LedgerWrite>,
+    url: string,
+    private readonly prefix = 'agora:',
+  ) {
     super(writer);
     const redis = new Redis(url, {
-      lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: TIMEOUT_MS,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: TIMEOUT_MS,
       retryStrategy: (times: number) => Math.min(200 * times, 2_000),
     });
     redis.on('error', () => undefined);
@@ -112,7 +125,8 @@ export class SharedCreditBook extends CreditBook {
     if (account?.mode === 'prepaid') pools.push([`${this.prefix}credit:account:${account.id}`, account.balance - account.pending]);
     if (key.creditLimit !== null) pools.push([`${this.prefix}credit:key:${key.id}:total`, key.creditLimit - spend.total]);
     if (key.limitDaily !== null) pools.push([`${this.prefix}credit:key:${key.id}:day:${dayStart(now)}`, key.limitDaily - spend.day]);
-    if (key.limitMonthly !== null) pools.push([`${this.prefix}credit:key:${key.id}:month:${monthStart(now)}`, key.limitMonthly - spend.month]);
+    if (key.limitMonthly !== null)
+      pools.push([`${this.prefix}credit:key:${key.id}:month:${monthStart(now)}`, key.limitMonthly - spend.month]);
     return pools;
   }
 
@@ -121,26 +135,37 @@ export class SharedCreditBook extends CreditBook {
     if (pools.length === 0) return super.reserve(key, amount, now); // nothing shared to enforce: unlimited account, no limits
     const hold = randomUUID();
     const keys = pools.map(([pool]) => pool);
-    const call = this.redis.status === 'ready'
-      ? this.redis.agoraReserve(keys.length, ...keys, now, amount, hold, now + HOLD_TTL_MS, ...pools.map(([, initial]) => initial))
-      : Promise.reject(new Error(`redis ${this.redis.status}`));
-    return call.then(([ok, index, available]) => {
-      if (ok !== 1) {
-        const sources = ['credits', 'key_limit', 'daily_limit', 'monthly_limit'];
-        const pool = keys[index - 1] ?? '';
-        const source = pool.includes(':account:') ? 'credits' : sources.find((name) => pool.includes(name === 'key_limit' ? ':total' : name === 'daily_limit' ? ':day:' : ':month:')) ?? 'credits';
-        const left = Math.max(0, Number(available));
-        throw new AgoraError(`This request may cost up to $${formatUsd(amount)}; $${formatUsd(left)} is left (${source}).`, {
-          status: 402, kind: 'payment_required', type: 'insufficient_quota', code: 'insufficient_credits', retryable: false,
-          metadata: { limit_source: source, balance: Number(formatUsd(left)), needed: Number(formatUsd(amount)) },
-        });
-      }
-      const reservation: SharedReservation = { ...super.reserveUnchecked(key, amount, now), hold, pools: keys };
-      return reservation;
-    }, (error: unknown) => {
-      if (error instanceof AgoraError) throw error;
-      throw unavailable(error);
-    });
+    const call =
+      this.redis.status === 'ready'
+        ? this.redis.agoraReserve(keys.length, ...keys, now, amount, hold, now + HOLD_TTL_MS, ...pools.map(([, initial]) => initial))
+        : Promise.reject(new Error(`redis ${this.redis.status}`));
+    return call.then(
+      ([ok, index, available]) => {
+        if (ok !== 1) {
+          const sources = ['credits', 'key_limit', 'daily_limit', 'monthly_limit'];
+          const pool = keys[index - 1] ?? '';
+          const source = pool.includes(':account:')
+            ? 'credits'
+            : (sources.find((name) => pool.includes(name === 'key_limit' ? ':total' : name === 'daily_limit' ? ':day:' : ':month:')) ??
+              'credits');
+          const left = Math.max(0, Number(available));
+          throw new AgoraError(`This request may cost up to $${formatUsd(amount)}; $${formatUsd(left)} is left (${source}).`, {
+            status: 402,
+            kind: 'payment_required',
+            type: 'insufficient_quota',
+            code: 'insufficient_credits',
+            retryable: false,
+            metadata: { limit_source: source, balance: Number(formatUsd(left)), needed: Number(formatUsd(amount)) },
+          });
+        }
+        const reservation: SharedReservation = { ...super.reserveUnchecked(key, amount, now), hold, pools: keys };
+        return reservation;
+      },
+      (error: unknown) => {
+        if (error instanceof AgoraError) throw error;
+        throw unavailable(error);
+      },
+    );
   }
 
   override release(reservation: Reservation): void {
@@ -151,7 +176,12 @@ export class SharedCreditBook extends CreditBook {
   }
 
   override settle(
-    reservation: Reservation, key: KeyLimits, cost: number, generation: ChargedGeneration, idempotency?: IdempotencyRecordsTable, now = Date.now(),
+    reservation: Reservation,
+    key: KeyLimits,
+    cost: number,
+    generation: ChargedGeneration,
+    idempotency?: IdempotencyRecordsTable,
+    now = Date.now(),
   ): Promise<void> | undefined {
     const shared = reservation as SharedReservation;
     if (reservation.open && shared.pools) {

@@ -45,7 +45,11 @@ export class BatchWriter<Row> {
   /** False after a failed write, true again after a successful one. */
   healthy = true;
 
-  constructor(private readonly write: (rows: Row[]) => Promise<void>, private readonly logger: Logger, private readonly options: BatchWriterOptions) {
+  constructor(
+    private readonly write: (rows: Row[]) => Promise<void>,
+    private readonly logger: Logger,
+    private readonly options: BatchWriterOptions,
+  ) {
     this.intervalMs = options.intervalMs ?? 50;
     this.maxBatch = options.maxBatch ?? 1_000;
   }

@@ -8,7 +8,11 @@ export class StoreProbe {
   private pendingSince = 0;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly ping: () => Promise<void>, private readonly intervalMs = 250, private readonly timeoutMs = 500) {}
+  constructor(
+    private readonly ping: () => Promise<void>,
+    private readonly intervalMs = 250,
+    private readonly timeoutMs = 500,
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => this.tick(), this.intervalMs);

@@ -69,8 +69,15 @@ export class GenerationTrace {
     if (this.usage !== undefined || this.outputBytes === 0) return this.usage;
     const completion = Math.ceil(this.outputBytes / 4);
     const prompt = this.promptTokensEstimate;
-    return { promptTokens: prompt, completionTokens: completion, totalTokens: prompt === undefined ? undefined : prompt + completion,
-      cachedTokens: undefined, cacheWriteTokens: undefined, reasoningTokens: undefined, raw: undefined };
+    return {
+      promptTokens: prompt,
+      completionTokens: completion,
+      totalTokens: prompt === undefined ? undefined : prompt + completion,
+      cachedTokens: undefined,
+      cacheWriteTokens: undefined,
+      reasoningTokens: undefined,
+      raw: undefined,
+    };
   }
 
   row(status: GenerationStatus, httpStatus: number, error?: AgoraError): NewGeneration {

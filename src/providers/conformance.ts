@@ -160,7 +160,9 @@ class LoopbackUpstream {
     incoming.on('end', () => {
       const state = this.find(incoming.url ?? '', Buffer.concat(parts).toString('utf8'));
       if (!state) {
-        response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"no such route in the conformance server"}}');
+        response
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end('{"error":{"message":"no such route in the conformance server"}}');
         return;
       }
       state.requests++;
@@ -207,7 +209,9 @@ function deltas(events: ChatEvent[]): Delta[] {
 }
 
 function joined(events: ChatEvent[], field: string): string {
-  return deltas(events).map((delta) => (typeof delta[field] === 'string' ? (delta[field] as string) : '')).join('');
+  return deltas(events)
+    .map((delta) => (typeof delta[field] === 'string' ? (delta[field] as string) : ''))
+    .join('');
 }
 
 /** Whether a chunk carries generated output, computed independently of the adapter. */
@@ -215,8 +219,12 @@ function carriesOutput(event: ChatEvent): boolean {
   return event.chunk.choices.some((choice) => {
     const delta = choice.delta ?? {};
     const nonEmpty = (value: unknown): boolean => typeof value === 'string' && value !== '';
-    return nonEmpty(delta.content) || nonEmpty(delta.reasoning_content) || nonEmpty(delta.reasoning)
-      || (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0);
+    return (
+      nonEmpty(delta.content) ||
+      nonEmpty(delta.reasoning_content) ||
+      nonEmpty(delta.reasoning) ||
+      (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0)
+    );
   });
 }
 
@@ -298,7 +306,11 @@ export function adapterConformance(options: ConformanceOptions): void {
       expect(error).toBeUndefined();
       const calls = new Map<number, { id: string; name: string; arguments: string }>();
       for (const delta of deltas(events)) {
-        const toolCalls = (delta.tool_calls ?? []) as Array<{ index: number; id?: string; function?: { name?: string; arguments?: string } }>;
+        const toolCalls = (delta.tool_calls ?? []) as Array<{
+          index: number;
+          id?: string;
+          function?: { name?: string; arguments?: string };
+        }>;
         for (const call of toolCalls) {
           const current = calls.get(call.index) ?? { id: '', name: '', arguments: '' };
           current.id = call.id ?? current.id;
@@ -335,7 +347,10 @@ export function adapterConformance(options: ConformanceOptions): void {
 
     run('upstream-400', 'maps an upstream 400 to a 400 carrying the upstream message, not retryable, before any event', async () => {
       const { id } = upstream.add({ file: fixture('error400'), status: 400, mode: { kind: 'whole' } });
-      const error = await whole(id).then(() => undefined, (caught: unknown) => caught);
+      const error = await whole(id).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
       expect(error).toBeInstanceOf(AgoraError);
       expect(error).toMatchObject({ status: 400, retryable: false });
       expect((error as Error).message).toContain(expected.badRequestMessage);
@@ -347,7 +362,10 @@ export function adapterConformance(options: ConformanceOptions): void {
 
     run('upstream-500', 'maps an upstream 500 to a retryable 502, thrown before the first event', async () => {
       const { id } = upstream.add({ file: fixture('error500'), status: 500, mode: { kind: 'whole' } });
-      const error = await whole(id).then(() => undefined, (caught: unknown) => caught);
+      const error = await whole(id).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
       expect(error).toBeInstanceOf(AgoraError);
       expect(error).toMatchObject({ status: 502, retryable: true });
       const streamed = await drain(stream(id));
@@ -389,7 +407,10 @@ export function adapterConformance(options: ConformanceOptions): void {
       // after at most the one event the server sent and the adapter may already hold.
       let extraEvents = 0;
       for (let step = 0; step < 3; step++) {
-        const next = await iterator.next().then((result) => result, (caught: unknown) => (caught instanceof Error ? caught : new Error(String(caught))));
+        const next = await iterator.next().then(
+          (result) => result,
+          (caught: unknown) => (caught instanceof Error ? caught : new Error(String(caught))),
+        );
         if (next instanceof Error) {
           expect(next).toBeInstanceOf(AgoraError);
           expect((next as AgoraError).retryable).toBe(false);
@@ -399,7 +420,12 @@ export function adapterConformance(options: ConformanceOptions): void {
         extraEvents++;
       }
       expect(extraEvents).toBeLessThanOrEqual(1);
-      expect(await iterator.next().then((result) => result.done, () => true)).toBe(true);
+      expect(
+        await iterator.next().then(
+          (result) => result.done,
+          () => true,
+        ),
+      ).toBe(true);
       // … and the loopback server sees the connection closed (the test times out otherwise).
       await state.closedEarly.promise;
     });
@@ -416,7 +442,10 @@ export function adapterConformance(options: ConformanceOptions): void {
     run('abort-whole', 'cancelling a whole-answer call rejects it and closes the upstream connection', async () => {
       const { id, state } = upstream.add({ file: fixture('text'), status: 200, mode: { kind: 'silent' } });
       const cancel = new CancelSource();
-      const pending = whole(id, cancel).then(() => undefined, (caught: unknown) => caught);
+      const pending = whole(id, cancel).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
       await state.arrived.promise;
       cancel.cancel();
       const error = await pending;

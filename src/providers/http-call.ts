@@ -100,7 +100,12 @@ export class HttpCall implements Dispatcher.DispatchHandler {
         }
         if (this.bufferedBytes > limit) {
           this.abort(new Error('response too large'));
-          reject(new UpstreamError(`${this.options.providerName} sent a response larger than ${limit} bytes.`, { status: 502, code: 'upstream_response_too_large' }));
+          reject(
+            new UpstreamError(`${this.options.providerName} sent a response larger than ${limit} bytes.`, {
+              status: 502,
+              code: 'upstream_response_too_large',
+            }),
+          );
           return;
         }
         if (!this.ended) {
@@ -148,7 +153,11 @@ export class HttpCall implements Dispatcher.DispatchHandler {
     this.controller = controller;
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
     if (statusCode < 200) return; // 1xx informational
     this.statusCode = statusCode;
     this.responseHeaders = headers;
@@ -206,7 +215,12 @@ export function transportError(error: unknown, providerName: string): UpstreamEr
   }
   const code = (error as { code?: string }).code ?? '';
   const named = (status: number, errorCode: string, message: string): UpstreamError =>
-    new UpstreamError(`${message} (provider ${providerName})`, { status, code: errorCode, cause: error, metadata: { provider_name: providerName } });
+    new UpstreamError(`${message} (provider ${providerName})`, {
+      status,
+      code: errorCode,
+      cause: error,
+      metadata: { provider_name: providerName },
+    });
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
       return named(504, 'upstream_connect_timeout', 'Timed out connecting to the upstream provider');

@@ -28,7 +28,8 @@ function structureProblems(root: string, registered: readonly string[]): string[
       const isDirectory = statSync(join(path, entry)).isDirectory();
       if (entry === 'fixtures' && isDirectory) {
         for (const fixture of readdirSync(join(path, entry))) {
-          if (!FIXTURE_NAME.test(fixture)) problems.push(`${folder}/fixtures/${fixture} is not <case>.json, <case>.sse or <case>.chunks.txt`);
+          if (!FIXTURE_NAME.test(fixture))
+            problems.push(`${folder}/fixtures/${fixture} is not <case>.json, <case>.sse or <case>.chunks.txt`);
         }
       } else if (!ALLOWED_FILES.has(entry) || isDirectory) {
         problems.push(`${folder}/${entry} is not one of ${[...ALLOWED_FILES].join(', ')} or a fixtures/ folder`);
@@ -36,7 +37,11 @@ function structureProblems(root: string, registered: readonly string[]): string[
     }
     const testText = entries.includes('adapter.test.ts') ? readFileSync(join(path, 'adapter.test.ts'), 'utf8') : '';
     // An adapter with no wire format to replay (in-process inference) states why in its test file instead.
-    if (entries.includes('adapter.test.ts') && !testText.includes('adapterConformance(') && !testText.includes('conformance: not applicable')) {
+    if (
+      entries.includes('adapter.test.ts') &&
+      !testText.includes('adapterConformance(') &&
+      !testText.includes('conformance: not applicable')
+    ) {
       problems.push(`${folder}/adapter.test.ts does not run adapterConformance`);
     }
     if (!registered.includes(folder)) problems.push(`${folder}/ is not registered in registry.ts ADAPTER_FACTORIES`);

@@ -44,17 +44,29 @@ export function upstreamMessage(bodyText: string): string {
 }
 
 export function httpStatusError(
-  upstreamStatus: number, bodyText: string, providerName: string, secrets: Secrets, retryAfter: string | undefined,
+  upstreamStatus: number,
+  bodyText: string,
+  providerName: string,
+  secrets: Secrets,
+  retryAfter: string | undefined,
 ): UpstreamError {
   const { status, retryable } = gatewayStatus(upstreamStatus);
-  const message = upstreamStatus >= 300 && upstreamStatus < 400
-    ? `answered with a redirect, which the gateway does not follow (check the provider's base_url)`
-    : secrets.redactAndTruncate(upstreamMessage(bodyText), MESSAGE_LIMIT);
+  const message =
+    upstreamStatus >= 300 && upstreamStatus < 400
+      ? `answered with a redirect, which the gateway does not follow (check the provider's base_url)`
+      : secrets.redactAndTruncate(upstreamMessage(bodyText), MESSAGE_LIMIT);
   const headers: Record<string, string> = {};
   if (retryAfter !== undefined && /^\d+$/.test(retryAfter)) headers['retry-after'] = retryAfter;
   return new UpstreamError(`${providerName} returned ${upstreamStatus}: ${message}`, {
     status,
-    code: status === 429 ? 'upstream_rate_limited' : upstreamStatus >= 500 ? 'upstream_error' : upstreamStatus < 400 ? 'upstream_redirect' : `upstream_${upstreamStatus}`,
+    code:
+      status === 429
+        ? 'upstream_rate_limited'
+        : upstreamStatus >= 500
+          ? 'upstream_error'
+          : upstreamStatus < 400
+            ? 'upstream_redirect'
+            : `upstream_${upstreamStatus}`,
     retryable,
     headers,
     metadata: { provider_name: providerName, provider_code: upstreamStatus, raw: message },
@@ -63,7 +75,9 @@ export function httpStatusError(
 
 export function malformedResponse(providerName: string, detail: string): UpstreamError {
   return new UpstreamError(`${providerName} sent a malformed response: ${detail}`, {
-    status: 502, code: 'upstream_malformed_response', metadata: { provider_name: providerName },
+    status: 502,
+    code: 'upstream_malformed_response',
+    metadata: { provider_name: providerName },
   });
 }
 
@@ -72,7 +86,12 @@ export function inBandError(parsed: Record<string, unknown>, providerName: strin
   const error = parsed.error as Record<string, unknown>;
   const numeric = typeof error?.code === 'number' ? error.code : Number(error?.status);
   const status = Number.isInteger(numeric) && numeric >= 400 && numeric < 500 ? numeric : 502;
-  return new UpstreamError(`${providerName} reported an error: ${secrets.redactAndTruncate(upstreamMessage(JSON.stringify(parsed)), MESSAGE_LIMIT)}`, {
-    status, code: 'upstream_stream_error', metadata: { provider_name: providerName },
-  });
+  return new UpstreamError(
+    `${providerName} reported an error: ${secrets.redactAndTruncate(upstreamMessage(JSON.stringify(parsed)), MESSAGE_LIMIT)}`,
+    {
+      status,
+      code: 'upstream_stream_error',
+      metadata: { provider_name: providerName },
+    },
+  );
 }

@@ -18,7 +18,10 @@ export class UpstreamHttp {
   /** The base URL's path, without a trailing slash (`/v1`, `/compatible-mode/v1` …). */
   readonly prefix: string;
 
-  constructor(private readonly provider: ResolvedProvider, readonly headers: Record<string, string>) {
+  constructor(
+    private readonly provider: ResolvedProvider,
+    readonly headers: Record<string, string>,
+  ) {
     const url = new URL(provider.baseUrl);
     this.origin = url.origin;
     this.prefix = url.pathname.replace(/\/+$/, '');
@@ -29,12 +32,21 @@ export class UpstreamHttp {
   post(path: string, body: string, signal: CancelSignal): HttpCall {
     const timeouts = this.provider.timeouts;
     this.pool ??= new Pool(this.origin, {
-      connections: this.provider.maxConnections, keepAliveTimeout: 30_000, connect: { timeout: timeouts.connectMs },
-      headersTimeout: timeouts.firstByteMs, bodyTimeout: timeouts.idleMs,
+      connections: this.provider.maxConnections,
+      keepAliveTimeout: 30_000,
+      connect: { timeout: timeouts.connectMs },
+      headersTimeout: timeouts.firstByteMs,
+      bodyTimeout: timeouts.idleMs,
     });
     return new HttpCall({
-      path: this.prefix + path, method: 'POST', headers: this.headers, body, signal,
-      headersTimeout: timeouts.firstByteMs, bodyTimeout: timeouts.idleMs, providerName: this.provider.name,
+      path: this.prefix + path,
+      method: 'POST',
+      headers: this.headers,
+      body,
+      signal,
+      headersTimeout: timeouts.firstByteMs,
+      bodyTimeout: timeouts.idleMs,
+      providerName: this.provider.name,
     }).start(this.pool);
   }
 
@@ -70,7 +82,10 @@ function retryAfter(http: HttpCall): string | undefined {
  * response can name it (`x-agora-dropped-parameters`). Never a silent loss.
  */
 export function droppedParameters(
-  body: Record<string, unknown>, mapped: ReadonlySet<string>, refused: Readonly<Record<string, (value: unknown) => boolean>>, providerName: string,
+  body: Record<string, unknown>,
+  mapped: ReadonlySet<string>,
+  refused: Readonly<Record<string, (value: unknown) => boolean>>,
+  providerName: string,
 ): string[] {
   const dropped: string[] = [];
   for (const [key, value] of Object.entries(body)) {

@@ -36,7 +36,11 @@ export interface Executed<T> {
 
 /** Thrown when every attempt failed: the last error, with the history. */
 export class AllAttemptsFailed extends Error {
-  constructor(readonly error: AgoraError, readonly records: AttemptRecord[], readonly lastAttempt: Attempt | undefined) {
+  constructor(
+    readonly error: AgoraError,
+    readonly records: AttemptRecord[],
+    readonly lastAttempt: Attempt | undefined,
+  ) {
     super(error.message);
   }
 }
@@ -46,7 +50,10 @@ export class RetryBudget {
   active = 0;
   retrying = 0;
 
-  constructor(private readonly ratio = 0.2, private readonly minimum = 3) {}
+  constructor(
+    private readonly ratio = 0.2,
+    private readonly minimum = 3,
+  ) {}
 
   allows(): boolean {
     return this.retrying < Math.max(this.minimum, this.ratio * this.active);
@@ -55,8 +62,13 @@ export class RetryBudget {
 
 export function skippedRecords(excluded: Exclusion[]): AttemptRecord[] {
   return excluded.map((item) => ({
-    provider: item.provider, endpoint: item.endpoint, model: item.endpoint.slice(0, item.endpoint.lastIndexOf(':')),
-    upstream_model: '', status: 0, latency_ms: 0, reason: `skipped:${item.constraint}`,
+    provider: item.provider,
+    endpoint: item.endpoint,
+    model: item.endpoint.slice(0, item.endpoint.lastIndexOf(':')),
+    upstream_model: '',
+    status: 0,
+    latency_ms: 0,
+    reason: `skipped:${item.constraint}`,
   }));
 }
 
@@ -111,7 +123,10 @@ export interface ExecuteOptions {
 
 /** Runs `call` against each attempt until one succeeds. The caller reports the final outcome of the winner. */
 export async function executeWithFallback<T>(
-  attempts: Attempt[], signal: CancelSignal, options: ExecuteOptions, call: (attempt: Attempt) => Promise<T>,
+  attempts: Attempt[],
+  signal: CancelSignal,
+  options: ExecuteOptions,
+  call: (attempt: Attempt) => Promise<T>,
 ): Promise<Executed<T>> {
   const records: AttemptRecord[] = options.skipped ? [...options.skipped] : [];
   const budget = options.budget;
@@ -138,7 +153,12 @@ export async function executeWithFallback<T>(
         const error = attemptError(attempt, thrown);
         records.push(record(attempt, error.status, started, error.code));
         reportFailure(attempt, error);
-        options.logger?.debug('attempt failed', { endpoint: attempt.endpoint.key, status: error.status, code: error.code, error: error.message });
+        options.logger?.debug('attempt failed', {
+          endpoint: attempt.endpoint.key,
+          status: error.status,
+          code: error.code,
+          error: error.message,
+        });
         lastError = error;
         if (!error.retryable || signal.aborted) break;
       } finally {

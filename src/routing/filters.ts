@@ -52,7 +52,11 @@ export function firstFailedConstraint(entry: CatalogEndpoint, input: FilterInput
       return exclusion(entry, 'max_price', `prompt price ${pricing.prompt} > max_price.prompt ${maxPrice.prompt} (USD per 1M tokens)`);
     }
     if (maxPrice.completion !== undefined && pricing.completion > maxPrice.completion) {
-      return exclusion(entry, 'max_price', `completion price ${pricing.completion} > max_price.completion ${maxPrice.completion} (USD per 1M tokens)`);
+      return exclusion(
+        entry,
+        'max_price',
+        `completion price ${pricing.completion} > max_price.completion ${maxPrice.completion} (USD per 1M tokens)`,
+      );
     }
     if (maxPrice.request !== undefined && (pricing.request ?? 0) > maxPrice.request) {
       return exclusion(entry, 'max_price', `request price ${pricing.request} > max_price.request ${maxPrice.request}`);
@@ -64,7 +68,11 @@ export function firstFailedConstraint(entry: CatalogEndpoint, input: FilterInput
   if (endpoint.contextLength !== undefined) {
     const needed = input.promptTokensEstimate + (input.maxTokens ?? 0);
     if (needed > endpoint.contextLength) {
-      return exclusion(entry, 'context_length', `needs ~${needed} tokens (prompt ~${input.promptTokensEstimate} + max_tokens ${input.maxTokens ?? 0}), context is ${endpoint.contextLength}`);
+      return exclusion(
+        entry,
+        'context_length',
+        `needs ~${needed} tokens (prompt ~${input.promptTokensEstimate} + max_tokens ${input.maxTokens ?? 0}), context is ${endpoint.contextLength}`,
+      );
     }
   }
   if (preferences.requireParameters) {

@@ -115,7 +115,10 @@ export class EndpointHealth {
   private readonly outageStamp = new Float64Array(6);
   observer: HealthObserver | undefined;
 
-  constructor(readonly key: string, private readonly options: HealthOptions = DEFAULT_HEALTH) {
+  constructor(
+    readonly key: string,
+    private readonly options: HealthOptions = DEFAULT_HEALTH,
+  ) {
     this.recent = new Uint8Array(options.windowSize);
   }
 
@@ -173,7 +176,8 @@ export class EndpointHealth {
       return;
     }
     if (this.circuit === 'open') return;
-    const rateTripped = this.recentCount >= this.options.minRequestsForRate && this.recentFailures >= this.options.failureRate * this.recentCount;
+    const rateTripped =
+      this.recentCount >= this.options.minRequestsForRate && this.recentFailures >= this.options.failureRate * this.recentCount;
     if (this.consecutive >= this.options.consecutiveFailures || rateTripped) this.open(now);
   }
 

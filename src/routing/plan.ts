@@ -109,15 +109,22 @@ export class Planner {
         if (!health.admits(now)) {
           if (now < health.cooldownUntil) {
             // a 429's Retry-After is the provider's own word: never call it before then
-            excluded.push({ endpoint: candidate.key, provider: candidate.provider.id, constraint: 'rate_limited', detail: 'cooling down after a 429' });
+            excluded.push({
+              endpoint: candidate.key,
+              provider: candidate.provider.id,
+              constraint: 'rate_limited',
+              detail: 'cooling down after a 429',
+            });
           }
           blocked.push({ modelId, endpoint: candidate, adapter: candidate.adapter!, health });
           continue;
         }
         (health.recentlyOut(now) ? shaky : stable).push({ entry: candidate, health });
       }
-      if (stable.length > 1 && conversation === undefined && !preferences.sort && !preferences.order) conversation = request.conversation?.();
-      for (const item of this.orderStable(stable, preferences, conversation, now)) attempts.push({ modelId, endpoint: item.entry, adapter: item.entry.adapter!, health: item.health });
+      if (stable.length > 1 && conversation === undefined && !preferences.sort && !preferences.order)
+        conversation = request.conversation?.();
+      for (const item of this.orderStable(stable, preferences, conversation, now))
+        attempts.push({ modelId, endpoint: item.entry, adapter: item.entry.adapter!, health: item.health });
       if (shaky.length > 1) shaky.sort(byErrorRate);
       for (const item of shaky) attempts.push({ modelId, endpoint: item.entry, adapter: item.entry.adapter!, health: item.health });
     }
@@ -134,7 +141,8 @@ export class Planner {
     let ordered: Ranked[];
     if (preferences.order) {
       const order = preferences.order;
-      const listed = stable.filter((item) => order.includes(item.entry.provider.id))
+      const listed = stable
+        .filter((item) => order.includes(item.entry.provider.id))
         .sort((left, right) => order.indexOf(left.entry.provider.id) - order.indexOf(right.entry.provider.id));
       const rest = stable.filter((item) => !order.includes(item.entry.provider.id));
       ordered = [...listed, ...(preferences.sort ? sortBy(rest, preferences.sort) : inverseSquarePrice(rest))];
@@ -177,7 +185,8 @@ function demoteMisses(ordered: Ranked[], preferences: ProviderPreferences): Rank
 function wrongKind(modelId: string, kind: 'chat' | 'embedding'): AgoraError {
   return invalidRequest(
     `The model '${modelId}' is ${kind === 'embedding' ? 'an embedding model' : 'a chat model'}; use ${kind === 'embedding' ? '/v1/embeddings' : '/v1/chat/completions'}.`,
-    'model', 'wrong_endpoint',
+    'model',
+    'wrong_endpoint',
   );
 }
 
@@ -198,9 +207,13 @@ function allBlocked(modelIds: string[], blocked: Attempt[], excluded: Exclusion[
   return new AgoraError(
     `Every endpoint of '${modelIds.join("', '")}' is temporarily unavailable (${rateLimited ? 'rate limited upstream' : 'failing'}); retry in ${retryAfter} s.`,
     {
-      status: rateLimited ? 429 : 503, kind: rateLimited ? 'rate_limit_exceeded' : 'provider_unavailable',
-      type: rateLimited ? 'rate_limit_error' : 'upstream_error', code: rateLimited ? 'upstream_rate_limited' : 'all_endpoints_unavailable',
-      retryable: false, headers: { 'retry-after': String(retryAfter) }, metadata: { requested_models: modelIds, excluded_by: excluded },
+      status: rateLimited ? 429 : 503,
+      kind: rateLimited ? 'rate_limit_exceeded' : 'provider_unavailable',
+      type: rateLimited ? 'rate_limit_error' : 'upstream_error',
+      code: rateLimited ? 'upstream_rate_limited' : 'all_endpoints_unavailable',
+      retryable: false,
+      headers: { 'retry-after': String(retryAfter) },
+      metadata: { requested_models: modelIds, excluded_by: excluded },
     },
   );
 }
@@ -210,12 +223,22 @@ function nothingLeft(modelIds: string[], excluded: Exclusion[]): AgoraError {
   const metadata = { requested_models: modelIds, excluded_by: excluded };
   if (excluded.every((item) => item.constraint === 'provider_disabled')) {
     return new AgoraError(`No provider is available for '${modelIds.join("', '")}': ${list}.`, {
-      status: 503, kind: 'provider_unavailable', type: 'upstream_error', code: 'no_available_provider', retryable: false, metadata,
+      status: 503,
+      kind: 'provider_unavailable',
+      type: 'upstream_error',
+      code: 'no_available_provider',
+      retryable: false,
+      metadata,
     });
   }
   if (excluded.every((item) => item.constraint === 'context_length' || item.constraint === 'provider_disabled')) {
     return new AgoraError(`The request does not fit any endpoint's context: ${list}.`, {
-      status: 400, kind: 'invalid_request', type: 'invalid_request_error', code: 'context_length_exceeded', param: 'messages', metadata,
+      status: 400,
+      kind: 'invalid_request',
+      type: 'invalid_request_error',
+      code: 'context_length_exceeded',
+      param: 'messages',
+      metadata,
     });
   }
   return notFound(`No endpoint of '${modelIds.join("', '")}' meets the request's constraints: ${list}.`, 'no_endpoints_match', metadata);

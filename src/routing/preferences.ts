@@ -26,14 +26,33 @@ export interface ProviderPreferences {
 }
 
 export const DEFAULT_PREFERENCES: ProviderPreferences = {
-  order: undefined, only: undefined, ignore: undefined, allowFallbacks: true, requireParameters: false,
-  dataCollection: 'allow', zdr: false, quantizations: undefined, sort: undefined, maxPrice: undefined,
-  preferredMinThroughput: undefined, preferredMaxLatency: undefined,
+  order: undefined,
+  only: undefined,
+  ignore: undefined,
+  allowFallbacks: true,
+  requireParameters: false,
+  dataCollection: 'allow',
+  zdr: false,
+  quantizations: undefined,
+  sort: undefined,
+  maxPrice: undefined,
+  preferredMinThroughput: undefined,
+  preferredMaxLatency: undefined,
 };
 
 const FIELDS = new Set([
-  'order', 'only', 'ignore', 'allow_fallbacks', 'require_parameters', 'data_collection', 'zdr', 'quantizations', 'sort',
-  'max_price', 'preferred_min_throughput', 'preferred_max_latency',
+  'order',
+  'only',
+  'ignore',
+  'allow_fallbacks',
+  'require_parameters',
+  'data_collection',
+  'zdr',
+  'quantizations',
+  'sort',
+  'max_price',
+  'preferred_min_throughput',
+  'preferred_max_latency',
 ]);
 
 function stringList(value: unknown, field: string): string[] | undefined {
@@ -46,7 +65,8 @@ function stringList(value: unknown, field: string): string[] | undefined {
 
 function bool(value: unknown, field: string, fallback: boolean): boolean {
   if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'boolean') throw invalidRequest(`Invalid 'provider.${field}': expected a boolean.`, `provider.${field}`, 'invalid_type');
+  if (typeof value !== 'boolean')
+    throw invalidRequest(`Invalid 'provider.${field}': expected a boolean.`, `provider.${field}`, 'invalid_type');
   return value;
 }
 
@@ -64,15 +84,26 @@ function percentileTarget(value: unknown, field: string): ProviderPreferences['p
 function maxPrice(value: unknown): ProviderPreferences['maxPrice'] {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw invalidRequest("Invalid 'provider.max_price': expected an object like {prompt: 1, completion: 2} (USD per 1M tokens).", 'provider.max_price', 'invalid_type');
+    throw invalidRequest(
+      "Invalid 'provider.max_price': expected an object like {prompt: 1, completion: 2} (USD per 1M tokens).",
+      'provider.max_price',
+      'invalid_type',
+    );
   }
   const out: NonNullable<ProviderPreferences['maxPrice']> = {};
   for (const [key, amount] of Object.entries(value as Record<string, unknown>)) {
     if (key !== 'prompt' && key !== 'completion' && key !== 'request') {
-      throw invalidRequest(`Invalid 'provider.max_price.${fieldName(key)}': expected prompt, completion or request.`, `provider.max_price.${fieldName(key)}`);
+      throw invalidRequest(
+        `Invalid 'provider.max_price.${fieldName(key)}': expected prompt, completion or request.`,
+        `provider.max_price.${fieldName(key)}`,
+      );
     }
     if (typeof amount !== 'number' || amount < 0) {
-      throw invalidRequest(`Invalid 'provider.max_price.${key}': expected a number of 0 or more.`, `provider.max_price.${key}`, 'invalid_type');
+      throw invalidRequest(
+        `Invalid 'provider.max_price.${key}': expected a number of 0 or more.`,
+        `provider.max_price.${key}`,
+        'invalid_type',
+      );
     }
     out[key] = amount;
   }
@@ -83,14 +114,20 @@ function maxPrice(value: unknown): ProviderPreferences['maxPrice'] {
 export function parsePreferences(raw: unknown, variant: string | undefined): ProviderPreferences {
   let preferences = DEFAULT_PREFERENCES;
   if (raw !== undefined && raw !== null) {
-    if (typeof raw !== 'object' || Array.isArray(raw)) throw invalidRequest("Invalid 'provider': expected an object.", 'provider', 'invalid_type');
+    if (typeof raw !== 'object' || Array.isArray(raw))
+      throw invalidRequest("Invalid 'provider': expected an object.", 'provider', 'invalid_type');
     const object = raw as Record<string, unknown>;
     for (const key of Object.keys(object)) {
-      if (!FIELDS.has(key)) throw invalidRequest(`Unknown field 'provider.${fieldName(key)}'; expected one of: ${[...FIELDS].join(', ')}.`, `provider.${fieldName(key)}`, 'unknown_parameter');
+      if (!FIELDS.has(key))
+        throw invalidRequest(
+          `Unknown field 'provider.${fieldName(key)}'; expected one of: ${[...FIELDS].join(', ')}.`,
+          `provider.${fieldName(key)}`,
+          'unknown_parameter',
+        );
     }
     const dataCollection = object.data_collection ?? 'allow';
     if (dataCollection !== 'allow' && dataCollection !== 'deny') {
-      throw invalidRequest("Invalid 'provider.data_collection': expected \"allow\" or \"deny\".", 'provider.data_collection');
+      throw invalidRequest('Invalid \'provider.data_collection\': expected "allow" or "deny".', 'provider.data_collection');
     }
     const sortValue = typeof object.sort === 'object' && object.sort !== null ? (object.sort as Record<string, unknown>).by : object.sort;
     if (sortValue !== undefined && sortValue !== null && sortValue !== 'price' && sortValue !== 'throughput' && sortValue !== 'latency') {
@@ -99,7 +136,10 @@ export function parsePreferences(raw: unknown, variant: string | undefined): Pro
     const quantizations = stringList(object.quantizations, 'quantizations');
     const unknownQuantization = quantizations?.find((item) => !(QUANTIZATIONS as readonly string[]).includes(item));
     if (unknownQuantization) {
-      throw invalidRequest(`Invalid 'provider.quantizations': ${preview(unknownQuantization)} is not one of ${QUANTIZATIONS.join(', ')}.`, 'provider.quantizations');
+      throw invalidRequest(
+        `Invalid 'provider.quantizations': ${preview(unknownQuantization)} is not one of ${QUANTIZATIONS.join(', ')}.`,
+        'provider.quantizations',
+      );
     }
     preferences = {
       order: stringList(object.order, 'order'),

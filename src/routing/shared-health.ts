@@ -37,9 +37,19 @@ export class SharedHealth implements HealthObserver {
   private timer: NodeJS.Timeout | undefined;
   private applying = false;
 
-  constructor(url: string, private readonly registry: HealthRegistry, private readonly logger: Logger, private readonly prefix = 'agora:') {
-    const options = { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 100,
-      retryStrategy: (times: number) => Math.min(200 * times, 2_000) };
+  constructor(
+    url: string,
+    private readonly registry: HealthRegistry,
+    private readonly logger: Logger,
+    private readonly prefix = 'agora:',
+  ) {
+    const options = {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 100,
+      retryStrategy: (times: number) => Math.min(200 * times, 2_000),
+    };
     this.publisher = new Redis(url, options);
     // The subscriber queues its SUBSCRIBE until connected and re-subscribes after every reconnect.
     this.subscriber = new Redis(url, { ...options, enableOfflineQueue: true, commandTimeout: undefined });
@@ -74,7 +84,9 @@ export class SharedHealth implements HealthObserver {
       const value = await this.publisher.get(key);
       if (!value) continue;
       const state = JSON.parse(value) as { openUntil: number; ejections: number };
-      this.withRemote(() => this.registry.get(key.slice(`${this.prefix}circuit:`.length)).applyRemoteOpen(state.openUntil, state.ejections));
+      this.withRemote(() =>
+        this.registry.get(key.slice(`${this.prefix}circuit:`.length)).applyRemoteOpen(state.openUntil, state.ejections),
+      );
     }
   }
 
@@ -122,7 +134,12 @@ export class SharedHealth implements HealthObserver {
     this.pending.circuits[health.key] = open ? { openUntil: health.openUntil, ejections: health.ejections } : null;
     const key = `${this.prefix}circuit:${health.key}`;
     const write = open
-      ? this.publisher.set(key, JSON.stringify({ openUntil: health.openUntil, ejections: health.ejections }), 'PX', Math.max(1, health.openUntil - Date.now()))
+      ? this.publisher.set(
+          key,
+          JSON.stringify({ openUntil: health.openUntil, ejections: health.ejections }),
+          'PX',
+          Math.max(1, health.openUntil - Date.now()),
+        )
       : this.publisher.del(key);
     write.catch(() => undefined);
   }
@@ -158,7 +175,8 @@ export class SharedHealth implements HealthObserver {
       for (const [key, outcomes] of Object.entries(batch.outcomes)) {
         const health = this.registry.get(key);
         for (let index = 0; index < outcomes.fail; index++) health.failure(now);
-        for (let index = 0; index < outcomes.ok; index++) health.success(now, index === 0 ? outcomes.ttft : undefined, index === 0 ? outcomes.tps : undefined);
+        for (let index = 0; index < outcomes.ok; index++)
+          health.success(now, index === 0 ? outcomes.ttft : undefined, index === 0 ? outcomes.tps : undefined);
         if (outcomes.retryAfter !== undefined) health.rateLimited(now, outcomes.retryAfter);
       }
       for (const [key, circuit] of Object.entries(batch.circuits)) {

@@ -24,19 +24,18 @@ export interface ChatChunk {
   [field: string]: unknown;
 }
 
-export type ChatEvent =
-  | {
-      type: 'chunk';
-      chunk: ChatChunk;
-      /** Present when this chunk carried usage. */
-      usage?: Usage;
-      /** Present when this chunk ended a choice. */
-      finishReason?: FinishReason;
-      /** Whether the chunk carries generated output (text, reasoning or tool-call deltas). */
-      hasOutput: boolean;
-      /** On the first event only: request parameters this upstream could not honour and left out. */
-      dropped?: string[];
-    };
+export type ChatEvent = {
+  type: 'chunk';
+  chunk: ChatChunk;
+  /** Present when this chunk carried usage. */
+  usage?: Usage;
+  /** Present when this chunk ended a choice. */
+  finishReason?: FinishReason;
+  /** Whether the chunk carries generated output (text, reasoning or tool-call deltas). */
+  hasOutput: boolean;
+  /** On the first event only: request parameters this upstream could not honour and left out. */
+  dropped?: string[];
+};
 
 /** A complete, non-streamed answer: OpenAI's `chat.completion` object plus what was lifted from it. */
 export interface ChatResult {

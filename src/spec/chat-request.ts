@@ -7,7 +7,18 @@
 import { invalidRequest, preview } from './errors.js';
 
 /** Fields that steer the gateway and are never forwarded upstream. */
-export const GATEWAY_FIELDS = new Set(['models', 'provider', 'route', 'transforms', 'plugins', 'usage', 'session_id', 'debug', 'reasoning', 'include_reasoning']);
+export const GATEWAY_FIELDS = new Set([
+  'models',
+  'provider',
+  'route',
+  'transforms',
+  'plugins',
+  'usage',
+  'session_id',
+  'debug',
+  'reasoning',
+  'include_reasoning',
+]);
 
 /** OpenRouter's `reasoning` request object (also the legacy `include_reasoning`). */
 export interface ReasoningRequest {
@@ -78,7 +89,8 @@ function expectString(value: unknown, at: string, required = false): void {
     if (required) throw invalidRequest(`Missing required parameter: '${at}'.`, at, 'missing_required_parameter');
     return;
   }
-  if (typeof value !== 'string') throw invalidRequest(`Invalid type for '${at}': expected a string, got ${typeName(value)}.`, at, 'invalid_type');
+  if (typeof value !== 'string')
+    throw invalidRequest(`Invalid type for '${at}': expected a string, got ${typeName(value)}.`, at, 'invalid_type');
 }
 
 function expectObject(value: unknown, at: string, required = false): value is Body {
@@ -131,12 +143,15 @@ function validatePart(part: unknown, at: string): void {
 
 function validateToolCalls(calls: unknown, at: string): void {
   if (calls === undefined || calls === null) return;
-  if (!Array.isArray(calls)) throw invalidRequest(`Invalid type for '${at}': expected an array, got ${typeName(calls)}.`, at, 'invalid_type');
+  if (!Array.isArray(calls))
+    throw invalidRequest(`Invalid type for '${at}': expected an array, got ${typeName(calls)}.`, at, 'invalid_type');
   calls.forEach((call: unknown, index) => {
     const callAt = `${at}[${index}]`;
-    if (!isObject(call)) throw invalidRequest(`Invalid type for '${callAt}': expected an object, got ${typeName(call)}.`, callAt, 'invalid_type');
+    if (!isObject(call))
+      throw invalidRequest(`Invalid type for '${callAt}': expected an object, got ${typeName(call)}.`, callAt, 'invalid_type');
     expectString(call.id, `${callAt}.id`, true);
-    if (call.type !== undefined && call.type !== 'function') throw invalidRequest(`Invalid value for '${callAt}.type': expected "function".`, `${callAt}.type`);
+    if (call.type !== undefined && call.type !== 'function')
+      throw invalidRequest(`Invalid value for '${callAt}.type': expected "function".`, `${callAt}.type`);
     if (expectObject(call.function, `${callAt}.function`, true)) {
       expectString(call.function.name, `${callAt}.function.name`, true);
       expectString(call.function.arguments, `${callAt}.function.arguments`);
@@ -147,10 +162,12 @@ function validateToolCalls(calls: unknown, at: string): void {
 /** OpenRouter's `reasoning_details` sent back on an assistant turn. */
 function validateReasoningDetails(details: unknown, at: string): void {
   if (details === undefined || details === null) return;
-  if (!Array.isArray(details)) throw invalidRequest(`Invalid type for '${at}': expected an array, got ${typeName(details)}.`, at, 'invalid_type');
+  if (!Array.isArray(details))
+    throw invalidRequest(`Invalid type for '${at}': expected an array, got ${typeName(details)}.`, at, 'invalid_type');
   details.forEach((detail: unknown, index) => {
     const detailAt = `${at}[${index}]`;
-    if (!isObject(detail)) throw invalidRequest(`Invalid type for '${detailAt}': expected an object, got ${typeName(detail)}.`, detailAt, 'invalid_type');
+    if (!isObject(detail))
+      throw invalidRequest(`Invalid type for '${detailAt}': expected an object, got ${typeName(detail)}.`, detailAt, 'invalid_type');
     expectString(detail.type, `${detailAt}.type`, true);
     for (const field of ['text', 'summary', 'signature', 'data', 'format', 'id']) expectString(detail[field], `${detailAt}.${field}`);
   });
@@ -158,24 +175,36 @@ function validateReasoningDetails(details: unknown, at: string): void {
 
 function validateMessages(messages: unknown): void {
   if (messages === undefined) throw invalidRequest("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter');
-  if (!Array.isArray(messages)) throw invalidRequest(`Invalid type for 'messages': expected array, got ${typeName(messages)}.`, 'messages', 'invalid_type');
+  if (!Array.isArray(messages))
+    throw invalidRequest(`Invalid type for 'messages': expected array, got ${typeName(messages)}.`, 'messages', 'invalid_type');
   if (messages.length === 0) throw invalidRequest("Invalid 'messages': expected at least one message.", 'messages');
   for (let index = 0; index < messages.length; index++) {
     const message: unknown = messages[index];
     const at = `messages[${index}]`;
-    if (!isObject(message)) throw invalidRequest(`Invalid type for '${at}': expected object, got ${typeName(message)}.`, at, 'invalid_type');
+    if (!isObject(message))
+      throw invalidRequest(`Invalid type for '${at}': expected object, got ${typeName(message)}.`, at, 'invalid_type');
     const role = message.role;
     if (typeof role !== 'string' || !ROLES.has(role)) {
-      throw invalidRequest(`Invalid value for '${at}.role': expected one of ${[...ROLES].join(', ')}, got ${preview(role ?? null)}.`, `${at}.role`);
+      throw invalidRequest(
+        `Invalid value for '${at}.role': expected one of ${[...ROLES].join(', ')}, got ${preview(role ?? null)}.`,
+        `${at}.role`,
+      );
     }
     const content = message.content;
     const hasToolCalls = Array.isArray(message.tool_calls) && message.tool_calls.length > 0;
     if (content === undefined || content === null) {
-      if (role !== 'assistant' || (!hasToolCalls && message.function_call === undefined && message.reasoning === undefined && message.reasoning_content === undefined)) {
+      if (
+        role !== 'assistant' ||
+        (!hasToolCalls && message.function_call === undefined && message.reasoning === undefined && message.reasoning_content === undefined)
+      ) {
         throw invalidRequest(`Missing required parameter: '${at}.content'.`, `${at}.content`, 'missing_required_parameter');
       }
     } else if (typeof content !== 'string' && !Array.isArray(content)) {
-      throw invalidRequest(`Invalid type for '${at}.content': expected string or array of content parts, got ${typeName(content)}.`, `${at}.content`, 'invalid_type');
+      throw invalidRequest(
+        `Invalid type for '${at}.content': expected string or array of content parts, got ${typeName(content)}.`,
+        `${at}.content`,
+        'invalid_type',
+      );
     } else if (Array.isArray(content)) {
       content.forEach((part: unknown, partIndex) => validatePart(part, `${at}.content[${partIndex}]`));
     }
@@ -196,7 +225,8 @@ function validateMessages(messages: unknown): void {
 
 function validateTools(tools: unknown): void {
   if (tools === undefined) return;
-  if (!Array.isArray(tools)) throw invalidRequest(`Invalid type for 'tools': expected array, got ${typeName(tools)}.`, 'tools', 'invalid_type');
+  if (!Array.isArray(tools))
+    throw invalidRequest(`Invalid type for 'tools': expected array, got ${typeName(tools)}.`, 'tools', 'invalid_type');
   tools.forEach((tool: unknown, index) => {
     const at = `tools[${index}]`;
     if (!isObject(tool)) throw invalidRequest(`Invalid type for '${at}': expected object.`, at, 'invalid_type');
@@ -216,10 +246,15 @@ function validateTools(tools: unknown): void {
 function validateToolChoice(choice: unknown): void {
   if (choice === undefined || choice === null) return;
   if (typeof choice === 'string') {
-    if (!['none', 'auto', 'required'].includes(choice)) throw invalidRequest(`Invalid value for 'tool_choice': expected none, auto, required or an object, got ${preview(choice)}.`, 'tool_choice');
+    if (!['none', 'auto', 'required'].includes(choice))
+      throw invalidRequest(
+        `Invalid value for 'tool_choice': expected none, auto, required or an object, got ${preview(choice)}.`,
+        'tool_choice',
+      );
     return;
   }
-  if (!isObject(choice)) throw invalidRequest("Invalid type for 'tool_choice': expected a string or an object.", 'tool_choice', 'invalid_type');
+  if (!isObject(choice))
+    throw invalidRequest("Invalid type for 'tool_choice': expected a string or an object.", 'tool_choice', 'invalid_type');
   expectString(choice.type, 'tool_choice.type', true);
   if (choice.type === 'function' && expectObject(choice.function, 'tool_choice.function', true)) {
     expectString(choice.function.name, 'tool_choice.function.name', true);
@@ -229,7 +264,10 @@ function validateToolChoice(choice: unknown): void {
 function validateResponseFormat(format: unknown): void {
   if (!isObject(format)) return;
   if (!['text', 'json_object', 'json_schema'].includes(String(format.type))) {
-    throw invalidRequest("Invalid value for 'response_format.type': expected one of text, json_object, json_schema.", 'response_format.type');
+    throw invalidRequest(
+      "Invalid value for 'response_format.type': expected one of text, json_object, json_schema.",
+      'response_format.type',
+    );
   }
   if (format.type === 'json_schema' && expectObject(format.json_schema, 'response_format.json_schema', true)) {
     expectString(format.json_schema.name, 'response_format.json_schema.name');
@@ -276,8 +314,14 @@ export function parseChatRequest(body: unknown): ChatRequest {
   expectType(body, 'reasoning', 'object');
   if (typeof body.reasoning === 'object' && body.reasoning !== null) {
     const reasoning = body.reasoning as Record<string, unknown>;
-    if (reasoning.effort !== undefined && !['minimal', 'low', 'medium', 'high', 'xhigh', 'max', 'none'].includes(String(reasoning.effort))) {
-      throw invalidRequest("Invalid value for 'reasoning.effort': expected one of minimal, low, medium, high, xhigh, max, none.", 'reasoning.effort');
+    if (
+      reasoning.effort !== undefined &&
+      !['minimal', 'low', 'medium', 'high', 'xhigh', 'max', 'none'].includes(String(reasoning.effort))
+    ) {
+      throw invalidRequest(
+        "Invalid value for 'reasoning.effort': expected one of minimal, low, medium, high, xhigh, max, none.",
+        'reasoning.effort',
+      );
     }
     if (reasoning.effort !== undefined && reasoning.max_tokens !== undefined) {
       throw invalidRequest("Invalid 'reasoning': give either effort or max_tokens, not both.", 'reasoning');
@@ -286,7 +330,11 @@ export function parseChatRequest(body: unknown): ChatRequest {
     for (const flag of ['exclude', 'enabled']) {
       const value = reasoning[flag];
       if (value !== undefined && value !== null && typeof value !== 'boolean') {
-        throw invalidRequest(`Invalid type for 'reasoning.${flag}': expected a boolean, got ${typeName(value)}.`, `reasoning.${flag}`, 'invalid_type');
+        throw invalidRequest(
+          `Invalid type for 'reasoning.${flag}': expected a boolean, got ${typeName(value)}.`,
+          `reasoning.${flag}`,
+          'invalid_type',
+        );
       }
     }
   }
@@ -305,13 +353,26 @@ export function parseChatRequest(body: unknown): ChatRequest {
   expectNumber(body, 'seed', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true);
   validateTools(body.tools);
   const stop = body.stop;
-  if (stop !== undefined && stop !== null && typeof stop !== 'string' && !(Array.isArray(stop) && stop.every((item) => typeof item === 'string'))) {
+  if (
+    stop !== undefined &&
+    stop !== null &&
+    typeof stop !== 'string' &&
+    !(Array.isArray(stop) && stop.every((item) => typeof item === 'string'))
+  ) {
     throw invalidRequest("Invalid type for 'stop': expected a string or an array of strings.", 'stop', 'invalid_type');
   }
   validateToolChoice(body.tool_choice);
   validateResponseFormat(body.response_format);
-  if (isObject(body.stream_options) && body.stream_options.include_usage !== undefined && typeof body.stream_options.include_usage !== 'boolean') {
-    throw invalidRequest("Invalid type for 'stream_options.include_usage': expected a boolean.", 'stream_options.include_usage', 'invalid_type');
+  if (
+    isObject(body.stream_options) &&
+    body.stream_options.include_usage !== undefined &&
+    typeof body.stream_options.include_usage !== 'boolean'
+  ) {
+    throw invalidRequest(
+      "Invalid type for 'stream_options.include_usage': expected a boolean.",
+      'stream_options.include_usage',
+      'invalid_type',
+    );
   }
   const maxTokens = (body.max_completion_tokens ?? body.max_tokens) as number | undefined;
   return { body, models, stream: body.stream === true, maxTokens: maxTokens ?? undefined };
@@ -330,12 +391,15 @@ export function parseEmbeddingRequest(body: unknown): EmbeddingRequest {
   }
   const input = body.input;
   const validInput =
-    (typeof input === 'string') ||
-    (Array.isArray(input) && input.length > 0 && (input.every((item) => typeof item === 'string') ||
-      input.every((item) => typeof item === 'number') ||
-      input.every((item) => Array.isArray(item) && item.every((token) => typeof token === 'number'))));
+    typeof input === 'string' ||
+    (Array.isArray(input) &&
+      input.length > 0 &&
+      (input.every((item) => typeof item === 'string') ||
+        input.every((item) => typeof item === 'number') ||
+        input.every((item) => Array.isArray(item) && item.every((token) => typeof token === 'number'))));
   if (input === undefined) throw invalidRequest("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
-  if (!validInput) throw invalidRequest("Invalid 'input': expected a string, an array of strings, or token arrays.", 'input', 'invalid_type');
+  if (!validInput)
+    throw invalidRequest("Invalid 'input': expected a string, an array of strings, or token arrays.", 'input', 'invalid_type');
   if (body.encoding_format !== undefined && body.encoding_format !== 'float' && body.encoding_format !== 'base64') {
     throw invalidRequest("Invalid value for 'encoding_format': expected float or base64.", 'encoding_format');
   }

@@ -96,13 +96,20 @@ export function forbidden(message: string): AgoraError {
 
 export function notFound(message: string, code = 'not_found', metadata?: Record<string, unknown>): AgoraError {
   return new AgoraError(message, {
-    status: 404, kind: 'not_found', type: 'invalid_request_error', code, ...(metadata ? { metadata } : {}),
+    status: 404,
+    kind: 'not_found',
+    type: 'invalid_request_error',
+    code,
+    ...(metadata ? { metadata } : {}),
   });
 }
 
 export function payloadTooLarge(limitBytes: number): AgoraError {
   return new AgoraError(`Request body is larger than the limit of ${limitBytes} bytes.`, {
-    status: 413, kind: 'payload_too_large', type: 'invalid_request_error', code: 'payload_too_large',
+    status: 413,
+    kind: 'payload_too_large',
+    type: 'invalid_request_error',
+    code: 'payload_too_large',
     metadata: { limit_bytes: limitBytes },
   });
 }
@@ -110,14 +117,22 @@ export function payloadTooLarge(limitBytes: number): AgoraError {
 /** 499: the client closed its connection before the gateway could answer (nothing is sent, nothing logged as an error). */
 export function clientClosed(): AgoraError {
   return new AgoraError('The client closed the connection.', {
-    status: 499, kind: 'invalid_request', type: 'invalid_request_error', code: 'client_closed_request', retryable: false,
+    status: 499,
+    kind: 'invalid_request',
+    type: 'invalid_request_error',
+    code: 'client_closed_request',
+    retryable: false,
   });
 }
 
 /** 503: the gateway is shutting down and ended the request (Retry-After: another instance, or this one restarted, will serve it). */
 export function shuttingDown(): AgoraError {
   return new AgoraError('The gateway is shutting down; the request was ended. Retry it.', {
-    status: 503, kind: 'provider_overloaded', type: 'server_error', code: 'gateway_shutting_down', retryable: true,
+    status: 503,
+    kind: 'provider_overloaded',
+    type: 'server_error',
+    code: 'gateway_shutting_down',
+    retryable: true,
     headers: { 'retry-after': '1' },
   });
 }
@@ -128,7 +143,8 @@ export class UpstreamError extends AgoraError {
     super(message, {
       ...options,
       kind: options.kind ?? kindForStatus(options.status),
-      type: options.type ?? (options.status >= 500 ? 'upstream_error' : options.status === 429 ? 'rate_limit_error' : 'invalid_request_error'),
+      type:
+        options.type ?? (options.status >= 500 ? 'upstream_error' : options.status === 429 ? 'rate_limit_error' : 'invalid_request_error'),
     });
     this.name = 'UpstreamError';
   }
@@ -150,6 +166,10 @@ function kindForStatus(status: number): ErrorKind {
 export function toAgoraError(error: unknown): AgoraError {
   if (error instanceof AgoraError) return error;
   return new AgoraError('Internal error in the gateway.', {
-    status: 500, kind: 'server', type: 'server_error', code: 'internal_error', cause: error,
+    status: 500,
+    kind: 'server',
+    type: 'server_error',
+    code: 'internal_error',
+    cause: error,
   });
 }

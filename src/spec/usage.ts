@@ -30,7 +30,9 @@ export function usageFromOpenAI(raw: unknown): Usage | undefined {
   return {
     promptTokens,
     completionTokens,
-    totalTokens: count(usage.total_tokens) ?? (promptTokens !== undefined && completionTokens !== undefined ? promptTokens + completionTokens : undefined),
+    totalTokens:
+      count(usage.total_tokens) ??
+      (promptTokens !== undefined && completionTokens !== undefined ? promptTokens + completionTokens : undefined),
     // DeepSeek reports cache hits as `prompt_cache_hit_tokens` (api-docs.deepseek.com, "Context Caching").
     cachedTokens: count(promptDetails?.cached_tokens) ?? count(usage.prompt_cache_hit_tokens),
     cacheWriteTokens: count(promptDetails?.cache_write_tokens),

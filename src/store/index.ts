@@ -57,7 +57,11 @@ export async function openStore(url: string = DEFAULT_DATABASE_URL): Promise<Sto
     throw new Error(`unsupported database URL "${maskDatabaseUrl(url)}": expected sqlite:PATH, sqlite::memory: or postgres://…`);
   }
   try {
-    const { error } = await new Migrator({ db, provider: migrationProvider, ...(migrationTableSchema ? { migrationTableSchema } : {}) }).migrateToLatest();
+    const { error } = await new Migrator({
+      db,
+      provider: migrationProvider,
+      ...(migrationTableSchema ? { migrationTableSchema } : {}),
+    }).migrateToLatest();
     if (error) throw error;
   } catch (error) {
     await db.destroy();

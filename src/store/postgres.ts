@@ -28,7 +28,9 @@ export function postgresDialect(target: PostgresTarget): { dialect: PostgresDial
     // bigint columns hold epoch milliseconds and nanodollars: both well inside 2^53.
     types: {
       getTypeParser: ((oid: number, format?: string) =>
-        oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+        oid === INT8_OID
+          ? (value: string) => Number(value)
+          : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
   // A connection that dies (the database restarts, the network drops) must not crash the process:

@@ -13,9 +13,14 @@ export class PreparedInsert<Row extends object> {
   private readonly statements: BetterSqlite3.Statement[];
 
   /** `compile(n)` is an n-row insert whose parameters are exactly `columns` for each row, in order. */
-  constructor(database: BetterSqlite3.Database, compile: (rows: number) => CompiledQuery, private readonly columns: ReadonlyArray<keyof Row & string>) {
+  constructor(
+    database: BetterSqlite3.Database,
+    compile: (rows: number) => CompiledQuery,
+    private readonly columns: ReadonlyArray<keyof Row & string>,
+  ) {
     const single = compile(1);
-    if (single.parameters.length !== columns.length) throw new Error(`prepared insert: expected ${columns.length} parameters, got ${single.parameters.length}`);
+    if (single.parameters.length !== columns.length)
+      throw new Error(`prepared insert: expected ${columns.length} parameters, got ${single.parameters.length}`);
     this.statements = GROUPS.map((size) => database.prepare(size === 1 ? single.sql : compile(size).sql));
   }
 

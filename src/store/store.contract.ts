@@ -14,23 +14,67 @@ import type { NewGeneration } from './repos/generations.js';
 /** A generation with every column set to a distinctive, non-default value. */
 function generation(index: number): NewGeneration {
   return {
-    id: `gen-contract-${String(index).padStart(5, '0')}`, key_id: 'key_contract', api: 'chat', model: 'acme/chat', provider: 'acme',
-    upstream_model: 'chat-v1', upstream_id: `up-${index}`, streamed: index % 2, status: 'success', http_status: 200, error_code: null,
-    error_message: null, finish_reason: 'stop', prompt_tokens: 12, completion_tokens: index, total_tokens: 12 + index, cached_tokens: 2,
-    reasoning_tokens: 3, cache_write_tokens: 4, usage_estimated: 0,
+    id: `gen-contract-${String(index).padStart(5, '0')}`,
+    key_id: 'key_contract',
+    api: 'chat',
+    model: 'acme/chat',
+    provider: 'acme',
+    upstream_model: 'chat-v1',
+    upstream_id: `up-${index}`,
+    streamed: index % 2,
+    status: 'success',
+    http_status: 200,
+    error_code: null,
+    error_message: null,
+    finish_reason: 'stop',
+    prompt_tokens: 12,
+    completion_tokens: index,
+    total_tokens: 12 + index,
+    cached_tokens: 2,
+    reasoning_tokens: 3,
+    cache_write_tokens: 4,
+    usage_estimated: 0,
     // Above 2^32: a bigint column that comes back as a string (or is truncated to 32 bits) fails here.
-    cost: 9_876_543_210_123 + index, latency_ms: 1500 + index, ttft_ms: 70 + index,
-    app_referer: 'https://app.example', app_title: 'Example — 例子', attempts: '[{"provider":"acme","status":200}]', created_at: 1_764_000_000_000 + index,
+    cost: 9_876_543_210_123 + index,
+    latency_ms: 1500 + index,
+    ttft_ms: 70 + index,
+    app_referer: 'https://app.example',
+    app_title: 'Example — 例子',
+    attempts: '[{"provider":"acme","status":200}]',
+    created_at: 1_764_000_000_000 + index,
   };
 }
 
 /** A failed generation: every nullable column null. */
 function failedGeneration(id: string): NewGeneration {
   return {
-    id, key_id: null, api: 'chat', model: 'acme/chat', provider: null, upstream_model: null, upstream_id: null, streamed: 1, status: 'error',
-    http_status: 502, error_code: 'upstream_error', error_message: 'acme returned 500', finish_reason: null, prompt_tokens: null,
-    completion_tokens: null, total_tokens: null, cached_tokens: null, reasoning_tokens: null, cache_write_tokens: null, usage_estimated: 1,
-    cost: null, latency_ms: 3, ttft_ms: null, app_referer: null, app_title: null, attempts: null, created_at: 1_764_100_000_000,
+    id,
+    key_id: null,
+    api: 'chat',
+    model: 'acme/chat',
+    provider: null,
+    upstream_model: null,
+    upstream_id: null,
+    streamed: 1,
+    status: 'error',
+    http_status: 502,
+    error_code: 'upstream_error',
+    error_message: 'acme returned 500',
+    finish_reason: null,
+    prompt_tokens: null,
+    completion_tokens: null,
+    total_tokens: null,
+    cached_tokens: null,
+    reasoning_tokens: null,
+    cache_write_tokens: null,
+    usage_estimated: 1,
+    cost: null,
+    latency_ms: 3,
+    ttft_ms: null,
+    app_referer: null,
+    app_title: null,
+    attempts: null,
+    created_at: 1_764_100_000_000,
   };
 }
 
@@ -100,7 +144,14 @@ export function storeContract(kind: TestDatabase, options: StoreContractOptions 
         expect(stored?.key_hash).toBe(sha256(key));
         // The plaintext is in no column of the stored row (the hint shows only a few characters).
         for (const value of Object.values(stored!)) expect(String(value)).not.toContain(key.slice(9));
-        expect(stored).toMatchObject({ name: 'hashed', rpm: 60, tpm: 100_000, credit_limit: 5_000_000_000, is_admin: 0, disabled_at: null });
+        expect(stored).toMatchObject({
+          name: 'hashed',
+          rpm: 60,
+          tpm: 100_000,
+          credit_limit: 5_000_000_000,
+          is_admin: 0,
+          disabled_at: null,
+        });
         expect(typeof stored!.created_at).toBe('number');
       });
 
@@ -200,8 +251,17 @@ export function storeContract(kind: TestDatabase, options: StoreContractOptions 
         const account = row.account_id!;
         const charge = (id: string, amount: number) => ({
           entry: {
-            id, account_id: account, key_id: row.id, kind: 'charge' as const, amount, generation_id: id, upstream_id: null, model: null,
-            provider: null, note: null, created_at: Date.now(),
+            id,
+            account_id: account,
+            key_id: row.id,
+            kind: 'charge' as const,
+            amount,
+            generation_id: id,
+            upstream_id: null,
+            model: null,
+            provider: null,
+            note: null,
+            created_at: Date.now(),
           },
         });
         await store.ledger.insertMany([charge(`charge:${row.id}:a`, -300), charge(`charge:${row.id}:b`, -200)]);
@@ -218,7 +278,15 @@ export function storeContract(kind: TestDatabase, options: StoreContractOptions 
       });
 
       run('a stored idempotent response is replaced on conflict and pruned by age', async () => {
-        const record = { key_id: 'key_x', idempotency_key: 'k1', request_hash: 'h1', status: 200, headers: '{}', body: 'first', created_at: 1 };
+        const record = {
+          key_id: 'key_x',
+          idempotency_key: 'k1',
+          request_hash: 'h1',
+          status: 200,
+          headers: '{}',
+          body: 'first',
+          created_at: 1,
+        };
         await store.ledger.insertMany([{ idempotency: record }]);
         await store.ledger.insertMany([{ idempotency: { ...record, body: 'second', created_at: 2 } }]);
         expect(await store.ledger.findIdempotency('key_x', 'k1')).toMatchObject({ body: 'second', created_at: 2, status: 200 });

@@ -4,7 +4,10 @@ import type { ChatChunk } from '../spec/chat-event.js';
 import type { ChatSurface, StreamEncoder } from './surface.js';
 
 class OpenAIEncoder implements StreamEncoder {
-  constructor(private readonly id: string, private readonly model: string) {}
+  constructor(
+    private readonly id: string,
+    private readonly model: string,
+  ) {}
 
   chunk(chunk: ChatChunk): string {
     return `data: ${JSON.stringify(chunk)}\n\n`;

@@ -13,7 +13,12 @@ describe('Vercel AI SDK', () => {
   beforeAll(async () => {
     upstream = await startFakeUpstream();
     gateway = await startTestGateway({ yaml: fakeConfig(upstream.url, ['ok', 'tools']) });
-    provider = createOpenAICompatible({ name: 'agora', baseURL: `${gateway.url}/v1`, apiKey: await gateway.createKey('ai-sdk'), includeUsage: true });
+    provider = createOpenAICompatible({
+      name: 'agora',
+      baseURL: `${gateway.url}/v1`,
+      apiKey: await gateway.createKey('ai-sdk'),
+      includeUsage: true,
+    });
   });
   afterAll(async () => {
     await gateway?.close();
@@ -37,8 +42,15 @@ describe('Vercel AI SDK', () => {
 
   it('calls tools', async () => {
     const result = await generateText({
-      model: provider('acme/tools'), prompt: 'Weather in Paris?', maxRetries: 0,
-      tools: { get_weather: tool({ description: 'Weather by city', inputSchema: jsonSchema<{ city: string }>({ type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }) }) },
+      model: provider('acme/tools'),
+      prompt: 'Weather in Paris?',
+      maxRetries: 0,
+      tools: {
+        get_weather: tool({
+          description: 'Weather by city',
+          inputSchema: jsonSchema<{ city: string }>({ type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }),
+        }),
+      },
     });
     expect(result.finishReason).toBe('tool-calls');
     expect(result.toolCalls[0]).toMatchObject({ toolName: 'get_weather', input: { city: 'Paris' } });

@@ -18,7 +18,11 @@ describe('native Anthropic upstream', () => {
   beforeAll(async () => {
     fake = await startAnthropicFake();
     const models = ['ok', 'tools', 'thinking', 'overloaded', 'error-event']
-      .map((mode) => `  anthropic/${mode}:\n    endpoints:\n      - { provider: claude, model: ${mode}, pricing: { prompt: 3, completion: 15, cache_read: 0.3 }, max_output: 64000 }`).join('\n');
+      .map(
+        (mode) =>
+          `  anthropic/${mode}:\n    endpoints:\n      - { provider: claude, model: ${mode}, pricing: { prompt: 3, completion: 15, cache_read: 0.3 }, max_output: 64000 }`,
+      )
+      .join('\n');
     gateway = await startTestGateway({
       yaml: `bundled_catalog: false\nproviders:\n  claude: { type: anthropic, base_url: ${fake.url}, api_key_env: ACME_TEST_KEY }\nmodels:\n${models}\n`,
     });
@@ -33,28 +37,52 @@ describe('native Anthropic upstream', () => {
   const last = (): Record<string, any> => fake.requests[fake.requests.length - 1]!;
 
   it('answers in OpenAI shape, with the Anthropic key and version sent upstream and cached tokens counted', async () => {
-    const { data, response } = await client.chat.completions.create({
-      model: 'anthropic/ok', max_tokens: 50, seed: 1, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }],
-    }).withResponse();
+    const { data, response } = await client.chat.completions
+      .create({
+        model: 'anthropic/ok',
+        max_tokens: 50,
+        seed: 1,
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi' },
+        ],
+      })
+      .withResponse();
     expect(data.choices[0]!.message.content).toBe('Hello from Claude.');
     expect(data.choices[0]!.finish_reason).toBe('stop');
     expect(data.usage).toMatchObject({ prompt_tokens: 25, completion_tokens: 7, prompt_tokens_details: { cached_tokens: 5 } });
     expect(response.headers.get('x-agora-dropped-parameters')).toBe('seed');
     expect(last().headers['x-api-key']).toBe(UPSTREAM_KEY);
     expect(last().headers['anthropic-version']).toBe('2023-06-01');
-    expect(last().body).toMatchObject({ model: 'ok', max_tokens: 50, system: 'Be brief.', messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }] });
+    expect(last().body).toMatchObject({
+      model: 'ok',
+      max_tokens: 50,
+      system: 'Be brief.',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }],
+    });
   });
 
   it('streams text, tool calls and thinking as OpenAI chunks', async () => {
-    const text = await client.chat.completions.stream({ model: 'anthropic/ok', max_tokens: 50, messages: [{ role: 'user', content: 'Hi' }] }).finalChatCompletion();
+    const text = await client.chat.completions
+      .stream({ model: 'anthropic/ok', max_tokens: 50, messages: [{ role: 'user', content: 'Hi' }] })
+      .finalChatCompletion();
     expect(text.choices[0]!.message.content).toBe('Hello from Claude.');
-    const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
-    const called = await client.chat.completions.stream({ model: 'anthropic/tools', max_tokens: 50, tools, messages: [{ role: 'user', content: 'Weather?' }] }).finalChatCompletion();
+    const tools: OpenAI.ChatCompletionTool[] = [
+      { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } },
+    ];
+    const called = await client.chat.completions
+      .stream({ model: 'anthropic/tools', max_tokens: 50, tools, messages: [{ role: 'user', content: 'Weather?' }] })
+      .finalChatCompletion();
     const call = called.choices[0]!.message.tool_calls![0] as OpenAI.ChatCompletionMessageFunctionToolCall;
     expect(call).toMatchObject({ id: 'toolu_fake_1', function: { name: 'get_weather' } });
     expect(JSON.parse(call.function.arguments)).toEqual({ city: 'Paris' });
     expect(called.choices[0]!.finish_reason).toBe('tool_calls');
-    const stream = await client.chat.completions.create({ model: 'anthropic/thinking', max_tokens: 50, stream: true, messages: [{ role: 'user', content: '2+2?' }] });
+    const stream = await client.chat.completions.create({
+      model: 'anthropic/thinking',
+      max_tokens: 50,
+      stream: true,
+      messages: [{ role: 'user', content: '2+2?' }],
+    });
     let reasoning = '';
     let content = '';
     for await (const chunk of stream) {
@@ -66,18 +94,35 @@ describe('native Anthropic upstream', () => {
   });
 
   it('sends thinking back with its signature on the next turn', async () => {
-    const first = await client.chat.completions.create({ model: 'anthropic/thinking', max_tokens: 50, messages: [{ role: 'user', content: '2+2?' }] });
+    const first = await client.chat.completions.create({
+      model: 'anthropic/thinking',
+      max_tokens: 50,
+      messages: [{ role: 'user', content: '2+2?' }],
+    });
     const assistant = first.choices[0]!.message as unknown as Record<string, unknown>;
-    expect(assistant.reasoning_details).toEqual([expect.objectContaining({ type: 'reasoning.text', text: 'Two plus two is four.', signature: 'sig-abc' })]);
-    await client.chat.completions.create({ model: 'anthropic/ok', max_tokens: 50, messages: [{ role: 'user', content: '2+2?' }, assistant as unknown as OpenAI.ChatCompletionMessageParam, { role: 'user', content: 'And 3+3?' }] });
+    expect(assistant.reasoning_details).toEqual([
+      expect.objectContaining({ type: 'reasoning.text', text: 'Two plus two is four.', signature: 'sig-abc' }),
+    ]);
+    await client.chat.completions.create({
+      model: 'anthropic/ok',
+      max_tokens: 50,
+      messages: [
+        { role: 'user', content: '2+2?' },
+        assistant as unknown as OpenAI.ChatCompletionMessageParam,
+        { role: 'user', content: 'And 3+3?' },
+      ],
+    });
     expect(last().body.messages[1].content[0]).toEqual({ type: 'thinking', thinking: 'Two plus two is four.', signature: 'sig-abc' });
   });
 
   it('maps an overloaded upstream (529) to 503 and a mid-stream error event to an error chunk', async () => {
-    const overloaded = (await client.chat.completions.create({ model: 'anthropic/overloaded', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error)) as APIError;
+    const overloaded = (await client.chat.completions
+      .create({ model: 'anthropic/overloaded', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] })
+      .catch((error: unknown) => error)) as APIError;
     expect(overloaded.status).toBe(503);
     const response = await fetch(`${gateway.url}/v1/chat/completions`, {
-      method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'anthropic/error-event', max_tokens: 5, stream: true, messages: [{ role: 'user', content: 'x' }] }),
     });
     const events = (await response.text()).trim().split('\n\n');
@@ -87,8 +132,15 @@ describe('native Anthropic upstream', () => {
 
   it('serves the Anthropic SDK on /v1/messages from the Anthropic upstream', async () => {
     const anthropic = new Anthropic({ baseURL: gateway.url, apiKey, maxRetries: 0 });
-    const message = await anthropic.messages.create({ model: 'anthropic/thinking', max_tokens: 50, messages: [{ role: 'user', content: '2+2?' }] });
-    expect(message.content).toEqual([{ type: 'thinking', thinking: 'Two plus two is four.', signature: '' }, { type: 'text', text: 'Hello from Claude.' }]);
+    const message = await anthropic.messages.create({
+      model: 'anthropic/thinking',
+      max_tokens: 50,
+      messages: [{ role: 'user', content: '2+2?' }],
+    });
+    expect(message.content).toEqual([
+      { type: 'thinking', thinking: 'Two plus two is four.', signature: '' },
+      { type: 'text', text: 'Hello from Claude.' },
+    ]);
     expect(message.usage).toMatchObject({ input_tokens: 20, cache_read_input_tokens: 5, output_tokens: 7 });
   });
 });

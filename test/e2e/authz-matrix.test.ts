@@ -132,13 +132,18 @@ const CASES: Case[] = [
   { route: 'GET /v1/models', variant: 'catalog', expect: ALL_OK, request: () => ({ method: 'GET', path: '/v1/models' }) },
   { route: 'GET /api/v1/models', variant: 'catalog', expect: ALL_OK, request: () => ({ method: 'GET', path: '/api/v1/models' }) },
   {
-    route: 'GET /api/v1/models/{author}/{slug}/endpoints', variant: 'catalog', expect: ALL_OK,
+    route: 'GET /api/v1/models/{author}/{slug}/endpoints',
+    variant: 'catalog',
+    expect: ALL_OK,
     request: () => ({ method: 'GET', path: '/api/v1/models/acme/ok/endpoints' }),
   },
 
   // -- model calls
   ...(['/v1/chat/completions', '/api/v1/chat/completions'] as const).map((path): Case => ({
-    route: `POST ${path}`, variant: 'chat', expect: ALL_OK, modelCall: true,
+    route: `POST ${path}`,
+    variant: 'chat',
+    expect: ALL_OK,
+    modelCall: true,
     request: () => ({ method: 'POST', path, body: chatBody }),
     check: (_context, _caller, reply) => {
       expect(reply.json.object).toBe('chat.completion');
@@ -146,38 +151,55 @@ const CASES: Case[] = [
     },
   })),
   {
-    route: 'POST /v1/messages', variant: 'message', expect: ALL_OK, modelCall: true, shape: 'anthropic',
+    route: 'POST /v1/messages',
+    variant: 'message',
+    expect: ALL_OK,
+    modelCall: true,
+    shape: 'anthropic',
     request: () => ({ method: 'POST', path: '/v1/messages', body: chatBody }),
     check: (_context, _caller, reply) => expect(reply.json.type).toBe('message'),
   },
   {
-    route: 'POST /v1/messages/count_tokens', variant: 'count', expect: ALL_OK, shape: 'anthropic',
+    route: 'POST /v1/messages/count_tokens',
+    variant: 'count',
+    expect: ALL_OK,
+    shape: 'anthropic',
     request: () => ({ method: 'POST', path: '/v1/messages/count_tokens', body: { model: 'acme/ok', messages: chatBody.messages } }),
     check: (_context, _caller, reply) => expect(typeof reply.json.input_tokens).toBe('number'),
   },
   ...(['/v1/embeddings', '/api/v1/embeddings'] as const).map((path): Case => ({
-    route: `POST ${path}`, variant: 'embed', expect: ALL_OK, modelCall: true,
+    route: `POST ${path}`,
+    variant: 'embed',
+    expect: ALL_OK,
+    modelCall: true,
     request: () => ({ method: 'POST', path, body: { model: 'acme/embed', input: ['hello'] } }),
     check: (_context, _caller, reply) => expect(reply.json.data).toHaveLength(1),
   })),
 
   // -- records
   {
-    route: 'GET /api/v1/generation', variant: "A's generation", expect: { admin: 200, A: 200, B: 404 },
+    route: 'GET /api/v1/generation',
+    variant: "A's generation",
+    expect: { admin: 200, A: 200, B: 404 },
     request: (context) => ({ method: 'GET', path: `/api/v1/generation?id=${context.A.generation}` }),
     check: (context, _caller, reply) => expect(reply.json.data).toMatchObject({ id: context.A.generation, app_title: context.A.appTitle }),
   },
   {
-    route: 'GET /api/v1/generation', variant: "B's generation", expect: { admin: 200, A: 404, B: 200 },
+    route: 'GET /api/v1/generation',
+    variant: "B's generation",
+    expect: { admin: 200, A: 404, B: 200 },
     request: (context) => ({ method: 'GET', path: `/api/v1/generation?id=${context.B.generation}` }),
     check: (context, _caller, reply) => expect(reply.json.data).toMatchObject({ id: context.B.generation, app_title: context.B.appTitle }),
   },
   {
-    route: 'GET /api/v1/generation', variant: "the other key's generation is indistinguishable from a missing one",
-    expect: { admin: 404, A: 404, B: 404 }, always: true,
+    route: 'GET /api/v1/generation',
+    variant: "the other key's generation is indistinguishable from a missing one",
+    expect: { admin: 404, A: 404, B: 404 },
+    always: true,
     // The admin asks for an id that does not exist; A asks for B's, B for A's.
     request: (context, caller) => ({
-      method: 'GET', path: `/api/v1/generation?id=${caller === 'admin' ? NO_SUCH_GENERATION : otherPrincipal(context, caller).generation}`,
+      method: 'GET',
+      path: `/api/v1/generation?id=${caller === 'admin' ? NO_SUCH_GENERATION : otherPrincipal(context, caller).generation}`,
     }),
     check: async (context, caller, reply) => {
       if (caller !== 'A' && caller !== 'B') return;
@@ -188,7 +210,9 @@ const CASES: Case[] = [
     },
   },
   {
-    route: 'GET /api/v1/usage', variant: 'own usage', expect: ALL_OK,
+    route: 'GET /api/v1/usage',
+    variant: 'own usage',
+    expect: ALL_OK,
     request: () => ({ method: 'GET', path: '/api/v1/usage' }),
     check: (context, caller, reply) => {
       const rows = usageRows(reply);
@@ -205,9 +229,14 @@ const CASES: Case[] = [
     },
   },
   {
-    route: 'GET /api/v1/usage', variant: "key_id=<the other key> (json)", expect: { admin: 200, A: [200, 403], B: [200, 403] },
+    route: 'GET /api/v1/usage',
+    variant: 'key_id=<the other key> (json)',
+    expect: { admin: 200, A: [200, 403], B: [200, 403] },
     // A asks for B's rows, B for A's; the admin asks for B's.
-    request: (context, caller) => ({ method: 'GET', path: `/api/v1/usage?key_id=${caller === 'admin' ? context.B.id : otherPrincipal(context, caller).id}` }),
+    request: (context, caller) => ({
+      method: 'GET',
+      path: `/api/v1/usage?key_id=${caller === 'admin' ? context.B.id : otherPrincipal(context, caller).id}`,
+    }),
     check: (context, caller, reply) => {
       const rows = usageRows(reply);
       if (caller === 'admin') {
@@ -221,9 +250,12 @@ const CASES: Case[] = [
     },
   },
   {
-    route: 'GET /api/v1/usage', variant: "key_id=<the other key> (csv)", expect: { admin: 200, A: [200, 403], B: [200, 403] },
+    route: 'GET /api/v1/usage',
+    variant: 'key_id=<the other key> (csv)',
+    expect: { admin: 200, A: [200, 403], B: [200, 403] },
     request: (context, caller) => ({
-      method: 'GET', path: `/api/v1/usage?format=csv&key_id=${caller === 'admin' ? context.B.id : otherPrincipal(context, caller).id}`,
+      method: 'GET',
+      path: `/api/v1/usage?format=csv&key_id=${caller === 'admin' ? context.B.id : otherPrincipal(context, caller).id}`,
     }),
     check: (context, caller, reply) => {
       const keyIds = csvKeyIds(reply.text);
@@ -235,7 +267,9 @@ const CASES: Case[] = [
 
   // -- the calling key and its account
   {
-    route: 'GET /api/v1/key', variant: 'the caller', expect: ALL_OK,
+    route: 'GET /api/v1/key',
+    variant: 'the caller',
+    expect: ALL_OK,
     request: () => ({ method: 'GET', path: '/api/v1/key' }),
     check: (context, caller, reply) => {
       if (caller === 'admin') return expect(reply.json.data.is_admin).toBe(true);
@@ -244,7 +278,9 @@ const CASES: Case[] = [
     },
   },
   {
-    route: 'GET /api/v1/key', variant: 'query naming the other key and account', expect: ALL_OK,
+    route: 'GET /api/v1/key',
+    variant: 'query naming the other key and account',
+    expect: ALL_OK,
     request: (context, caller) => {
       const other = caller === 'admin' ? context.B : otherPrincipal(context, caller);
       return { method: 'GET', path: `/api/v1/key?id=${other.id}&key_id=${other.id}&account_id=${other.accountId}&name=${other.name}` };
@@ -256,7 +292,9 @@ const CASES: Case[] = [
     },
   },
   {
-    route: 'GET /api/v1/credits', variant: "the caller's account", expect: ALL_OK,
+    route: 'GET /api/v1/credits',
+    variant: "the caller's account",
+    expect: ALL_OK,
     request: () => ({ method: 'GET', path: '/api/v1/credits' }),
     check: (context, caller, reply) => {
       if (caller === 'admin') return;
@@ -265,7 +303,9 @@ const CASES: Case[] = [
     },
   },
   {
-    route: 'GET /api/v1/credits', variant: 'query naming the other account and key', expect: ALL_OK,
+    route: 'GET /api/v1/credits',
+    variant: 'query naming the other account and key',
+    expect: ALL_OK,
     request: (context, caller) => {
       const other = caller === 'admin' ? context.B : otherPrincipal(context, caller);
       return { method: 'GET', path: `/api/v1/credits?account_id=${other.accountId}&key_id=${other.id}&id=${other.id}` };
@@ -282,7 +322,9 @@ const CASES: Case[] = [
 
   // -- key administration
   {
-    route: 'GET /api/v1/keys', variant: 'list', expect: ADMIN_ONLY,
+    route: 'GET /api/v1/keys',
+    variant: 'list',
+    expect: ADMIN_ONLY,
     request: () => ({ method: 'GET', path: '/api/v1/keys' }),
     check: (context, _caller, reply) => {
       const ids = (reply.json.data as Array<{ id: string }>).map((row) => row.id);
@@ -292,78 +334,150 @@ const CASES: Case[] = [
     },
   },
   {
-    route: 'POST /api/v1/keys', variant: 'mint an admin key with credit', expect: { admin: 201, A: 403, B: 403 },
-    request: (_context, caller) => ({ method: 'POST', path: '/api/v1/keys', body: { name: `minted-by-${caller}`, admin: true, credit: 1000 } }),
+    route: 'POST /api/v1/keys',
+    variant: 'mint an admin key with credit',
+    expect: { admin: 201, A: 403, B: 403 },
+    request: (_context, caller) => ({
+      method: 'POST',
+      path: '/api/v1/keys',
+      body: { name: `minted-by-${caller}`, admin: true, credit: 1000 },
+    }),
     check: (_context, _caller, reply) => {
       expect(reply.json.data).toMatchObject({ name: 'minted-by-admin', admin: true });
       expect(typeof reply.json.key).toBe('string');
     },
   },
   {
-    route: 'POST /api/v1/keys', variant: "join the other key's account", expect: { admin: 201, A: 403, B: 403 },
+    route: 'POST /api/v1/keys',
+    variant: "join the other key's account",
+    expect: { admin: 201, A: 403, B: 403 },
     request: (context, caller, cell) => ({
-      method: 'POST', path: '/api/v1/keys', body: { name: `joined-by-${caller}`, account_id: otherKey(context, caller, cell).accountId },
+      method: 'POST',
+      path: '/api/v1/keys',
+      body: { name: `joined-by-${caller}`, account_id: otherKey(context, caller, cell).accountId },
     }),
     destructive: true,
     check: (context, _caller, reply, cell) => expect(reply.json.data.account_id).toBe(victimOf(context, cell).accountId),
   },
-  ...([['own key', selfKey], ["the other account's key", otherKey]] as const).flatMap(([variant, target]): Case[] => [
+  ...(
+    [
+      ['own key', selfKey],
+      ["the other account's key", otherKey],
+    ] as const
+  ).flatMap(([variant, target]): Case[] => [
     {
-      route: 'PATCH /api/v1/keys/{id}', variant: `${variant}: raise limits, rename`, expect: ADMIN_ONLY, destructive: true,
+      route: 'PATCH /api/v1/keys/{id}',
+      variant: `${variant}: raise limits, rename`,
+      expect: ADMIN_ONLY,
+      destructive: true,
       request: (context, caller, cell) => ({
-        method: 'PATCH', path: `/api/v1/keys/${target(context, caller, cell).id}`, body: { name: `renamed-by-${caller}`, limit: 100000, rpm: 100000 },
+        method: 'PATCH',
+        path: `/api/v1/keys/${target(context, caller, cell).id}`,
+        body: { name: `renamed-by-${caller}`, limit: 100000, rpm: 100000 },
       }),
-      check: (context, _caller, reply, cell) => expect(reply.json.data).toMatchObject({ id: victimOf(context, cell).id, name: 'renamed-by-admin' }),
+      check: (context, _caller, reply, cell) =>
+        expect(reply.json.data).toMatchObject({ id: victimOf(context, cell).id, name: 'renamed-by-admin' }),
     },
     {
-      route: 'PATCH /api/v1/keys/{id}', variant: `${variant}: disable`, expect: ADMIN_ONLY, destructive: true,
-      request: (context, caller, cell) => ({ method: 'PATCH', path: `/api/v1/keys/${target(context, caller, cell).id}`, body: { disabled: true } }),
+      route: 'PATCH /api/v1/keys/{id}',
+      variant: `${variant}: disable`,
+      expect: ADMIN_ONLY,
+      destructive: true,
+      request: (context, caller, cell) => ({
+        method: 'PATCH',
+        path: `/api/v1/keys/${target(context, caller, cell).id}`,
+        body: { disabled: true },
+      }),
       check: (context, _caller, reply, cell) => expect(reply.json.data).toMatchObject({ id: victimOf(context, cell).id, disabled: true }),
     },
     {
-      route: 'DELETE /api/v1/keys/{id}', variant, expect: ADMIN_ONLY, destructive: true,
+      route: 'DELETE /api/v1/keys/{id}',
+      variant,
+      expect: ADMIN_ONLY,
+      destructive: true,
       request: (context, caller, cell) => ({ method: 'DELETE', path: `/api/v1/keys/${target(context, caller, cell).id}` }),
       check: (context, _caller, reply, cell) => expect(reply.json.data).toEqual({ id: victimOf(context, cell).id, disabled: true }),
     },
     {
-      route: 'DELETE /api/v1/keys', variant: `?id=<${variant}>`, expect: ADMIN_ONLY, destructive: true,
+      route: 'DELETE /api/v1/keys',
+      variant: `?id=<${variant}>`,
+      expect: ADMIN_ONLY,
+      destructive: true,
       request: (context, caller, cell) => ({ method: 'DELETE', path: `/api/v1/keys?id=${target(context, caller, cell).id}` }),
       check: (context, _caller, reply, cell) => expect(reply.json.data).toEqual({ id: victimOf(context, cell).id, disabled: true }),
     },
   ]),
   {
-    route: 'PATCH /api/v1/keys/{id}', variant: 'a key that does not exist', expect: { admin: 404, A: 403, B: 403 },
+    route: 'PATCH /api/v1/keys/{id}',
+    variant: 'a key that does not exist',
+    expect: { admin: 404, A: 403, B: 403 },
     request: () => ({ method: 'PATCH', path: `/api/v1/keys/${NO_SUCH_KEY}`, body: { name: 'x' } }),
   },
   {
-    route: 'DELETE /api/v1/keys/{id}', variant: 'a key that does not exist', expect: { admin: 404, A: 403, B: 403 },
+    route: 'DELETE /api/v1/keys/{id}',
+    variant: 'a key that does not exist',
+    expect: { admin: 404, A: 403, B: 403 },
     request: () => ({ method: 'DELETE', path: `/api/v1/keys/${NO_SUCH_KEY}` }),
   },
   {
-    route: 'DELETE /api/v1/keys', variant: '?id=<a key that does not exist>', expect: { admin: 404, A: 403, B: 403 },
+    route: 'DELETE /api/v1/keys',
+    variant: '?id=<a key that does not exist>',
+    expect: { admin: 404, A: 403, B: 403 },
     request: () => ({ method: 'DELETE', path: `/api/v1/keys?id=${NO_SUCH_KEY}` }),
   },
 
   // -- credit administration
   {
-    route: 'POST /api/v1/credits/topup', variant: 'own account by account_id', expect: { admin: 201, A: 403, B: 403 }, destructive: true,
-    request: (context, caller, cell) => ({ method: 'POST', path: '/api/v1/credits/topup', body: { account_id: selfKey(context, caller, cell).accountId, amount: 1000 } }),
-    check: (context, _caller, reply, cell) => expect(reply.json.data).toMatchObject({ account_id: victimOf(context, cell).accountId, amount: 1000 }),
+    route: 'POST /api/v1/credits/topup',
+    variant: 'own account by account_id',
+    expect: { admin: 201, A: 403, B: 403 },
+    destructive: true,
+    request: (context, caller, cell) => ({
+      method: 'POST',
+      path: '/api/v1/credits/topup',
+      body: { account_id: selfKey(context, caller, cell).accountId, amount: 1000 },
+    }),
+    check: (context, _caller, reply, cell) =>
+      expect(reply.json.data).toMatchObject({ account_id: victimOf(context, cell).accountId, amount: 1000 }),
   },
   {
-    route: 'POST /api/v1/credits/topup', variant: 'own account by key_id', expect: { admin: 201, A: 403, B: 403 }, destructive: true,
-    request: (context, caller, cell) => ({ method: 'POST', path: '/api/v1/credits/topup', body: { key_id: selfKey(context, caller, cell).id, amount: 1000 } }),
-    check: (context, _caller, reply, cell) => expect(reply.json.data).toMatchObject({ account_id: victimOf(context, cell).accountId, amount: 1000 }),
+    route: 'POST /api/v1/credits/topup',
+    variant: 'own account by key_id',
+    expect: { admin: 201, A: 403, B: 403 },
+    destructive: true,
+    request: (context, caller, cell) => ({
+      method: 'POST',
+      path: '/api/v1/credits/topup',
+      body: { key_id: selfKey(context, caller, cell).id, amount: 1000 },
+    }),
+    check: (context, _caller, reply, cell) =>
+      expect(reply.json.data).toMatchObject({ account_id: victimOf(context, cell).accountId, amount: 1000 }),
   },
   {
-    route: 'POST /api/v1/credits/topup', variant: "drain the other account (negative adjustment)", expect: { admin: 201, A: 403, B: 403 }, destructive: true,
-    request: (context, caller, cell) => ({ method: 'POST', path: '/api/v1/credits/topup', body: { account_id: otherKey(context, caller, cell).accountId, amount: -0.5 } }),
-    check: (context, _caller, reply, cell) => expect(reply.json.data).toMatchObject({ account_id: victimOf(context, cell).accountId, amount: -0.5 }),
+    route: 'POST /api/v1/credits/topup',
+    variant: 'drain the other account (negative adjustment)',
+    expect: { admin: 201, A: 403, B: 403 },
+    destructive: true,
+    request: (context, caller, cell) => ({
+      method: 'POST',
+      path: '/api/v1/credits/topup',
+      body: { account_id: otherKey(context, caller, cell).accountId, amount: -0.5 },
+    }),
+    check: (context, _caller, reply, cell) =>
+      expect(reply.json.data).toMatchObject({ account_id: victimOf(context, cell).accountId, amount: -0.5 }),
   },
   {
-    route: 'POST /api/v1/credits/topup', variant: "the other account by key_id", expect: { admin: 201, A: 403, B: 403 }, destructive: true,
-    request: (context, caller, cell) => ({ method: 'POST', path: '/api/v1/credits/topup', body: { key_id: otherKey(context, caller, cell).id, amount: 1000, idempotency_key: `authz-${caller}` } }),
-    check: (context, _caller, reply, cell) => expect(reply.json.data).toMatchObject({ account_id: victimOf(context, cell).accountId, amount: 1000 }),
+    route: 'POST /api/v1/credits/topup',
+    variant: 'the other account by key_id',
+    expect: { admin: 201, A: 403, B: 403 },
+    destructive: true,
+    request: (context, caller, cell) => ({
+      method: 'POST',
+      path: '/api/v1/credits/topup',
+      body: { key_id: otherKey(context, caller, cell).id, amount: 1000, idempotency_key: `authz-${caller}` },
+    }),
+    check: (context, _caller, reply, cell) =>
+      expect(reply.json.data).toMatchObject({ account_id: victimOf(context, cell).accountId, amount: 1000 }),
   },
 ];
 
@@ -374,39 +488,64 @@ interface Cell {
   expected: readonly number[];
 }
 
-const CELLS: Cell[] = CASES.flatMap((kase) => CALLERS.map((caller): Cell => {
-  const isPublic = PUBLIC_ROUTES.has(kase.route);
-  const expected = UNAUTHENTICATED.has(caller) ? (isPublic ? 200 : 401) : kase.expect[caller as 'admin' | 'A' | 'B'];
-  return { name: `${kase.route} [${kase.variant}] as ${caller}`, kase, caller, expected: typeof expected === 'number' ? [expected] : expected };
-}));
+const CELLS: Cell[] = CASES.flatMap((kase) =>
+  CALLERS.map((caller): Cell => {
+    const isPublic = PUBLIC_ROUTES.has(kase.route);
+    const expected = UNAUTHENTICATED.has(caller) ? (isPublic ? 200 : 401) : kase.expect[caller as 'admin' | 'A' | 'B'];
+    return {
+      name: `${kase.route} [${kase.variant}] as ${caller}`,
+      kase,
+      caller,
+      expected: typeof expected === 'number' ? [expected] : expected,
+    };
+  }),
+);
 
 // ---- HTTP --------------------------------------------------------------------------------------
 
 function authorization(context: Context, caller: Caller): Record<string, string> {
   switch (caller) {
-    case 'admin': return { authorization: `Bearer ${MASTER_KEY}` };
-    case 'A': return { authorization: `Bearer ${context.A.key}` };
-    case 'B': return { authorization: `Bearer ${context.B.key}` };
-    case 'disabled': return { authorization: `Bearer ${context.disabled.key}` };
-    case 'disabled-admin': return { authorization: `Bearer ${context.disabledAdmin.key}` };
-    case 'missing': return {};
-    case 'garbage': return { authorization: `Bearer ${GARBAGE_KEY}` };
-    case 'malformed': return { authorization: `Basic ${Buffer.from(`user:${context.A.key}`).toString('base64')}` };
+    case 'admin':
+      return { authorization: `Bearer ${MASTER_KEY}` };
+    case 'A':
+      return { authorization: `Bearer ${context.A.key}` };
+    case 'B':
+      return { authorization: `Bearer ${context.B.key}` };
+    case 'disabled':
+      return { authorization: `Bearer ${context.disabled.key}` };
+    case 'disabled-admin':
+      return { authorization: `Bearer ${context.disabledAdmin.key}` };
+    case 'missing':
+      return {};
+    case 'garbage':
+      return { authorization: `Bearer ${GARBAGE_KEY}` };
+    case 'malformed':
+      return { authorization: `Basic ${Buffer.from(`user:${context.A.key}`).toString('base64')}` };
   }
 }
 
 /** The secret a caller presents (never to be echoed back). */
 function presented(context: Context, caller: Caller): string | undefined {
   return {
-    admin: MASTER_KEY, A: context.A.key, B: context.B.key, disabled: context.disabled.key, 'disabled-admin': context.disabledAdmin.key,
-    missing: undefined, garbage: GARBAGE_KEY, malformed: context.A.key,
+    admin: MASTER_KEY,
+    A: context.A.key,
+    B: context.B.key,
+    disabled: context.disabled.key,
+    'disabled-admin': context.disabledAdmin.key,
+    missing: undefined,
+    garbage: GARBAGE_KEY,
+    malformed: context.A.key,
   }[caller];
 }
 
 async function call(context: Context, caller: Caller, request: Req, extraHeaders: Record<string, string> = {}): Promise<Reply> {
   const response = await fetch(`${context.gateway.url}${request.path}`, {
     method: request.method,
-    headers: { ...authorization(context, caller), ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}), ...extraHeaders },
+    headers: {
+      ...authorization(context, caller),
+      ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...extraHeaders,
+    },
     body: request.body === undefined ? null : JSON.stringify(request.body),
     redirect: 'manual',
   });
@@ -431,7 +570,10 @@ function expectErrorShape(reply: Reply, shape: 'openai' | 'anthropic', where: st
   expect(error, `${where}: {error: {...}}`).toBeTypeOf('object');
   expect(typeof error.message === 'string' && error.message.length > 0, `${where}: error.message`).toBe(true);
   expect(typeof error.type, `${where}: error.type`).toBe('string');
-  expect('code' in error && (typeof error.code === 'string' || typeof error.code === 'number' || error.code === null), `${where}: error.code`).toBe(true);
+  expect(
+    'code' in error && (typeof error.code === 'string' || typeof error.code === 'number' || error.code === null),
+    `${where}: error.code`,
+  ).toBe(true);
   expect('param' in error && (typeof error.param === 'string' || error.param === null), `${where}: error.param`).toBe(true);
 }
 
@@ -508,7 +650,9 @@ models:
     const patterns = PATTERNS.map(([method, regex]) => ({ method, regex }));
     expect(patterns.length).toBeGreaterThanOrEqual(3);
     for (const { method, regex } of patterns) {
-      const rows = [...covered].filter((route) => route.startsWith(`${method} `) && regex.test(route.slice(method.length + 1).replace(/\{[^}]+\}/g, 'x')));
+      const rows = [...covered].filter(
+        (route) => route.startsWith(`${method} `) && regex.test(route.slice(method.length + 1).replace(/\{[^}]+\}/g, 'x')),
+      );
       expect(rows, `${method} ${regex.source} has no row in the matrix`).not.toEqual([]);
     }
   });
@@ -524,13 +668,25 @@ models:
     const secret = presented(context, caller);
     if (secret) expect(reply.text, 'the presented key is never echoed').not.toContain(secret);
     if (reply.status >= 400) expectErrorShape(reply, kase.shape ?? 'openai', cell.name);
-    if (reply.status === 401 && kase.modelCall) expect(upstream.requests.length, 'a refused caller never reaches the upstream').toBe(upstreamBefore);
+    if (reply.status === 401 && kase.modelCall)
+      expect(upstream.requests.length, 'a refused caller never reaches the upstream').toBe(upstreamBefore);
     if (caller === 'A' || caller === 'B') {
       // Nothing of the other account's reaches this caller, unless the caller itself wrote it in the request.
       const other = otherPrincipal(context, caller);
       const asked = JSON.stringify(request);
-      const theirs = [other.key, other.id, other.accountId, other.name, other.label, other.generation, `"${other.upstreamId}"`, other.appTitle, other.referer];
-      for (const value of theirs) if (!asked.includes(value.replace(/"/g, ''))) expect(reply.text, `${cell.name} leaks ${value}`).not.toContain(value);
+      const theirs = [
+        other.key,
+        other.id,
+        other.accountId,
+        other.name,
+        other.label,
+        other.generation,
+        `"${other.upstreamId}"`,
+        other.appTitle,
+        other.referer,
+      ];
+      for (const value of theirs)
+        if (!asked.includes(value.replace(/"/g, ''))) expect(reply.text, `${cell.name} leaks ${value}`).not.toContain(value);
     }
     if (kase.check && (kase.always || (reply.status >= 200 && reply.status < 300))) await kase.check(context, caller, reply, cell.name);
   });
@@ -538,9 +694,21 @@ models:
   it('left A and B exactly as they were: enabled, unrenamed, unlimited, with their own credit, and no key minted by them', async () => {
     const list = await admin({ method: 'GET', path: '/api/v1/keys' });
     expect(list.status).toBe(200);
-    const rows = list.json.data as Array<{ id: string; name: string; disabled: boolean; limit: number | null; rate_limit: { requests_per_minute: number | null }; account_id: string }>;
+    const rows = list.json.data as Array<{
+      id: string;
+      name: string;
+      disabled: boolean;
+      limit: number | null;
+      rate_limit: { requests_per_minute: number | null };
+      account_id: string;
+    }>;
     for (const who of [context.A, context.B]) {
-      expect(rows.find((row) => row.id === who.id)).toMatchObject({ name: who.name, disabled: false, limit: null, rate_limit: { requests_per_minute: null } });
+      expect(rows.find((row) => row.id === who.id)).toMatchObject({
+        name: who.name,
+        disabled: false,
+        limit: null,
+        rate_limit: { requests_per_minute: null },
+      });
       expect(rows.filter((row) => row.account_id === who.accountId).map((row) => row.id)).toEqual([who.id]);
       const credits = await call(context, who === context.A ? 'A' : 'B', { method: 'GET', path: '/api/v1/credits' });
       expect(credits.json.data).toMatchObject({ account_id: who.accountId, total_credits: who.credit });
@@ -555,7 +723,8 @@ models:
     }
     expect(rows.find((row) => row.id === context.disabled.id)?.disabled).toBe(true);
     expect(rows.find((row) => row.id === context.disabledAdmin.id)?.disabled).toBe(true);
-    for (const caller of ['A', 'B'] as const) expect((await call(context, caller, { method: 'POST', path: '/v1/chat/completions', body: chatBody })).status).toBe(200);
+    for (const caller of ['A', 'B'] as const)
+      expect((await call(context, caller, { method: 'POST', path: '/v1/chat/completions', body: chatBody })).status).toBe(200);
   });
 
   it('made every check of the matrix', () => {

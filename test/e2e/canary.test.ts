@@ -20,11 +20,24 @@ const CANARIES = {
   literalHeader: `CanaryOrgSecret${randomBytes(12).toString('hex')}`,
 };
 const VENDORS = ['openai', 'anthropic', 'gemini'] as const;
-const MODES = ['status-400', 'status-401', 'status-403', 'status-429', 'status-500', 'status-503', 'text-400', 'text-500', 'inband', 'midstream'];
+const MODES = [
+  'status-400',
+  'status-401',
+  'status-403',
+  'status-429',
+  'status-500',
+  'status-503',
+  'text-400',
+  'text-500',
+  'inband',
+  'midstream',
+];
 const CALLS = ['chat', 'chat-stream', 'messages', 'messages-stream'] as const;
 
 /** Every 10-character piece of every canary. */
-const PIECES = Object.values(CANARIES).flatMap((canary) => Array.from({ length: canary.length - 9 }, (_, index) => canary.slice(index, index + 10)));
+const PIECES = Object.values(CANARIES).flatMap((canary) =>
+  Array.from({ length: canary.length - 9 }, (_, index) => canary.slice(index, index + 10)),
+);
 
 function hits(text: string): string[] {
   return PIECES.filter((piece) => text.includes(piece));
@@ -45,8 +58,14 @@ describe('canary secrets never leave the gateway', () => {
   echo-anthropic: { type: anthropic, base_url: ${echo.url}/anthropic/v1, api_key_env: CANARY_API_KEY, headers: { api-key: "\${CANARY_AZURE}", x-org-secret: "${CANARIES.literalHeader}" } }
   echo-gemini: { type: gemini, base_url: ${echo.url}/gemini/v1beta, api_key_env: CANARY_API_KEY, headers: { api-key: "\${CANARY_AZURE}", x-org-secret: "${CANARIES.literalHeader}" } }`;
     // One model per vendor × failure × call, so no circuit or cool-down keeps a call from reaching the echo.
-    const models = VENDORS.flatMap((vendor) => MODES.flatMap((mode) => CALLS.map((call) =>
-      `  ${vendor}/${mode}-${call}:\n    endpoints:\n      - { provider: echo-${vendor}, model: ${mode}, pricing: { prompt: 1, completion: 1 } }`))).join('\n');
+    const models = VENDORS.flatMap((vendor) =>
+      MODES.flatMap((mode) =>
+        CALLS.map(
+          (call) =>
+            `  ${vendor}/${mode}-${call}:\n    endpoints:\n      - { provider: echo-${vendor}, model: ${mode}, pricing: { prompt: 1, completion: 1 } }`,
+        ),
+      ),
+    ).join('\n');
     gateway = await startTestGateway({
       yaml: `bundled_catalog: false\ntimeouts: { connect_ms: 1000, first_byte_ms: 5000, idle_ms: 5000 }\nproviders:${providers}\nmodels:\n${models}\n`,
       env: { ...process.env, CANARY_API_KEY: CANARIES.apiKey, CANARY_AZURE: CANARIES.azureHeader },
@@ -78,7 +97,9 @@ describe('canary secrets never leave the gateway', () => {
 
   it('sends the canaries upstream (so the echo has them to leak)', async () => {
     const probe = await fetch(`${echo.url}/openai/v1/chat/completions`, {
-      method: 'POST', headers: { authorization: `Bearer ${CANARIES.apiKey}`, 'api-key': CANARIES.azureHeader }, body: JSON.stringify({ model: 'status-401' }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${CANARIES.apiKey}`, 'api-key': CANARIES.azureHeader },
+      body: JSON.stringify({ model: 'status-401' }),
     });
     const echoed = await probe.text();
     expect(echoed).toContain(CANARIES.apiKey);
@@ -104,7 +125,10 @@ describe('canary secrets never leave the gateway', () => {
       }
     }
     expect(generationIds.length).toBeGreaterThanOrEqual(VENDORS.length * MODES.length * CALLS.length - 1);
-    const records = seen.filter((item) => item.where.startsWith('generation')).map((item) => item.text).join('\n');
+    const records = seen
+      .filter((item) => item.where.startsWith('generation'))
+      .map((item) => item.text)
+      .join('\n');
     expect(records).toContain('[REDACTED]'); // the stored error messages kept the upstream's words, masked
     for (const format of ['json', 'csv']) {
       for (const key of [MASTER_KEY, apiKey]) {

@@ -15,7 +15,10 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('OpenAI chat surface on %s',
 
   beforeAll(async () => {
     upstream = await startFakeUpstream();
-    gateway = await startTestGateway({ yaml: fakeConfig(upstream.url, ['ok', 'tools', 'echo', 'no-finish', 'die-after:2', 'inband-error']), database });
+    gateway = await startTestGateway({
+      yaml: fakeConfig(upstream.url, ['ok', 'tools', 'echo', 'no-finish', 'die-after:2', 'inband-error']),
+      database,
+    });
     apiKey = await gateway.createKey('chat-tests');
     client = gateway.client(apiKey);
   });
@@ -25,9 +28,12 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('OpenAI chat surface on %s',
   });
 
   it('answers a chat completion with the gateway id, model and headers', async () => {
-    const { data, response } = await client.chat.completions.create({
-      model: 'acme/ok', messages: [{ role: 'user', content: 'Say hello' }],
-    }).withResponse();
+    const { data, response } = await client.chat.completions
+      .create({
+        model: 'acme/ok',
+        messages: [{ role: 'user', content: 'Say hello' }],
+      })
+      .withResponse();
     expect(data.choices[0]?.message.content).toBe('Hello from the fake upstream.');
     expect(data.choices[0]?.finish_reason).toBe('stop');
     expect(data.model).toBe('acme/ok');
@@ -43,11 +49,25 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('OpenAI chat surface on %s',
     const before = upstream.requests.length;
     await client.chat.completions.create({
       model: 'acme/ok',
-      messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }],
-      temperature: 0.3, top_p: 0.9, seed: 42, stop: ['END'], logprobs: true, top_logprobs: 2, max_tokens: 50,
-      response_format: { type: 'json_object' }, presence_penalty: 0.1, frequency_penalty: 0.2, user: 'user-1',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hi' },
+      ],
+      temperature: 0.3,
+      top_p: 0.9,
+      seed: 42,
+      stop: ['END'],
+      logprobs: true,
+      top_logprobs: 2,
+      max_tokens: 50,
+      response_format: { type: 'json_object' },
+      presence_penalty: 0.1,
+      frequency_penalty: 0.2,
+      user: 'user-1',
       tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } }],
-      tool_choice: 'auto', parallel_tool_calls: false, logit_bias: { '50256': -100 },
+      tool_choice: 'auto',
+      parallel_tool_calls: false,
+      logit_bias: { '50256': -100 },
       // gateway-only fields must not reach the upstream
       ...({ provider: { sort: 'price' }, models: ['acme/ok'] } as object),
     });
@@ -55,9 +75,21 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('OpenAI chat surface on %s',
     expect(received.path).toBe('/v1/chat/completions');
     expect(received.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
     expect(received.body).toMatchObject({
-      model: 'ok', temperature: 0.3, top_p: 0.9, seed: 42, stop: ['END'], logprobs: true, top_logprobs: 2, max_tokens: 50,
-      response_format: { type: 'json_object' }, presence_penalty: 0.1, frequency_penalty: 0.2, user: 'user-1',
-      tool_choice: 'auto', parallel_tool_calls: false, logit_bias: { '50256': -100 },
+      model: 'ok',
+      temperature: 0.3,
+      top_p: 0.9,
+      seed: 42,
+      stop: ['END'],
+      logprobs: true,
+      top_logprobs: 2,
+      max_tokens: 50,
+      response_format: { type: 'json_object' },
+      presence_penalty: 0.1,
+      frequency_penalty: 0.2,
+      user: 'user-1',
+      tool_choice: 'auto',
+      parallel_tool_calls: false,
+      logit_bias: { '50256': -100 },
     });
     expect((received.body.tools as unknown[]).length).toBe(1);
     expect(received.body).not.toHaveProperty('provider');
@@ -66,7 +98,10 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('OpenAI chat surface on %s',
 
   it('streams chunk by chunk with usage, ending in stop', async () => {
     const stream = await client.chat.completions.create({
-      model: 'acme/ok', messages: [{ role: 'user', content: 'Stream please' }], stream: true, stream_options: { include_usage: true },
+      model: 'acme/ok',
+      messages: [{ role: 'user', content: 'Stream please' }],
+      stream: true,
+      stream_options: { include_usage: true },
     });
     let text = '';
     const ids = new Set<string>();
@@ -93,14 +128,24 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('OpenAI chat surface on %s',
   });
 
   it('returns tool calls, plain and streamed', async () => {
-    const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
-    const plain = await client.chat.completions.create({ model: 'acme/tools', messages: [{ role: 'user', content: 'Weather in Paris?' }], tools });
+    const tools: OpenAI.ChatCompletionTool[] = [
+      { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } },
+    ];
+    const plain = await client.chat.completions.create({
+      model: 'acme/tools',
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      tools,
+    });
     expect(plain.choices[0]?.finish_reason).toBe('tool_calls');
     const call = plain.choices[0]?.message.tool_calls?.[0] as OpenAI.ChatCompletionMessageFunctionToolCall;
     expect(call.function.name).toBe('get_weather');
     expect(JSON.parse(call.function.arguments)).toEqual({ city: 'Paris' });
 
-    const runner = client.chat.completions.stream({ model: 'acme/tools', messages: [{ role: 'user', content: 'Weather in Paris?' }], tools });
+    const runner = client.chat.completions.stream({
+      model: 'acme/tools',
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      tools,
+    });
     const final = await runner.finalChatCompletion();
     const streamed = final.choices[0]?.message.tool_calls?.[0] as OpenAI.ChatCompletionMessageFunctionToolCall;
     expect(final.choices[0]?.finish_reason).toBe('tool_calls');
@@ -129,8 +174,17 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('OpenAI chat surface on %s',
     expect(mine.status).toBe(200);
     const record = ((await mine.json()) as { data: Record<string, unknown> }).data;
     expect(record).toMatchObject({
-      id: data.id, model: 'acme/ok', provider_name: 'acme', upstream_model: 'ok', status: 'success', streamed: false,
-      tokens_prompt: 12, tokens_completion: 6, native_tokens_cached: 2, http_referer: 'https://app.example', app_title: 'Example App',
+      id: data.id,
+      model: 'acme/ok',
+      provider_name: 'acme',
+      upstream_model: 'ok',
+      status: 'success',
+      streamed: false,
+      tokens_prompt: 12,
+      tokens_completion: 6,
+      native_tokens_cached: 2,
+      http_referer: 'https://app.example',
+      app_title: 'Example App',
       finish_reason: 'stop',
     });
     expect(record.latency).toBeTypeOf('number');
@@ -154,7 +208,11 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('OpenAI chat surface on %s',
       expect(last.error.message).toBeTruthy();
       expect(events.some((event) => event.includes('"finish_reason":"stop"'))).toBe(false);
     }
-    const stream = await client.chat.completions.create({ model: 'acme/die-after-2', messages: [{ role: 'user', content: 'go' }], stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'acme/die-after-2',
+      messages: [{ role: 'user', content: 'go' }],
+      stream: true,
+    });
     await expect(async () => {
       for await (const chunk of stream) void chunk;
     }).rejects.toThrow();

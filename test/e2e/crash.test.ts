@@ -51,9 +51,14 @@ describe('kill -9 during load', () => {
     const url = `http://127.0.0.1:${port}`;
 
     const start = async (): Promise<void> => {
-      const process_ = spawn(process.execPath, [CLI, 'serve', '--config', config, '--db', database, '--port', String(port), '--log-level', 'error'], {
-        env: { ...process.env, AGORA_MASTER_KEY: MASTER_KEY, ACME_TEST_KEY: UPSTREAM_KEY }, stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const process_ = spawn(
+        process.execPath,
+        [CLI, 'serve', '--config', config, '--db', database, '--port', String(port), '--log-level', 'error'],
+        {
+          env: { ...process.env, AGORA_MASTER_KEY: MASTER_KEY, ACME_TEST_KEY: UPSTREAM_KEY },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       child = process_;
       await new Promise<void>((resolve, reject) => {
         let out = '';
@@ -88,7 +93,8 @@ describe('kill -9 during load', () => {
         const stream = index % 2 === 0;
         try {
           const response = await fetch(`${url}/v1/chat/completions`, {
-            method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            method: 'POST',
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
             body: JSON.stringify({ model: 'acme/chat', max_tokens: 50, stream, messages: [{ role: 'user', content: `n${index}` }] }),
           });
           const text = await response.text();
@@ -113,7 +119,9 @@ describe('kill -9 during load', () => {
     expect(complete.size).toBeGreaterThan(300);
 
     // a clean restart: balances are recomputed from the ledger, nothing is reserved
-    const credits = (await (await fetch(`${url}/api/v1/credits`, { headers: { authorization: `Bearer ${key}` } })).json()) as { data: Record<string, number> };
+    const credits = (await (await fetch(`${url}/api/v1/credits`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
+      data: Record<string, number>;
+    };
     expect(credits.data.reserved).toBe(0);
 
     const store = await openStore(database);
@@ -140,6 +148,8 @@ describe('kill -9 during load', () => {
     }, 0);
     expect(balance).toBe(100 * 1e9 - expectedCharged);
     expect(credits.data.balance).toBe((100 * 1e9 - expectedCharged) / 1e9);
-    console.log(`crash test: ${kills} kills, ${complete.size} complete answers, ${charges.length} charges, ${upstream.served.length} answers served upstream`);
+    console.log(
+      `crash test: ${kills} kills, ${complete.size} complete answers, ${charges.length} charges, ${upstream.served.length} answers served upstream`,
+    );
   }, 120_000);
 });

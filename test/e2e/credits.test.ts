@@ -16,17 +16,22 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('credits and costs on %s', (
 
   beforeAll(async () => {
     upstream = await startFakeUpstream();
-    const yaml = `${routingConfig({ acme: upstream.url }, {
-      'acme/priced': [{ provider: 'acme', model: 'usage:1000:500:200:100' }],
-      'acme/tiered': [{ provider: 'acme', model: 'usage:200000:1000:0:0', extra: 'context_length: 1000000' }],
-      'acme/exact': [{ provider: 'acme', model: 'exact', prompt: 0, completion: 10 }],
-      'acme/ok': [{ provider: 'acme', model: 'ok' }],
-      'acme/slow': [{ provider: 'acme', model: 'slow:300' }],
-      'acme/failing': [{ provider: 'acme', model: 'status:500' }],
-    })}`
+    const yaml = `${routingConfig(
+      { acme: upstream.url },
+      {
+        'acme/priced': [{ provider: 'acme', model: 'usage:1000:500:200:100' }],
+        'acme/tiered': [{ provider: 'acme', model: 'usage:200000:1000:0:0', extra: 'context_length: 1000000' }],
+        'acme/exact': [{ provider: 'acme', model: 'exact', prompt: 0, completion: 10 }],
+        'acme/ok': [{ provider: 'acme', model: 'ok' }],
+        'acme/slow': [{ provider: 'acme', model: 'slow:300' }],
+        'acme/failing': [{ provider: 'acme', model: 'status:500' }],
+      },
+    )}`
       .replace(/model: "usage:1000:500:200:100", pricing: \{[^}]*\}/, `model: "usage:1000:500:200:100", ${PRICED}`)
-      .replace(/model: "usage:200000:1000:0:0", pricing: \{[^}]*\}/,
-        'model: "usage:200000:1000:0:0", pricing: { prompt: 0.28, completion: 0.42, tiers: [{ above_prompt_tokens: 100000, prompt: 0.56, completion: 0.84 }] }');
+      .replace(
+        /model: "usage:200000:1000:0:0", pricing: \{[^}]*\}/,
+        'model: "usage:200000:1000:0:0", pricing: { prompt: 0.28, completion: 0.42, tiers: [{ above_prompt_tokens: 100000, prompt: 0.56, completion: 0.84 }] }',
+      );
     gateway = await startTestGateway({ yaml, database });
   });
   afterAll(async () => {
@@ -36,7 +41,9 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('credits and costs on %s', (
 
   async function admin(path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST'): Promise<{ status: number; json: any }> {
     const response = await fetch(`${gateway.url}${path}`, {
-      method, headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: body === undefined ? null : JSON.stringify(body),
+      method,
+      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+      body: body === undefined ? null : JSON.stringify(body),
     });
     return { status: response.status, json: await response.json() };
   }
@@ -58,7 +65,10 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('credits and costs on %s', (
     expect(usage.cost_details.cache_read_cost).toBe(0.0000056);
     expect(usage.cost_details.reasoning_cost).toBe(0.0001);
     expect(usage.cost_details.request_cost).toBe(0.001);
-    expect(usage.cost_details.upstream_inference_prompt_cost + usage.cost_details.upstream_inference_completions_cost).toBeCloseTo(expected, 12);
+    expect(usage.cost_details.upstream_inference_prompt_cost + usage.cost_details.upstream_inference_completions_cost).toBeCloseTo(
+      expected,
+      12,
+    );
 
     const stream = await client.chat.completions.create({ model: 'acme/priced', messages: [{ role: 'user', content: 'x' }], stream: true });
     let streamedCost: number | undefined;
@@ -67,7 +77,13 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('credits and costs on %s', (
 
     const record = await fetch(`${gateway.url}/api/v1/generation?id=${plain.id}`, { headers: { authorization: `Bearer ${key}` } });
     const data = ((await record.json()) as { data: Record<string, unknown> }).data;
-    expect(data).toMatchObject({ total_cost: expected, native_tokens_cached: 200, native_tokens_reasoning: 100, tokens_prompt: 1000, tokens_completion: 500 });
+    expect(data).toMatchObject({
+      total_cost: expected,
+      native_tokens_cached: 200,
+      native_tokens_reasoning: 100,
+      tokens_prompt: 1000,
+      tokens_completion: 500,
+    });
 
     const credits = await fetch(`${gateway.url}/api/v1/credits`, { headers: { authorization: `Bearer ${key}` } });
     expect(((await credits.json()) as { data: Record<string, number> }).data).toMatchObject({ total_credits: 10, total_usage: 0.0029952 });
@@ -82,14 +98,22 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('credits and costs on %s', (
   it('200 concurrent requests against credit for 50: exactly 50 served, the rest 402, the balance never below zero', async () => {
     const { key } = await prepaidKey(0.05); // each request may cost 100 × $10/1M = $0.001, and costs exactly that
     const before = upstream.served.length;
-    const results = await Promise.all(Array.from({ length: 200 }, async (_, index) => {
-      const response = await fetch(`${gateway.url}/v1/chat/completions`, {
-        method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'acme/exact', max_tokens: 100, stream: index % 2 === 0, messages: [{ role: 'user', content: `n${index}` }] }),
-      });
-      const text = await response.text();
-      return { status: response.status, text };
-    }));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, async (_, index) => {
+        const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            model: 'acme/exact',
+            max_tokens: 100,
+            stream: index % 2 === 0,
+            messages: [{ role: 'user', content: `n${index}` }],
+          }),
+        });
+        const text = await response.text();
+        return { status: response.status, text };
+      }),
+    );
     const ok = results.filter((result) => result.status === 200);
     const refused = results.filter((result) => result.status === 402);
     expect(ok).toHaveLength(50);
@@ -104,26 +128,38 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('credits and costs on %s', (
 
   it('charges nothing for a failed generation, and a top-up is counted once', async () => {
     const { key, id } = await prepaidKey(0.001);
-    const failed = (await gateway.client(key).chat.completions.create({ model: 'acme/failing', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }).catch((caught: unknown) => caught)) as APIError;
+    const failed = (await gateway
+      .client(key)
+      .chat.completions.create({ model: 'acme/failing', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] })
+      .catch((caught: unknown) => caught)) as APIError;
     expect(failed.status).toBe(502);
     const first = await admin('/api/v1/credits/topup', { key_id: id, amount: 2, idempotency_key: `topup-${id}` });
     const again = await admin('/api/v1/credits/topup', { key_id: id, amount: 2, idempotency_key: `topup-${id}` });
     expect(first.status).toBe(201);
     expect(again.json.data.duplicate).toBe(true);
     const credits = await fetch(`${gateway.url}/api/v1/credits`, { headers: { authorization: `Bearer ${key}` } });
-    expect(((await credits.json()) as { data: Record<string, number> }).data).toMatchObject({ total_credits: 2.001, total_usage: 0, balance: 2.001 });
+    expect(((await credits.json()) as { data: Record<string, number> }).data).toMatchObject({
+      total_credits: 2.001,
+      total_usage: 0,
+      balance: 2.001,
+    });
   });
 
   it('refuses with 402 when a daily spend limit would be passed, naming it', async () => {
     const { key } = await prepaidKey(5, { limit_daily: 0.0015 });
     const client = gateway.client(key);
     await client.chat.completions.create({ model: 'acme/exact', max_tokens: 100, messages: [{ role: 'user', content: 'x' }] });
-    const refused = (await client.chat.completions.create({ model: 'acme/exact', max_tokens: 100, messages: [{ role: 'user', content: 'x' }] })
+    const refused = (await client.chat.completions
+      .create({ model: 'acme/exact', max_tokens: 100, messages: [{ role: 'user', content: 'x' }] })
       .catch((caught: unknown) => caught)) as APIError;
     expect(refused.status).toBe(402);
     expect((refused.error as { metadata: Record<string, unknown> }).metadata.limit_source).toBe('daily_limit');
     const keyInfo = await fetch(`${gateway.url}/api/v1/key`, { headers: { authorization: `Bearer ${key}` } });
-    expect(((await keyInfo.json()) as { data: Record<string, unknown> }).data).toMatchObject({ usage: 0.001, usage_daily: 0.001, limit_daily: 0.0015 });
+    expect(((await keyInfo.json()) as { data: Record<string, unknown> }).data).toMatchObject({
+      usage: 0.001,
+      usage_daily: 0.001,
+      limit_daily: 0.0015,
+    });
   });
 
   it('an idempotent retry storm makes one upstream call; a busy key gets 409, another body 422, a repeat the stored answer', async () => {
@@ -132,7 +168,9 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('credits and costs on %s', (
     const body = JSON.stringify({ model: 'acme/slow', messages: [{ role: 'user', content: 'once' }] });
     const send = (text: string): Promise<{ status: number; text: string; headers: Headers }> =>
       fetch(`${gateway.url}/v1/chat/completions`, {
-        method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': 'storm-1' }, body: text,
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': 'storm-1' },
+        body: text,
       }).then(async (response) => ({ status: response.status, text: await response.text(), headers: response.headers }));
     const storm = await Promise.all(Array.from({ length: 20 }, () => send(body)));
     expect(storm.filter((result) => result.status === 200)).toHaveLength(1);
@@ -157,7 +195,9 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('credits and costs on %s', (
     expect(first.response.headers.get('x-ratelimit-remaining-requests')).toBe('2');
     await client.chat.completions.create({ model: 'acme/ok', messages: [{ role: 'user', content: 'x' }] });
     await client.chat.completions.create({ model: 'acme/ok', messages: [{ role: 'user', content: 'x' }] });
-    const limited = (await client.chat.completions.create({ model: 'acme/ok', messages: [{ role: 'user', content: 'x' }] }).catch((caught: unknown) => caught)) as APIError;
+    const limited = (await client.chat.completions
+      .create({ model: 'acme/ok', messages: [{ role: 'user', content: 'x' }] })
+      .catch((caught: unknown) => caught)) as APIError;
     expect(limited.status).toBe(429);
     expect(Number(limited.headers?.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(limited.headers?.get('x-ratelimit-remaining-requests')).toBe('0');

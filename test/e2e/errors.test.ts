@@ -8,7 +8,19 @@ import { request as httpRequest } from 'node:http';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
 import { fakeConfig, MASTER_KEY, startTestGateway, UPSTREAM_KEY, type TestGateway } from '../helpers/gateway.js';
 
-const MODES = ['ok', 'status:500', 'status:503', 'status:429:7', 'status:400', 'status:401', 'slow:3000', 'hang', 'reset', 'malformed', 'empty'];
+const MODES = [
+  'ok',
+  'status:500',
+  'status:503',
+  'status:429:7',
+  'status:400',
+  'status:401',
+  'slow:3000',
+  'hang',
+  'reset',
+  'malformed',
+  'empty',
+];
 
 describe('errors on the OpenAI surface', () => {
   let upstream: FakeUpstream;
@@ -30,11 +42,19 @@ describe('errors on the OpenAI surface', () => {
   const ask = (model: string, extra: Record<string, unknown> = {}): Promise<unknown> =>
     client.chat.completions
       .create({ model, messages: [{ role: 'user', content: 'hi' }], ...extra } as OpenAI.ChatCompletionCreateParamsNonStreaming)
-      .then(() => undefined, (error: unknown) => error);
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
 
-  async function raw(body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> {
+  async function raw(
+    body: string | Buffer,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; json: any; headers: Headers }> {
     const response = await fetch(`${gateway.url}/v1/chat/completions`, {
-      method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', ...headers }, body,
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', ...headers },
+      body,
     });
     const text = await response.text();
     expect(text).not.toMatch(/at .+\.(ts|js):\d+/); // never a stack trace
@@ -68,24 +88,39 @@ describe('errors on the OpenAI surface', () => {
     const none = await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', body: '{}' });
     expect(none.status).toBe(401);
     expect(((await none.json()) as any).error.type).toBe('authentication_error');
-    const wrong = await gateway.client('sk-agora-not-a-real-key').models.list().then(() => undefined, (error: unknown) => error);
+    const wrong = await gateway
+      .client('sk-agora-not-a-real-key')
+      .models.list()
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
     expect(wrong).toBeUndefined(); // the catalog is public, as OpenRouter's is
-    const wrongChat = await gateway.client('sk-agora-not-a-real-key').chat.completions
-      .create({ model: 'acme/ok', messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
+    const wrongChat = await gateway
+      .client('sk-agora-not-a-real-key')
+      .chat.completions.create({ model: 'acme/ok', messages: [{ role: 'user', content: 'x' }] })
+      .catch((error: unknown) => error);
     expect(wrongChat).toBeInstanceOf(OpenAI.AuthenticationError);
     expect((wrongChat as APIError).message).not.toContain('sk-agora-not-a-real-key');
 
     const created = await fetch(`${gateway.url}/api/v1/keys`, {
-      method: 'POST', headers: { authorization: `Bearer ${apiKey}` }, body: JSON.stringify({ name: 'x' }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}` },
+      body: JSON.stringify({ name: 'x' }),
     });
     expect(created.status).toBe(403); // only admin keys manage keys
 
     const doomed = await gateway.createKey('doomed');
     const id = (await gateway.running.store.keys.list()).find((row) => row.name === 'doomed')!.id;
-    const disable = await fetch(`${gateway.url}/api/v1/keys?id=${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${MASTER_KEY}` } });
+    const disable = await fetch(`${gateway.url}/api/v1/keys?id=${id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${MASTER_KEY}` },
+    });
     expect(disable.status).toBe(200);
-    const refused = (await gateway.client(doomed).chat.completions
-      .create({ model: 'acme/ok', messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error)) as APIError;
+    const refused = (await gateway
+      .client(doomed)
+      .chat.completions.create({ model: 'acme/ok', messages: [{ role: 'user', content: 'x' }] })
+      .catch((error: unknown) => error)) as APIError;
     expect(refused.status).toBe(401);
     expect(refused.message).toContain('disabled');
   });
@@ -106,16 +141,27 @@ describe('errors on the OpenAI surface', () => {
     // chunked: no content-length, the body keeps coming; the gateway answers 413 without waiting for the end
     const status = await new Promise<number>((resolve, reject) => {
       const url = new URL(`${gateway.url}/v1/chat/completions`);
-      const request = httpRequest({ hostname: url.hostname, port: url.port, path: url.pathname, method: 'POST',
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
-      (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-        request.destroy();
-      });
-      request.on('error', (error) => (error.message.includes('socket hang up') || (error as NodeJS.ErrnoException).code === 'EPIPE' ? undefined : reject(error)));
+      const request = httpRequest(
+        {
+          hostname: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+        },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+          request.destroy();
+        },
+      );
+      request.on('error', (error) =>
+        error.message.includes('socket hang up') || (error as NodeJS.ErrnoException).code === 'EPIPE' ? undefined : reject(error),
+      );
       request.write('{"model":"acme/ok","messages":[{"role":"user","content":"');
-      const timer = setInterval(() => { if (!request.destroyed) request.write('y'.repeat(1024)); }, 5);
+      const timer = setInterval(() => {
+        if (!request.destroyed) request.write('y'.repeat(1024));
+      }, 5);
       request.on('close', () => clearInterval(timer));
     });
     expect(status).toBe(413);

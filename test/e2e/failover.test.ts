@@ -38,10 +38,16 @@ describe('failover before the first byte', () => {
       ];
     }
     models['test/alone'] = [{ provider: 'bad', model: 'ok' }];
-    models['test/breaker'] = [{ provider: 'bad', model: 'ok', prompt: 0.1, completion: 0.1 }, { provider: 'good', model: 'ok', prompt: 5, completion: 5 }];
+    models['test/breaker'] = [
+      { provider: 'bad', model: 'ok', prompt: 0.1, completion: 0.1 },
+      { provider: 'good', model: 'ok', prompt: 5, completion: 5 },
+    ];
     gateway = await startTestGateway({
-      yaml: routingConfig({ bad: bad.url, good: good.url, dead: `http://127.0.0.1:${refusePort}/v1` }, models,
-        'routing: { ejection_base_ms: 400 }'),
+      yaml: routingConfig(
+        { bad: bad.url, good: good.url, dead: `http://127.0.0.1:${refusePort}/v1` },
+        models,
+        'routing: { ejection_base_ms: 400 }',
+      ),
     });
     apiKey = await gateway.createKey();
     client = gateway.client(apiKey);
@@ -65,17 +71,24 @@ describe('failover before the first byte', () => {
         const model = `test/${failure.replace(/[^a-z0-9]/g, '-')}`;
         const { data, response } = stream
           ? await (async () => {
-            const result = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }], stream: true, ...ordered }).withResponse();
-            let text = '';
-            let id = '';
-            for await (const chunk of result.data) {
-              text += chunk.choices[0]?.delta.content ?? '';
-              id = chunk.id;
-            }
-            return { data: { id, text }, response: result.response };
-          })()
-          : await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }], ...ordered }).withResponse()
-            .then(({ data: body, response: raw }) => ({ data: { id: body.id, text: body.choices[0]?.message.content ?? '' }, response: raw }));
+              const result = await client.chat.completions
+                .create({ model, messages: [{ role: 'user', content: 'hi' }], stream: true, ...ordered })
+                .withResponse();
+              let text = '';
+              let id = '';
+              for await (const chunk of result.data) {
+                text += chunk.choices[0]?.delta.content ?? '';
+                id = chunk.id;
+              }
+              return { data: { id, text }, response: result.response };
+            })()
+          : await client.chat.completions
+              .create({ model, messages: [{ role: 'user', content: 'hi' }], ...ordered })
+              .withResponse()
+              .then(({ data: body, response: raw }) => ({
+                data: { id: body.id, text: body.choices[0]?.message.content ?? '' },
+                response: raw,
+              }));
         expect(data.text).toBe('Hello from the fake upstream.');
         expect(response.headers.get('x-agora-provider')).toBe('good');
         const saved = await record(data.id);
@@ -99,7 +112,11 @@ describe('failover before the first byte', () => {
     bad.override = 'status:500';
     const before = bad.requests.length;
     for (let index = 0; index < 8; index++) {
-      const answer = await client.chat.completions.create({ model: 'test/breaker', messages: [{ role: 'user', content: 'x' }], ...ordered });
+      const answer = await client.chat.completions.create({
+        model: 'test/breaker',
+        messages: [{ role: 'user', content: 'x' }],
+        ...ordered,
+      });
       expect(answer.choices[0]?.message.content).toBe('Hello from the fake upstream.');
     }
     expect(bad.requests.length - before).toBe(2); // after 2 failures it is behind the healthy endpoint
@@ -110,16 +127,24 @@ describe('failover before the first byte', () => {
     bad.override = 'status:500';
     const before = bad.requests.length;
     for (let index = 0; index < 5; index++) {
-      const error = await client.chat.completions.create({ model: 'test/alone', messages: [{ role: 'user', content: 'x' }] }).catch((caught: unknown) => caught);
+      const error = await client.chat.completions
+        .create({ model: 'test/alone', messages: [{ role: 'user', content: 'x' }] })
+        .catch((caught: unknown) => caught);
       expect((error as APIError).status).toBe(502);
     }
-    const fast = (await client.chat.completions.create({ model: 'test/alone', messages: [{ role: 'user', content: 'x' }] }).catch((caught: unknown) => caught)) as APIError;
+    const fast = (await client.chat.completions
+      .create({ model: 'test/alone', messages: [{ role: 'user', content: 'x' }] })
+      .catch((caught: unknown) => caught)) as APIError;
     expect(fast.status).toBe(503);
     expect(fast.code).toBe('all_endpoints_unavailable');
     expect(Number(fast.headers?.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(bad.requests.length - before).toBe(5); // the open circuit failed fast, without a call
     const view = async (): Promise<Record<string, any>> =>
-      ((await (await fetch(`${gateway.url}/api/v1/models/test/alone/endpoints`)).json()) as { data: { endpoints: Array<Record<string, any>> } }).data.endpoints[0]!;
+      (
+        (await (await fetch(`${gateway.url}/api/v1/models/test/alone/endpoints`)).json()) as {
+          data: { endpoints: Array<Record<string, any>> };
+        }
+      ).data.endpoints[0]!;
     expect((await view()).circuit).toBe('open');
     expect((await view()).error_rate).toBe(1);
 

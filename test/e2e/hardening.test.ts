@@ -70,7 +70,9 @@ models:
 
   async function post(path: string, body: string, key = attacker): Promise<{ status: number; json: any; text: string }> {
     const response = await fetch(`${gateway.url}${path}`, {
-      method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body,
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body,
     });
     const text = await response.text();
     return { status: response.status, json: JSON.parse(text), text };
@@ -81,8 +83,10 @@ models:
     const calls = upstreamCalls();
     for (const model of MODELS) {
       for (let index = 0; index < 5; index++) {
-        const { status, json } = await post('/v1/chat/completions',
-          `{"model":"test/${model}","messages":[{"role":"user","content":"hi"}],"metadata":${nested(10_000)}}`);
+        const { status, json } = await post(
+          '/v1/chat/completions',
+          `{"model":"test/${model}","messages":[{"role":"user","content":"hi"}],"metadata":${nested(10_000)}}`,
+        );
         expect(status).toBe(400);
         expect(json.error.param).toBe('metadata');
         expect(json.error.code).toBe('nesting_too_deep');
@@ -94,7 +98,10 @@ models:
       expect(status).toBe(400);
       expect(json.error.param).toBe('user');
     }
-    const messages = await post('/v1/messages', `{"model":"test/anthropic","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"metadata":${nested(5_000)}}`);
+    const messages = await post(
+      '/v1/messages',
+      `{"model":"test/anthropic","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"metadata":${nested(5_000)}}`,
+    );
     expect(messages.status).toBe(400);
     expect(messages.json).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
     expect(upstreamCalls()).toBe(calls);
@@ -112,21 +119,71 @@ models:
   it('what crashed the translators is a 400 naming the field on every upstream kind', async () => {
     const user = { role: 'user', content: 'hi' };
     const probes: Array<[string, Record<string, unknown>, string]> = [
-      ['tool_calls: [null]', { messages: [user, { role: 'assistant', content: null, tool_calls: [null] }, user] }, 'messages[1].tool_calls[0]'],
-      ['tool_calls without function', { messages: [user, { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function' }] }, user] }, 'messages[1].tool_calls[0].function'],
-      ['tool_calls arguments as an object', { messages: [user, { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: { a: 1 } } }] }, user] }, 'messages[1].tool_calls[0].function.arguments'],
-      ['reasoning_details: 5', { messages: [user, { role: 'assistant', content: 'x', reasoning_details: 5 }, user] }, 'messages[1].reasoning_details'],
-      ['reasoning_details: [null]', { messages: [user, { role: 'assistant', content: 'x', reasoning_details: [null] }, user] }, 'messages[1].reasoning_details[0]'],
-      ['image_url: null', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: null }] }] }, 'messages[0].content[0].image_url'],
-      ['image_url without url', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { detail: 'low' } }] }] }, 'messages[0].content[0].image_url.url'],
+      [
+        'tool_calls: [null]',
+        { messages: [user, { role: 'assistant', content: null, tool_calls: [null] }, user] },
+        'messages[1].tool_calls[0]',
+      ],
+      [
+        'tool_calls without function',
+        { messages: [user, { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function' }] }, user] },
+        'messages[1].tool_calls[0].function',
+      ],
+      [
+        'tool_calls arguments as an object',
+        {
+          messages: [
+            user,
+            {
+              role: 'assistant',
+              content: null,
+              tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: { a: 1 } } }],
+            },
+            user,
+          ],
+        },
+        'messages[1].tool_calls[0].function.arguments',
+      ],
+      [
+        'reasoning_details: 5',
+        { messages: [user, { role: 'assistant', content: 'x', reasoning_details: 5 }, user] },
+        'messages[1].reasoning_details',
+      ],
+      [
+        'reasoning_details: [null]',
+        { messages: [user, { role: 'assistant', content: 'x', reasoning_details: [null] }, user] },
+        'messages[1].reasoning_details[0]',
+      ],
+      [
+        'image_url: null',
+        { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: null }] }] },
+        'messages[0].content[0].image_url',
+      ],
+      [
+        'image_url without url',
+        { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { detail: 'low' } }] }] },
+        'messages[0].content[0].image_url.url',
+      ],
       ['text part without text', { messages: [{ role: 'user', content: [{ type: 'text', text: 5 }] }] }, 'messages[0].content[0].text'],
-      ['tool_choice.function: null', { messages: [user], tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'function', function: null } }, 'tool_choice.function'],
+      [
+        'tool_choice.function: null',
+        { messages: [user], tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'function', function: null } },
+        'tool_choice.function',
+      ],
       ['tool_choice unknown string', { messages: [user], tool_choice: 'always' }, 'tool_choice'],
-      ['tools[0].function.parameters: 5', { messages: [user], tools: [{ type: 'function', function: { name: 'f', parameters: 5 } }] }, 'tools[0].function.parameters'],
+      [
+        'tools[0].function.parameters: 5',
+        { messages: [user], tools: [{ type: 'function', function: { name: 'f', parameters: 5 } }] },
+        'tools[0].function.parameters',
+      ],
       ['nested role', { messages: [{ role: JSON.parse(nested(60)), content: 'x' }] }, 'messages[0].role'],
       ['huge role', { messages: [{ role: 'x'.repeat(100_000), content: 'x' }] }, 'messages[0].role'],
       ['reasoning.exclude: "yes"', { messages: [user], reasoning: { exclude: 'yes' } }, 'reasoning.exclude'],
-      ['json_schema: null', { messages: [user], response_format: { type: 'json_schema', json_schema: null } }, 'response_format.json_schema'],
+      [
+        'json_schema: null',
+        { messages: [user], response_format: { type: 'json_schema', json_schema: null } },
+        'response_format.json_schema',
+      ],
     ];
     const before = healthSnapshot(gateway);
     const calls = upstreamCalls();
@@ -162,7 +219,8 @@ models:
     for (let index = 0; index < 20; index++) {
       await new Promise<void>((resolve) => {
         const request = httpRequest(`${gateway.url}/v1/chat/completions`, {
-          method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json', 'content-length': '1000' },
+          method: 'POST',
+          headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json', 'content-length': '1000' },
         });
         request.on('error', () => resolve());
         request.on('close', () => resolve());
@@ -171,7 +229,10 @@ models:
     }
     // A request the gateway has answered the headers of, cut while streaming.
     const controller = new AbortController();
-    const stream = await victim.chat.completions.create({ model: 'test/openai', messages: [{ role: 'user', content: 'hi' }], stream: true }, { signal: controller.signal });
+    const stream = await victim.chat.completions.create(
+      { model: 'test/openai', messages: [{ role: 'user', content: 'hi' }], stream: true },
+      { signal: controller.signal },
+    );
     for await (const _chunk of stream) {
       controller.abort();
       break;
@@ -207,14 +268,20 @@ describe('upstream redirects are failures, never followed', () => {
     await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
     redirectUrl = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`;
     good = await startFakeUpstream({ name: 'good' });
-    const providers = [301, 302, 307, 308].map((status) => `  r${status}: { base_url: ${redirectUrl}/${status}/v1, api_key_env: ACME_TEST_KEY }`).join('\n');
-    const models = [301, 302, 307, 308].map((status) => `  test/redirect-${status}:
+    const providers = [301, 302, 307, 308]
+      .map((status) => `  r${status}: { base_url: ${redirectUrl}/${status}/v1, api_key_env: ACME_TEST_KEY }`)
+      .join('\n');
+    const models = [301, 302, 307, 308]
+      .map(
+        (status) => `  test/redirect-${status}:
     endpoints:
       - { provider: r${status}, model: ok, pricing: { prompt: 1, completion: 1 } }
       - { provider: good, model: ok, pricing: { prompt: 5, completion: 5 } }
   test/only-${status}:
     endpoints:
-      - { provider: r${status}, model: ok, pricing: { prompt: 1, completion: 1 } }`).join('\n');
+      - { provider: r${status}, model: ok, pricing: { prompt: 1, completion: 1 } }`,
+      )
+      .join('\n');
     gateway = await startTestGateway({
       yaml: `bundled_catalog: false\nproviders:\n${providers}\n  good: { base_url: ${good.url}, api_key_env: ACME_TEST_KEY }\nmodels:\n${models}\n`,
     });
@@ -231,12 +298,18 @@ describe('upstream redirects are failures, never followed', () => {
     for (const status of [301, 302, 307, 308]) {
       // The redirecting endpoint first, always (the default pick is weighted at random by price).
       const { data, response } = await client.chat.completions
-        .create({ model: `test/redirect-${status}`, messages: [{ role: 'user', content: 'hi' }], provider: { order: [`r${status}`, 'good'] } } as OpenAI.ChatCompletionCreateParamsNonStreaming)
+        .create({
+          model: `test/redirect-${status}`,
+          messages: [{ role: 'user', content: 'hi' }],
+          provider: { order: [`r${status}`, 'good'] },
+        } as OpenAI.ChatCompletionCreateParamsNonStreaming)
         .withResponse();
       expect(data.choices[0]!.message.content).toBe('Hello from the fake upstream.');
       expect(response.headers.get('x-agora-provider')).toBe('good');
       expect(response.headers.get('x-agora-attempts')).toBe('2');
-      const record = (await (await fetch(`${gateway.url}/api/v1/generation?id=${data.id}`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json()) as any;
+      const record = (await (
+        await fetch(`${gateway.url}/api/v1/generation?id=${data.id}`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })
+      ).json()) as any;
       expect(record.data.attempts[0]).toMatchObject({ provider: `r${status}`, status: 502, reason: 'upstream_redirect' });
     }
     expect(targetHits).toBe(0);
@@ -245,8 +318,10 @@ describe('upstream redirects are failures, never followed', () => {
   it('with no other endpoint, answers 502 upstream_redirect without a Location header', async () => {
     for (const status of [301, 302, 307, 308]) {
       const response = await fetch(`${gateway.url}/v1/chat/completions`, {
-        method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: `test/only-${status}`, messages: [{ role: 'user', content: 'hi' }] }), redirect: 'manual',
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: `test/only-${status}`, messages: [{ role: 'user', content: 'hi' }] }),
+        redirect: 'manual',
       });
       expect(response.status).toBe(502);
       expect(response.headers.get('location')).toBeNull();
@@ -277,13 +352,17 @@ models:
       - { provider: acme, model: ok, pricing: { prompt: 1, completion: 1 } }
 ${extra}`;
 
-  const preflight = (url: string, origin: string): Promise<Response> => fetch(`${url}/v1/chat/completions`, {
-    method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
-  });
-  const chat = (url: string, origin: string): Promise<Response> => fetch(`${url}/v1/chat/completions`, {
-    method: 'POST', headers: { origin, authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'test/ok', messages: [{ role: 'user', content: 'hi' }] }),
-  });
+  const preflight = (url: string, origin: string): Promise<Response> =>
+    fetch(`${url}/v1/chat/completions`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+    });
+  const chat = (url: string, origin: string): Promise<Response> =>
+    fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { origin, authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'test/ok', messages: [{ role: 'user', content: 'hi' }] }),
+    });
 
   it('is closed by default: no Access-Control headers, preflights refused with 403', async () => {
     const gateway = await startTestGateway({ yaml: config('') });
@@ -315,7 +394,11 @@ ${extra}`;
     const other = await preflight(gateway.url, 'https://evil.example.net');
     expect(other.status).toBe(403);
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
-    const errorAnswer = await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers: { origin: 'https://app.example.com' }, body: '{}' });
+    const errorAnswer = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { origin: 'https://app.example.com' },
+      body: '{}',
+    });
     expect(errorAnswer.status).toBe(401);
     expect(errorAnswer.headers.get('access-control-allow-origin')).toBe('https://app.example.com'); // a browser app can read the error
   });

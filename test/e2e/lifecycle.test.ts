@@ -10,7 +10,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import OpenAI, { APIError } from 'openai';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
-import { fakeConfig, freshDatabase, MASTER_KEY, startTestGateway, UPSTREAM_KEY, type TestDatabase, type TestGateway } from '../helpers/gateway.js';
+import {
+  fakeConfig,
+  freshDatabase,
+  MASTER_KEY,
+  startTestGateway,
+  UPSTREAM_KEY,
+  type TestDatabase,
+  type TestGateway,
+} from '../helpers/gateway.js';
 import { openStore } from '../../src/store/index.js';
 
 const run = promisify(execFile);
@@ -37,7 +45,9 @@ describe('embeddings and disconnects', () => {
   });
 
   it('serves embeddings through the upstream', async () => {
-    const { data, response } = await client.embeddings.create({ model: 'acme/embed', input: ['one', 'two'], encoding_format: 'float' }).withResponse();
+    const { data, response } = await client.embeddings
+      .create({ model: 'acme/embed', input: ['one', 'two'], encoding_format: 'float' })
+      .withResponse();
     expect(data.data).toHaveLength(2);
     expect(data.data[1]?.embedding).toEqual([0.2, 0.2, 0.3]);
     expect(data.model).toBe('acme/embed');
@@ -106,9 +116,13 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('keys from the CLI on %s', (
     const deadline = Date.now() + 3_000;
     let status = 200;
     while (status === 200 && Date.now() < deadline) {
-      status = await gateway.client(key).chat.completions
-        .create({ model: 'acme/ok', messages: [{ role: 'user', content: 'hi' }] })
-        .then(() => 200, (error: APIError) => error.status ?? 0);
+      status = await gateway
+        .client(key)
+        .chat.completions.create({ model: 'acme/ok', messages: [{ role: 'user', content: 'hi' }] })
+        .then(
+          () => 200,
+          (error: APIError) => error.status ?? 0,
+        );
       if (status === 200) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(status).toBe(401);
@@ -146,13 +160,20 @@ describe('SIGTERM', () => {
     const url = /on (http:\/\/\S+?) /.exec(stdout)![1]!;
     const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: MASTER_KEY, maxRetries: 0 });
 
-    const stream = await client.chat.completions.create({ model: 'acme/drip-50-30', messages: [{ role: 'user', content: 'x' }], stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'acme/drip-50-30',
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+    });
     const iterator = stream[Symbol.asyncIterator]();
     const first = await iterator.next();
     expect(first.done).toBe(false);
     child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const refused = await fetch(`${url}/health`).then(() => 'answered', () => 'refused');
+    const refused = await fetch(`${url}/health`).then(
+      () => 'answered',
+      () => 'refused',
+    );
     expect(refused).toBe('refused');
     let finish: string | null | undefined;
     let chunks = 1;

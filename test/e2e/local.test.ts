@@ -12,7 +12,10 @@ import { freshDatabase, MASTER_KEY } from '../helpers/gateway.js';
 
 const MODEL = join(import.meta.dirname, '../../../shared/models/llama-2-tiny-random.gguf');
 const CLI = join(import.meta.dirname, '../../bin/agora.js');
-const runtime = await import('node-llama-cpp' as string).then(() => true, () => false);
+const runtime = await import('node-llama-cpp' as string).then(
+  () => true,
+  () => false,
+);
 const ready = existsSync(MODEL) && runtime;
 if (!ready) console.warn(`local model e2e skipped: ${existsSync(MODEL) ? 'node-llama-cpp is not installed' : `${MODEL} is absent`}`);
 
@@ -24,9 +27,29 @@ describe.skipIf(!ready)('agora serve --local', () => {
   beforeAll(async () => {
     const database = await freshDatabase('sqlite');
     drop = database.drop;
-    child = spawn(process.execPath, [CLI, 'serve', '--local', MODEL, '--local-threads', '1', '--local-sequences', '2', '--db', database.url, '--port', '0', '--log-level', 'warn'], {
-      env: { ...process.env, AGORA_MASTER_KEY: MASTER_KEY }, stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'serve',
+        '--local',
+        MODEL,
+        '--local-threads',
+        '1',
+        '--local-sequences',
+        '2',
+        '--db',
+        database.url,
+        '--port',
+        '0',
+        '--log-level',
+        'warn',
+      ],
+      {
+        env: { ...process.env, AGORA_MASTER_KEY: MASTER_KEY },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     await new Promise<void>((resolve, reject) => {
       child.stdout!.on('data', (data: Buffer) => {
@@ -59,8 +82,15 @@ describe.skipIf(!ready)('agora serve --local', () => {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     })();
-    const stream = async (prompt: string): Promise<{ text: string; chunks: number; finish: string | null; completion: number | undefined }> => {
-      const result = await client.chat.completions.create({ model: 'local/llama-2-tiny-random', messages: [{ role: 'user', content: prompt }], max_tokens: 48, stream: true });
+    const stream = async (
+      prompt: string,
+    ): Promise<{ text: string; chunks: number; finish: string | null; completion: number | undefined }> => {
+      const result = await client.chat.completions.create({
+        model: 'local/llama-2-tiny-random',
+        messages: [{ role: 'user', content: prompt }],
+        max_tokens: 48,
+        stream: true,
+      });
       let text = '';
       let chunks = 0;
       let finish: string | null = null;

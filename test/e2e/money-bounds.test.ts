@@ -33,7 +33,9 @@ describe('money bounds', () => {
 
   async function admin(method: string, path: string, body: unknown): Promise<{ status: number; json: any }> {
     const response = await fetch(`${gateway.url}${path}`, {
-      method, headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body),
+      method,
+      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
     });
     return { status: response.status, json: await response.json() };
   }
@@ -96,12 +98,28 @@ describe('money bounds', () => {
   });
 
   it('refuses out-of-range credits and limits on keys, created or patched', async () => {
-    for (const [field, value] of [['credit', 1e308], ['credit', -1], ['credit', 1e16], ['limit', 1e308], ['limit', -5], ['limit_daily', 2e6], ['limit_monthly', 'lots'], ['rpm', 1e20], ['tpm', -1], ['rpm', 1.5]] as const) {
+    for (const [field, value] of [
+      ['credit', 1e308],
+      ['credit', -1],
+      ['credit', 1e16],
+      ['limit', 1e308],
+      ['limit', -5],
+      ['limit_daily', 2e6],
+      ['limit_monthly', 'lots'],
+      ['rpm', 1e20],
+      ['tpm', -1],
+      ['rpm', 1.5],
+    ] as const) {
       const { status, json } = await admin('POST', '/api/v1/keys', { name: 'bad', [field]: value });
       expect({ field, value, status, param: json.error?.param }).toEqual({ field, value, status: 400, param: field });
     }
     const { id } = await newAccount(1);
-    for (const [field, value] of [['limit', 1e308], ['limit_daily', -1], ['limit_monthly', 1e16], ['rpm', 1e20]] as const) {
+    for (const [field, value] of [
+      ['limit', 1e308],
+      ['limit_daily', -1],
+      ['limit_monthly', 1e16],
+      ['rpm', 1e20],
+    ] as const) {
       const { status, json } = await admin('PATCH', `/api/v1/keys/${id}`, { [field]: value });
       expect({ field, status, param: json.error?.param }).toEqual({ field, status: 400, param: field });
     }
@@ -111,15 +129,25 @@ describe('money bounds', () => {
   it('max_tokens 9e15 is refused with 402 on a prepaid account; served on an unlimited key, whose hold stays exact', async () => {
     const { key, accountId } = await newAccount(5);
     const body = JSON.stringify({ model: 'acme/ok', max_tokens: 9e15, messages: [{ role: 'user', content: 'hi' }] });
-    const refused = await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
+    const refused = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body,
+    });
     expect(refused.status).toBe(402);
     expect(upstream.requests).toHaveLength(0);
     const unlimited = (await admin('POST', '/api/v1/keys', { name: 'unlimited' })).json.key as string;
-    const served = await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${unlimited}`, 'content-type': 'application/json' }, body });
+    const served = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${unlimited}`, 'content-type': 'application/json' },
+      body,
+    });
     expect(served.status).toBe(200);
     const credits = gateway.running.gateway.credits;
     for (const account of credits.accounts.values()) {
-      expect(Number.isSafeInteger(account.balance) && Number.isSafeInteger(account.reserved) && Number.isSafeInteger(account.pending)).toBe(true);
+      expect(Number.isSafeInteger(account.balance) && Number.isSafeInteger(account.reserved) && Number.isSafeInteger(account.pending)).toBe(
+        true,
+      );
       expect(account.reserved).toBe(0);
     }
     for (const spend of credits.keys.values()) expect(Number.isSafeInteger(spend.total) && spend.reserved === 0).toBe(true);
@@ -127,8 +155,12 @@ describe('money bounds', () => {
   });
 
   it('the CLI refuses an out-of-range --credit before touching the database', async () => {
-    const failed = await run(process.execPath, [CLI, 'keys', 'create', '--credit', '1e308', '--db', gateway.databaseUrl], { timeout: 20_000 })
-      .then(() => undefined, (error: { code: number; stderr: string }) => error);
+    const failed = await run(process.execPath, [CLI, 'keys', 'create', '--credit', '1e308', '--db', gateway.databaseUrl], {
+      timeout: 20_000,
+    }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
     expect(failed?.code).not.toBe(0);
     expect(failed?.stderr).toContain('--credit');
     expect(failed?.stderr).not.toMatch(/at .+\.js:\d+/);

@@ -14,14 +14,19 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 async function post(gateway: TestGateway, key: string, content: string): Promise<{ status: number; body: Record<string, any> }> {
   const response = await fetch(`${gateway.url}/v1/chat/completions`, {
-    method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'acme/ok', max_tokens: 20, messages: [{ role: 'user', content }] }),
   });
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 
 async function createKey(gateway: TestGateway, body: Record<string, unknown>): Promise<string> {
-  const response = await fetch(`${gateway.url}/api/v1/keys`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}` }, body: JSON.stringify(body) });
+  const response = await fetch(`${gateway.url}/api/v1/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${MASTER_KEY}` },
+    body: JSON.stringify(body),
+  });
   return ((await response.json()) as { key: string }).key;
 }
 
@@ -37,7 +42,10 @@ describe('the ledger store goes down', () => {
     const url = new URL(POSTGRES_URL);
     url.port = String(proxy.port);
     url.searchParams.set('schema', schema);
-    gateway = await startTestGateway({ yaml: routingConfig({ acme: upstream.url }, { 'acme/ok': [{ provider: 'acme', model: 'ok' }] }), databaseUrl: url.toString() });
+    gateway = await startTestGateway({
+      yaml: routingConfig({ acme: upstream.url }, { 'acme/ok': [{ provider: 'acme', model: 'ok' }] }),
+      databaseUrl: url.toString(),
+    });
   });
   afterAll(async () => {
     await proxy?.close();
@@ -80,7 +88,8 @@ describe('Redis goes down or freezes under load', () => {
     proxy = await startTcpProxy(6379);
     gateway = await startTestGateway({
       yaml: routingConfig({ acme: upstream.url }, { 'acme/ok': [{ provider: 'acme', model: 'ok' }] }),
-      redisUrl: `redis://127.0.0.1:${proxy.port}`, redisPrefix: `agora-test-${randomUUID()}:`,
+      redisUrl: `redis://127.0.0.1:${proxy.port}`,
+      redisPrefix: `agora-test-${randomUUID()}:`,
     });
   });
   afterAll(async () => {
@@ -92,7 +101,8 @@ describe('Redis goes down or freezes under load', () => {
   it('rate limits fail open to the instance limiter, so requests keep flowing, and Redis is used again once back', async () => {
     const key = await createKey(gateway, { name: 'limited', rpm: 1_000 });
     const limiter = gateway.running.gateway.limiter as unknown as { fallbacks: number };
-    const load = async (label: string): Promise<number[]> => Promise.all(Array.from({ length: 20 }, (_, index) => post(gateway, key, `${label} ${index}`).then((result) => result.status)));
+    const load = async (label: string): Promise<number[]> =>
+      Promise.all(Array.from({ length: 20 }, (_, index) => post(gateway, key, `${label} ${index}`).then((result) => result.status)));
     expect(await load('normal')).toEqual(Array(20).fill(200));
     const fallbacksBefore = limiter.fallbacks;
 

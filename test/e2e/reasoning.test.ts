@@ -19,7 +19,11 @@ describe('reasoning', () => {
     upstream = await startFakeUpstream();
     gateway = await startTestGateway({
       yaml: routingConfig(
-        { deepseek: { url: upstream.url, extra: 'reasoning_param: none' }, qwen: { url: upstream.url, extra: 'reasoning_param: enable_thinking' }, openai: upstream.url },
+        {
+          deepseek: { url: upstream.url, extra: 'reasoning_param: none' },
+          qwen: { url: upstream.url, extra: 'reasoning_param: enable_thinking' },
+          openai: upstream.url,
+        },
         {
           'deepseek/r1': [{ provider: 'deepseek', model: 'reasoning' }],
           'qwen/qwen3': [{ provider: 'qwen', model: 'think-tags' }],
@@ -43,8 +47,14 @@ describe('reasoning', () => {
     const message = plain.choices[0]!.message as unknown as Record<string, any>;
     expect(message.content).toBe('Hi!');
     expect(message.reasoning).toBe('The user greets me; reply briefly.');
-    expect(message.reasoning_details).toEqual([{ type: 'reasoning.text', text: 'The user greets me; reply briefly.', format: 'unknown', index: 0 }]);
-    const stream = await client.chat.completions.create({ model: 'deepseek/r1', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+    expect(message.reasoning_details).toEqual([
+      { type: 'reasoning.text', text: 'The user greets me; reply briefly.', format: 'unknown', index: 0 },
+    ]);
+    const stream = await client.chat.completions.create({
+      model: 'deepseek/r1',
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+    });
     let reasoning = '';
     let content = '';
     for await (const chunk of stream) {
@@ -57,7 +67,10 @@ describe('reasoning', () => {
   });
 
   it('splits <think> tags out of the content, even when the tags are split across chunks', async () => {
-    const plain = await client.chat.completions.create({ model: 'qwen/qwen3', messages: [{ role: 'user', content: 'How many r in strawberry?' }] });
+    const plain = await client.chat.completions.create({
+      model: 'qwen/qwen3',
+      messages: [{ role: 'user', content: 'How many r in strawberry?' }],
+    });
     expect(plain.choices[0]!.message.content).toBe('Three.');
     expect((plain.choices[0]!.message as unknown as Record<string, unknown>).reasoning).toBe('\nCount the letters.\n');
     const stream = await client.chat.completions.create({ model: 'qwen/qwen3', messages: [{ role: 'user', content: 'x' }], stream: true });
@@ -73,7 +86,11 @@ describe('reasoning', () => {
   });
 
   it('leaves reasoning out with reasoning.exclude', async () => {
-    const plain = await client.chat.completions.create({ model: 'deepseek/r1', messages: [{ role: 'user', content: 'Hi' }], ...({ reasoning: { exclude: true } } as object) });
+    const plain = await client.chat.completions.create({
+      model: 'deepseek/r1',
+      messages: [{ role: 'user', content: 'Hi' }],
+      ...({ reasoning: { exclude: true } } as object),
+    });
     const message = plain.choices[0]!.message as unknown as Record<string, unknown>;
     expect(message.content).toBe('Hi!');
     expect(message).not.toHaveProperty('reasoning');
@@ -81,44 +98,77 @@ describe('reasoning', () => {
   });
 
   it("maps reasoning to each upstream's parameter, never forwarding OpenRouter's own field", async () => {
-    await client.chat.completions.create({ model: 'openai/o', messages: [{ role: 'user', content: 'x' }], ...({ reasoning: { effort: 'high' } } as object) });
+    await client.chat.completions.create({
+      model: 'openai/o',
+      messages: [{ role: 'user', content: 'x' }],
+      ...({ reasoning: { effort: 'high' } } as object),
+    });
     expect(last()).toMatchObject({ reasoning_effort: 'high' });
     expect(last()).not.toHaveProperty('reasoning');
-    await client.chat.completions.create({ model: 'qwen/qwen3', messages: [{ role: 'user', content: 'x' }], ...({ reasoning: { max_tokens: 2048 } } as object) });
+    await client.chat.completions.create({
+      model: 'qwen/qwen3',
+      messages: [{ role: 'user', content: 'x' }],
+      ...({ reasoning: { max_tokens: 2048 } } as object),
+    });
     expect(last()).toMatchObject({ enable_thinking: true, thinking_budget: 2048 });
-    await client.chat.completions.create({ model: 'deepseek/r1', messages: [{ role: 'user', content: 'x' }], ...({ reasoning: { effort: 'low' } } as object) });
+    await client.chat.completions.create({
+      model: 'deepseek/r1',
+      messages: [{ role: 'user', content: 'x' }],
+      ...({ reasoning: { effort: 'low' } } as object),
+    });
     expect(last()).not.toHaveProperty('reasoning_effort');
-    const bad = await client.chat.completions.create({ model: 'openai/o', messages: [{ role: 'user', content: 'x' }], ...({ reasoning: { effort: 'extreme' } } as object) }).catch((error: APIError) => error);
+    const bad = await client.chat.completions
+      .create({ model: 'openai/o', messages: [{ role: 'user', content: 'x' }], ...({ reasoning: { effort: 'extreme' } } as object) })
+      .catch((error: APIError) => error);
     expect((bad as APIError).status).toBe(400);
   });
 
   it('round-trips a DeepSeek-style conversation with reasoning and tool calls without a 400', async () => {
-    const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+    const tools: OpenAI.ChatCompletionTool[] = [
+      { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } },
+    ];
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }];
     const first = await client.chat.completions.create({ model: 'deepseek/tools', messages, tools });
     const call = first.choices[0]!.message.tool_calls![0] as OpenAI.ChatCompletionMessageFunctionToolCall;
-    messages.push({ ...(first.choices[0]!.message as OpenAI.ChatCompletionAssistantMessageParam), ...({ reasoning_content: 'I should call the weather tool.' } as object) });
+    messages.push({
+      ...(first.choices[0]!.message as OpenAI.ChatCompletionAssistantMessageParam),
+      ...({ reasoning_content: 'I should call the weather tool.' } as object),
+    });
     messages.push({ role: 'tool', tool_call_id: call.id, content: '21°C' });
     const second = await client.chat.completions.create({ model: 'deepseek/r1', messages, tools });
     expect(second.choices[0]!.message.content).toBe('Hi!');
     const sent = last().messages as Array<Record<string, unknown>>;
-    expect(sent[1]).toMatchObject({ role: 'assistant', reasoning_content: 'I should call the weather tool.', tool_calls: [{ id: call.id, function: { name: 'get_weather' } }] });
+    expect(sent[1]).toMatchObject({
+      role: 'assistant',
+      reasoning_content: 'I should call the weather tool.',
+      tool_calls: [{ id: call.id, function: { name: 'get_weather' } }],
+    });
     expect(sent[2]).toMatchObject({ role: 'tool', tool_call_id: call.id });
   });
 
   it("passes reasoning sent back in OpenRouter's form on as reasoning_content, which DeepSeek demands on tool-call turns", async () => {
     const messages = [
       { role: 'user', content: 'Weather in Paris?' },
-      { role: 'assistant', content: null, reasoning: 'Call the tool.', reasoning_details: [{ type: 'reasoning.text', text: 'Call the tool.' }],
-        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        reasoning: 'Call the tool.',
+        reasoning_details: [{ type: 'reasoning.text', text: 'Call the tool.' }],
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+      },
       { role: 'tool', tool_call_id: 'call_1', content: '21°C' },
     ] as unknown as OpenAI.ChatCompletionMessageParam[];
     const answer = await client.chat.completions.create({ model: 'deepseek/strict', messages });
     expect(answer.choices[0]!.message.content).toBe('Hello from the fake upstream.');
     expect((last().messages as Array<Record<string, unknown>>)[1]).toEqual({
-      role: 'assistant', content: null, reasoning_content: 'Call the tool.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+      role: 'assistant',
+      content: null,
+      reasoning_content: 'Call the tool.',
+      tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
     });
-    const without = (messages as unknown as Array<Record<string, unknown>>).map(({ reasoning: _r, reasoning_details: _d, ...rest }) => rest) as unknown as OpenAI.ChatCompletionMessageParam[];
+    const without = (messages as unknown as Array<Record<string, unknown>>).map(
+      ({ reasoning: _r, reasoning_details: _d, ...rest }) => rest,
+    ) as unknown as OpenAI.ChatCompletionMessageParam[];
     const refused = await client.chat.completions.create({ model: 'deepseek/strict', messages: without }).catch((error: APIError) => error);
     expect((refused as APIError).status).toBe(400); // the strict upstream's own rule, passed on
   });

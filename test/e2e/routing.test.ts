@@ -28,12 +28,27 @@ describe('routing controls', () => {
       },
       {
         'r/chat': [
-          { provider: 'cheap', model: 'ok', prompt: 1, completion: 1, extra: 'context_length: 4096, quantization: fp8, supported_parameters: [temperature, max_tokens, stop]' },
+          {
+            provider: 'cheap',
+            model: 'ok',
+            prompt: 1,
+            completion: 1,
+            extra: 'context_length: 4096, quantization: fp8, supported_parameters: [temperature, max_tokens, stop]',
+          },
           { provider: 'mid', model: 'ok', prompt: 2, completion: 2, extra: 'context_length: 32768, quantization: bf16' },
-          { provider: 'pricey', model: 'slow:50', prompt: 4, completion: 4, extra: 'context_length: 131072, quantization: fp16, max_output: 8192' },
+          {
+            provider: 'pricey',
+            model: 'slow:50',
+            prompt: 4,
+            completion: 4,
+            extra: 'context_length: 131072, quantization: fp16, max_output: 8192',
+          },
         ],
         'r/dead': [{ provider: 'dead', model: 'status:500' }],
-        'r/off': [{ provider: 'mid', model: 'ok', extra: 'status: disabled' }, { provider: 'pricey', model: 'ok', prompt: 4, completion: 4 }],
+        'r/off': [
+          { provider: 'mid', model: 'ok', extra: 'status: disabled' },
+          { provider: 'pricey', model: 'ok', prompt: 4, completion: 4 },
+        ],
       },
     );
     gateway = await startTestGateway({ yaml });
@@ -50,15 +65,32 @@ describe('routing controls', () => {
   });
 
   function ask(extra: Record<string, unknown>, content = `q ${Math.random()}`, model = 'r/chat') {
-    return client.chat.completions.create({ model, messages: [{ role: 'user', content }], ...extra } as OpenAI.ChatCompletionCreateParamsNonStreaming).withResponse();
+    return client.chat.completions
+      .create({ model, messages: [{ role: 'user', content }], ...extra } as OpenAI.ChatCompletionCreateParamsNonStreaming)
+      .withResponse();
   }
-  const servedBy = async (extra: Record<string, unknown>, model = 'r/chat'): Promise<string> => (await ask(extra, undefined, model)).response.headers.get('x-agora-provider')!;
-  const failure = (extra: Record<string, unknown>, model = 'r/chat'): Promise<APIError> => ask(extra, undefined, model).then(() => { throw new Error('expected an error'); }, (error: APIError) => error);
-  const counts = (): Record<Name, number> => ({ cheap: fakes.cheap.requests.length, mid: fakes.mid.requests.length, pricey: fakes.pricey.requests.length });
+  const servedBy = async (extra: Record<string, unknown>, model = 'r/chat'): Promise<string> =>
+    (await ask(extra, undefined, model)).response.headers.get('x-agora-provider')!;
+  const failure = (extra: Record<string, unknown>, model = 'r/chat'): Promise<APIError> =>
+    ask(extra, undefined, model).then(
+      () => {
+        throw new Error('expected an error');
+      },
+      (error: APIError) => error,
+    );
+  const counts = (): Record<Name, number> => ({
+    cheap: fakes.cheap.requests.length,
+    mid: fakes.mid.requests.length,
+    pricey: fakes.pricey.requests.length,
+  });
 
   it('default: one endpoint picked by inverse square of price (1 : ¼ : 1⁄16), the rest as fallbacks', async () => {
     const before = counts();
-    const served = await Promise.all(Array.from({ length: 300 }, (_, index) => ask({}, `spread ${index}`).then(({ response }) => response.headers.get('x-agora-provider'))));
+    const served = await Promise.all(
+      Array.from({ length: 300 }, (_, index) =>
+        ask({}, `spread ${index}`).then(({ response }) => response.headers.get('x-agora-provider')),
+      ),
+    );
     const share = (name: Name): number => served.filter((provider) => provider === name).length / 300;
     expect(share('cheap')).toBeGreaterThan(0.65); // expected 16/21 ≈ 0.76
     expect(share('cheap')).toBeLessThan(0.87);
@@ -78,7 +110,9 @@ describe('routing controls', () => {
       expect(await servedBy({ provider: { sort: 'throughput' } })).not.toBe('pricey');
       expect(await servedBy({}, 'r/chat:nitro')).not.toBe('pricey');
     }
-    const endpoints = (await (await fetch(`${gateway.url}/api/v1/models/r/chat/endpoints`)).json()) as { data: { endpoints: Array<Record<string, any>> } };
+    const endpoints = (await (await fetch(`${gateway.url}/api/v1/models/r/chat/endpoints`)).json()) as {
+      data: { endpoints: Array<Record<string, any>> };
+    };
     const view = Object.fromEntries(endpoints.data.endpoints.map((endpoint) => [endpoint.tag, endpoint]));
     expect(view.pricey.latency_last_30m.p50).toBeGreaterThan(view.mid.latency_last_30m.p50);
     expect(view.mid.uptime_last_5m).toBe(100);
@@ -121,7 +155,11 @@ describe('routing controls', () => {
     const none = await failure({ provider: { max_price: { completion: 0.5 } } });
     expect(none.status).toBe(404);
     const excluded = (none.error as { metadata: { excluded_by: Array<{ provider: string; constraint: string }> } }).metadata.excluded_by;
-    expect(excluded.map((item) => `${item.provider}:${item.constraint}`).sort()).toEqual(['cheap:max_price', 'mid:max_price', 'pricey:max_price']);
+    expect(excluded.map((item) => `${item.provider}:${item.constraint}`).sort()).toEqual([
+      'cheap:max_price',
+      'mid:max_price',
+      'pricey:max_price',
+    ]);
     expect(none.message).toContain('completion price');
   });
 
@@ -135,13 +173,21 @@ describe('routing controls', () => {
     const { response } = await ask({ provider: { sort: 'price' } }, long);
     expect(response.headers.get('x-agora-provider')).toBe('mid');
     expect(await servedBy({ max_tokens: 10_000, provider: { sort: 'price' } })).toBe('mid'); // past cheap's context and pricey's 8,192 max output
-    const huge = await client.chat.completions.create({ model: 'r/chat', messages: [{ role: 'user', content: 'word '.repeat(150_000) }] }).catch((error: APIError) => error);
+    const huge = await client.chat.completions
+      .create({ model: 'r/chat', messages: [{ role: 'user', content: 'word '.repeat(150_000) }] })
+      .catch((error: APIError) => error);
     expect((huge as APIError).status).toBe(400);
     expect((huge as APIError).code).toBe('context_length_exceeded');
   });
 
   it('falls back through the models list, billing and naming the model that answered', async () => {
-    const { data } = await client.chat.completions.create({ model: 'r/dead', messages: [{ role: 'user', content: 'x' }], ...({ models: ['r/chat'], provider: { sort: 'price' } } as object) }).withResponse();
+    const { data } = await client.chat.completions
+      .create({
+        model: 'r/dead',
+        messages: [{ role: 'user', content: 'x' }],
+        ...({ models: ['r/chat'], provider: { sort: 'price' } } as object),
+      })
+      .withResponse();
     expect(data.model).toBe('r/chat');
   });
 
@@ -172,7 +218,11 @@ describe('routing controls', () => {
     fakes.mid.override = undefined;
     expect(response.headers.get('x-agora-provider')).toBe('pricey');
     expect(response.headers.get('x-agora-attempts')).toBe('2');
-    const record = ((await (await fetch(`${gateway.url}/api/v1/generation?id=${data.id}`, { headers: { authorization: `Bearer ${apiKey}` } })).json()) as { data: { attempts: Array<Record<string, unknown>> } }).data;
+    const record = (
+      (await (
+        await fetch(`${gateway.url}/api/v1/generation?id=${data.id}`, { headers: { authorization: `Bearer ${apiKey}` } })
+      ).json()) as { data: { attempts: Array<Record<string, unknown>> } }
+    ).data;
     expect(record.attempts).toEqual([
       expect.objectContaining({ provider: 'cheap', status: 0, reason: 'skipped:ignore' }),
       expect.objectContaining({ provider: 'mid', status: 502, reason: 'upstream_error' }),

@@ -29,11 +29,21 @@ describe('SDK × adapter matrix', () => {
     const openai = await startFakeUpstream();
     const anthropic = await startAnthropicFake();
     const gemini = await startGeminiFake();
-    closers.push(() => openai.close(), () => anthropic.close(), () => gemini.close());
+    closers.push(
+      () => openai.close(),
+      () => anthropic.close(),
+      () => gemini.close(),
+    );
     const urls = { 'openai-compatible': openai.url, anthropic: anthropic.url, gemini: gemini.url };
-    const providers = Object.entries(urls).map(([kind, url]) => `  ${kind}: { type: ${kind}, base_url: ${url}, api_key_env: ACME_TEST_KEY }`).join('\n');
-    const models = UPSTREAMS.flatMap(({ kind }) => ['ok', 'tools'].map((mode) =>
-      `  m/${kind}-${mode}:\n    endpoints:\n      - { provider: ${kind}, model: ${mode}, pricing: { prompt: 1, completion: 1 } }`)).join('\n');
+    const providers = Object.entries(urls)
+      .map(([kind, url]) => `  ${kind}: { type: ${kind}, base_url: ${url}, api_key_env: ACME_TEST_KEY }`)
+      .join('\n');
+    const models = UPSTREAMS.flatMap(({ kind }) =>
+      ['ok', 'tools'].map(
+        (mode) =>
+          `  m/${kind}-${mode}:\n    endpoints:\n      - { provider: ${kind}, model: ${mode}, pricing: { prompt: 1, completion: 1 } }`,
+      ),
+    ).join('\n');
     gateway = await startTestGateway({ yaml: `bundled_catalog: false\nproviders:\n${providers}\nmodels:\n${models}\n` });
     apiKey = await gateway.createKey('matrix');
   });
@@ -49,10 +59,14 @@ describe('SDK × adapter matrix', () => {
       const client = gateway.client(apiKey);
       const answer = await client.chat.completions.create({ model: `m/${kind}-ok`, messages: [{ role: 'user', content: 'Hi' }] });
       expect(answer.choices[0]!.message.content).toBe(text);
-      const streamed = await client.chat.completions.stream({ model: `m/${kind}-ok`, messages: [{ role: 'user', content: 'Hi' }] }).finalChatCompletion();
+      const streamed = await client.chat.completions
+        .stream({ model: `m/${kind}-ok`, messages: [{ role: 'user', content: 'Hi' }] })
+        .finalChatCompletion();
       expect(streamed.choices[0]!.message.content).toBe(text);
       const called = await client.chat.completions.create({
-        model: `m/${kind}-tools`, messages: [{ role: 'user', content: 'Weather?' }], tools: [{ type: 'function', function: { name: 'get_weather', parameters: weather } }],
+        model: `m/${kind}-tools`,
+        messages: [{ role: 'user', content: 'Weather?' }],
+        tools: [{ type: 'function', function: { name: 'get_weather', parameters: weather } }],
       });
       const call = called.choices[0]!.message.tool_calls![0] as OpenAI.ChatCompletionMessageFunctionToolCall;
       expect([call.function.name, JSON.parse(call.function.arguments)]).toEqual(['get_weather', { city: 'Paris' }]);
@@ -62,10 +76,15 @@ describe('SDK × adapter matrix', () => {
       const client = new Anthropic({ baseURL: gateway.url, apiKey, maxRetries: 0 });
       const answer = await client.messages.create({ model: `m/${kind}-ok`, max_tokens: 50, messages: [{ role: 'user', content: 'Hi' }] });
       expect(answer.content).toEqual([{ type: 'text', text }]);
-      const streamed = await client.messages.stream({ model: `m/${kind}-ok`, max_tokens: 50, messages: [{ role: 'user', content: 'Hi' }] }).finalMessage();
+      const streamed = await client.messages
+        .stream({ model: `m/${kind}-ok`, max_tokens: 50, messages: [{ role: 'user', content: 'Hi' }] })
+        .finalMessage();
       expect(streamed.content).toEqual([{ type: 'text', text }]);
       const called = await client.messages.create({
-        model: `m/${kind}-tools`, max_tokens: 50, messages: [{ role: 'user', content: 'Weather?' }], tools: [{ name: 'get_weather', input_schema: weather }],
+        model: `m/${kind}-tools`,
+        max_tokens: 50,
+        messages: [{ role: 'user', content: 'Weather?' }],
+        tools: [{ name: 'get_weather', input_schema: weather }],
       });
       expect(called.stop_reason).toBe('tool_use');
       expect(called.content.find((block) => block.type === 'tool_use')).toMatchObject({ name: 'get_weather', input: { city: 'Paris' } });
@@ -79,7 +98,9 @@ describe('SDK × adapter matrix', () => {
       for await (const part of stream.textStream) streamed += part;
       expect(streamed).toBe(text);
       const called = await generateText({
-        model: provider(`m/${kind}-tools`), prompt: 'Weather?', maxRetries: 0,
+        model: provider(`m/${kind}-tools`),
+        prompt: 'Weather?',
+        maxRetries: 0,
         tools: { get_weather: tool({ inputSchema: jsonSchema<{ city: string }>(weather as never) }) },
       });
       expect(called.toolCalls[0]).toMatchObject({ toolName: 'get_weather', input: { city: 'Paris' } });

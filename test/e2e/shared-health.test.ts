@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import OpenAI, { APIError } from "openai";
+import OpenAI, { APIError } from 'openai';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
 import { routingConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
@@ -20,10 +20,14 @@ describe('endpoint health shared through Redis', () => {
   beforeAll(async () => {
     bad = await startFakeUpstream({ name: 'bad' });
     good = await startFakeUpstream({ name: 'good' });
-    const yaml = routingConfig({ bad: bad.url, good: good.url }, {
-      'shared/solo': [{ provider: 'bad', model: 'ok' }],
-      'shared/split': [{ provider: 'bad', model: 'ok' }],
-    }, 'routing: { ejection_base_ms: 60000 }');
+    const yaml = routingConfig(
+      { bad: bad.url, good: good.url },
+      {
+        'shared/solo': [{ provider: 'bad', model: 'ok' }],
+        'shared/split': [{ provider: 'bad', model: 'ok' }],
+      },
+      'routing: { ejection_base_ms: 60000 }',
+    );
     first = await startTestGateway({ yaml, redisUrl: REDIS_URL, redisPrefix: prefix });
     second = await startTestGateway({ yaml, redisUrl: REDIS_URL, redisPrefix: prefix });
   });
@@ -44,17 +48,22 @@ describe('endpoint health shared through Redis', () => {
     bad.override = 'status:500';
     const client = first.client(await first.createKey());
     for (let index = 0; index < 5; index++) {
-      const error = await client.chat.completions.create({ model: 'shared/solo', messages: [{ role: 'user', content: 'x' }] }).catch((caught: unknown) => caught);
+      const error = await client.chat.completions
+        .create({ model: 'shared/solo', messages: [{ role: 'user', content: 'x' }] })
+        .catch((caught: unknown) => caught);
       expect((error as APIError).status).toBe(502);
     }
     expect(await circuitOf(first, 'shared/solo', 'bad')).toBe('open');
     const deadline = Date.now() + 2_000;
-    while ((await circuitOf(second, 'shared/solo', 'bad')) !== 'open' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    while ((await circuitOf(second, 'shared/solo', 'bad')) !== 'open' && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 25));
     expect(await circuitOf(second, 'shared/solo', 'bad')).toBe('open');
 
     const callsBefore = bad.requests.length;
     const other = second.client(await second.createKey());
-    const refused = (await other.chat.completions.create({ model: 'shared/solo', messages: [{ role: 'user', content: 'x' }] }).catch((caught: unknown) => caught)) as APIError;
+    const refused = (await other.chat.completions
+      .create({ model: 'shared/solo', messages: [{ role: 'user', content: 'x' }] })
+      .catch((caught: unknown) => caught)) as APIError;
     expect(refused.status).toBe(503);
     expect(bad.requests.length).toBe(callsBefore);
   });
@@ -64,7 +73,9 @@ describe('endpoint health shared through Redis', () => {
     const one = first.client(await first.createKey());
     const two = second.client(await second.createKey());
     const ask = (client: OpenAI): Promise<unknown> =>
-      client.chat.completions.create({ model: 'shared/split', messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
+      client.chat.completions
+        .create({ model: 'shared/split', messages: [{ role: 'user', content: 'x' }] })
+        .catch((error: unknown) => error);
     // 3 failures on one gateway, 2 on the other, alternating
     for (const [index, client] of [one, two, one, two, one].entries()) {
       expect(((await ask(client)) as APIError).status).toBe(502);
@@ -72,7 +83,8 @@ describe('endpoint health shared through Redis', () => {
       await new Promise((resolve) => setTimeout(resolve, 150)); // let the batch cross Redis
     }
     const deadline = Date.now() + 2_000;
-    while ((await circuitOf(second, 'shared/split', 'bad')) !== 'open' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    while ((await circuitOf(second, 'shared/split', 'bad')) !== 'open' && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 25));
     expect(await circuitOf(first, 'shared/split', 'bad')).toBe('open');
     expect(await circuitOf(second, 'shared/split', 'bad')).toBe('open');
   });

@@ -24,10 +24,18 @@ interface StreamRead {
 /** Reads an SSE answer with fetch, calling `onChunks(n)` as content chunks arrive. */
 async function readStream(url: string, key: string, model: string, onChunks: (count: number) => void): Promise<StreamRead> {
   const response = await fetch(`${url}/v1/chat/completions`, {
-    method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'a long answer please' }] }),
   });
-  const read: StreamRead = { status: response.status, generationId: response.headers.get('x-agora-generation-id'), contentBytes: 0, contentChunks: 0, errorChunk: undefined, done: false };
+  const read: StreamRead = {
+    status: response.status,
+    generationId: response.headers.get('x-agora-generation-id'),
+    contentBytes: 0,
+    contentChunks: 0,
+    errorChunk: undefined,
+    done: false,
+  };
   const decoder = new TextDecoder();
   let buffer = '';
   for await (const bytes of response.body as unknown as AsyncIterable<Uint8Array>) {
@@ -76,10 +84,15 @@ describe('shutdown with streams longer than the grace period', () => {
 
   it('ends every stream with an error chunk and [DONE], records it cancelled and charges what was delivered, across a restart', async () => {
     // 400 words 40 ms apart: 16 s per answer, far longer than the grace.
-    const yaml = fakeConfig(upstream.url, ['drip:40:400', 'slow:20000']).replace(/^timeouts: .*$/m, 'timeouts: { connect_ms: 1000, first_byte_ms: 60000, idle_ms: 60000 }');
+    const yaml = fakeConfig(upstream.url, ['drip:40:400', 'slow:20000']).replace(
+      /^timeouts: .*$/m,
+      'timeouts: { connect_ms: 1000, first_byte_ms: 60000, idle_ms: 60000 }',
+    );
     gateway = await startTestGateway({ yaml, databaseUrl: database.url });
     const created = await fetch(`${gateway.url}/api/v1/keys`, {
-      method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'streams', credit: 10 }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'streams', credit: 10 }),
     });
     const { key, data: keyData } = (await created.json()) as { key: string; data: { account_id: string } };
 
@@ -87,13 +100,18 @@ describe('shutdown with streams longer than the grace period', () => {
     let ready = 0;
     let allReady!: () => void;
     const started = new Promise<void>((resolve) => (allReady = resolve));
-    const reads = Array.from({ length: STREAMS }, () => readStream(gateway!.url, key, 'acme/drip-40-400', (count) => {
-      if (count === 3 && ++ready === STREAMS) allReady();
-    }));
-    const waiting = Array.from({ length: 3 }, () => fetch(`${gateway!.url}/v1/chat/completions`, {
-      method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'acme/slow-20000', messages: [{ role: 'user', content: 'x' }] }),
-    }).then(async (response) => ({ status: response.status, body: (await response.json()) as Record<string, any> })));
+    const reads = Array.from({ length: STREAMS }, () =>
+      readStream(gateway!.url, key, 'acme/drip-40-400', (count) => {
+        if (count === 3 && ++ready === STREAMS) allReady();
+      }),
+    );
+    const waiting = Array.from({ length: 3 }, () =>
+      fetch(`${gateway!.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'acme/slow-20000', messages: [{ role: 'user', content: 'x' }] }),
+      }).then(async (response) => ({ status: response.status, body: (await response.json()) as Record<string, any> })),
+    );
     await started;
     await gateway.running.shutdown(100);
     const results = await Promise.all(reads);
@@ -128,7 +146,9 @@ describe('shutdown with streams longer than the grace period', () => {
       charged += BigInt(Math.round(Number(row!.cost_usd) * 1e9));
     }
     expect(rows.filter((row) => row.status === 'cancelled' && row.model === 'acme/slow-20000')).toHaveLength(3);
-    const credits = (await (await fetch(`${gateway.url}/api/v1/credits`, { headers: { authorization: `Bearer ${key}` } })).json()) as { data: Record<string, any> };
+    const credits = (await (await fetch(`${gateway.url}/api/v1/credits`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
+      data: Record<string, any>;
+    };
     expect(credits.data.account_id).toBe(keyData.account_id);
     expect(BigInt(Math.round(credits.data.total_usage * 1e9))).toBe(charged);
     expect(credits.data.balance).toBeCloseTo(10 - Number(charged) / 1e9, 9);

@@ -28,10 +28,12 @@ function trickle(port: number, head: string, tail: string, everyMs: number, loca
   socket.setEncoding('utf8');
   socket.on('data', (text: string) => (received += text));
   socket.on('error', () => undefined);
-  const closed = new Promise<string>((resolve) => socket.on('close', () => {
-    clearInterval(timer);
-    resolve(received);
-  }));
+  const closed = new Promise<string>((resolve) =>
+    socket.on('close', () => {
+      clearInterval(timer);
+      resolve(received);
+    }),
+  );
   socket.on('connect', () => {
     socket.write(head);
     timer = setInterval(() => {
@@ -64,7 +66,9 @@ describe('slow clients meet deadlines', () => {
 
   beforeAll(async () => {
     upstream = await startFakeUpstream();
-    gateway = await startTestGateway({ yaml: `${fakeConfig(upstream.url, ['ok'])}\nserver: { header_timeout_ms: 400, body_timeout_ms: 800 }` });
+    gateway = await startTestGateway({
+      yaml: `${fakeConfig(upstream.url, ['ok'])}\nserver: { header_timeout_ms: 400, body_timeout_ms: 800 }`,
+    });
     port = gateway.running.port;
   });
   afterAll(async () => {
@@ -84,7 +88,12 @@ describe('slow clients meet deadlines', () => {
   });
 
   it('headers trickled one byte at a time are cut too', async () => {
-    const slow = trickle(port, 'POST /v1/chat/completions HTTP/1.1\r\n', `authorization: Bearer ${MASTER_KEY}\r\nx-padding: ${'y'.repeat(2000)}\r\n\r\n`, 50);
+    const slow = trickle(
+      port,
+      'POST /v1/chat/completions HTTP/1.1\r\n',
+      `authorization: Bearer ${MASTER_KEY}\r\nx-padding: ${'y'.repeat(2000)}\r\n\r\n`,
+      50,
+    );
     const answer = await slow.closed;
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
     expect(answer).toContain('request_timeout');
@@ -92,7 +101,9 @@ describe('slow clients meet deadlines', () => {
 
   it('a client sending at a normal pace is served, and no deadline wrote an error line', async () => {
     const response = await fetch(`${gateway.url}/v1/chat/completions`, {
-      method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: BODY,
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+      body: BODY,
     });
     expect(response.status).toBe(200);
     expect(errorLines(gateway)).toEqual([]);

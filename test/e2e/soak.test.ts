@@ -25,10 +25,15 @@ async function freePort(): Promise<number> {
 /** An upstream in its own process, so it can be killed by PID and started again on the same port. */
 class UpstreamProcess {
   child: ChildProcess | undefined;
-  constructor(readonly port: number, readonly name: string) {}
+  constructor(
+    readonly port: number,
+    readonly name: string,
+  ) {}
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', FAKE, '--serve', String(this.port), this.name], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', FAKE, '--serve', String(this.port), this.name], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     this.child = child;
     await new Promise<void>((resolve, reject) => {
       child.stdout!.once('data', () => resolve());
@@ -45,12 +50,14 @@ class UpstreamProcess {
 async function runPool<T>(count: number, concurrency: number, work: (index: number) => Promise<T>): Promise<T[]> {
   const results: T[] = new Array(count);
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) {
-      const index = next++;
-      results[index] = await work(index);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const index = next++;
+        results[index] = await work(index);
+      }
+    }),
+  );
   return results;
 }
 
@@ -93,7 +100,11 @@ describe('soak: upstreams stopped and restarted under load', () => {
     await runPool(2_000, 32, async (index) => {
       try {
         if (index % 4 === 0) {
-          const stream = await client.chat.completions.create({ model: 'soak/chat', messages: [{ role: 'user', content: `n${index}` }], stream: true });
+          const stream = await client.chat.completions.create({
+            model: 'soak/chat',
+            messages: [{ role: 'user', content: `n${index}` }],
+            stream: true,
+          });
           let text = '';
           let finish: string | null = null;
           for await (const chunk of stream) {
@@ -128,10 +139,13 @@ describe('routing around a flaky endpoint', () => {
   it('1,000 requests all succeed; the 30%-failing endpoint gets under 10% of traffic after the first 100', async () => {
     for (const name of ['steady1', 'steady2', 'flaky']) fakes.push(await startFakeUpstream({ name }));
     gateway = await startTestGateway({
-      yaml: routingConfig(
-        Object.fromEntries(fakes.map((fake, index) => [['steady1', 'steady2', 'flaky'][index]!, fake.url])),
-        { 'flaky/chat': [{ provider: 'steady1', model: 'ok' }, { provider: 'steady2', model: 'ok' }, { provider: 'flaky', model: 'flaky:30' }] },
-      ),
+      yaml: routingConfig(Object.fromEntries(fakes.map((fake, index) => [['steady1', 'steady2', 'flaky'][index]!, fake.url])), {
+        'flaky/chat': [
+          { provider: 'steady1', model: 'ok' },
+          { provider: 'steady2', model: 'ok' },
+          { provider: 'flaky', model: 'flaky:30' },
+        ],
+      }),
     });
     const client = gateway.client(await gateway.createKey('flaky'));
     const flaky = fakes[2]!;

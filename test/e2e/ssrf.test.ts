@@ -50,13 +50,16 @@ function listen(server: NetServer, port: number, host: string): Promise<void> {
 async function startCanary(): Promise<Canary> {
   const sockets = new Set<Socket>();
   const canary: Canary = { port: 0, hosts: [], connections: [], phase: 'control', close: async () => undefined };
-  const make = (): NetServer => createNetServer((socket) => {
-    canary.connections.push({ phase: canary.phase, local: socket.localAddress, remote: socket.remoteAddress });
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    socket.end(`HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: ${CANARY_BODY.length}\r\nconnection: close\r\n\r\n${CANARY_BODY}`);
-  });
+  const make = (): NetServer =>
+    createNetServer((socket) => {
+      canary.connections.push({ phase: canary.phase, local: socket.localAddress, remote: socket.remoteAddress });
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+      socket.end(
+        `HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: ${CANARY_BODY.length}\r\nconnection: close\r\n\r\n${CANARY_BODY}`,
+      );
+    });
   // One port on every loopback address we can bind (a port free on 127.0.0.1 may be taken on ::1: retry).
   for (let attempt = 0; attempt < 20; attempt++) {
     const servers: NetServer[] = [];
@@ -192,7 +195,12 @@ const user = (content: unknown): Array<Record<string, unknown>> => [{ role: 'use
 const text = { type: 'text', text: 'What do these resources say?' };
 
 function chat(model: string, extra: Record<string, unknown>, headers?: Record<string, string>): ProbeRequest {
-  return { method: 'POST', path: '/v1/chat/completions', body: { model, max_tokens: 16, messages: user('hi'), ...extra }, ...(headers ? { headers } : {}) };
+  return {
+    method: 'POST',
+    path: '/v1/chat/completions',
+    body: { model, max_tokens: 16, messages: user('hi'), ...extra },
+    ...(headers ? { headers } : {}),
+  };
 }
 
 function messagesCall(model: string, extra: Record<string, unknown>): ProbeRequest {
@@ -207,7 +215,8 @@ for (const upstream of UPSTREAMS) {
     {
       name: `${on}: image_url parts (object form), every spelling`,
       expect: 'below-500',
-      build: ({ all }) => chat(upstream.chat, { messages: user([text, ...all.map((url) => ({ type: 'image_url', image_url: { url, detail: 'high' } }))]) }),
+      build: ({ all }) =>
+        chat(upstream.chat, { messages: user([text, ...all.map((url) => ({ type: 'image_url', image_url: { url, detail: 'high' } }))]) }),
       forwardedTo: upstream.fake,
     },
     {
@@ -219,65 +228,103 @@ for (const upstream of UPSTREAMS) {
     {
       name: `${on}: image_url parts, streamed`,
       expect: 'below-500',
-      build: ({ all }) => chat(upstream.chat, { stream: true, messages: user([text, ...all.map((url) => ({ type: 'image_url', image_url: { url } }))]) }),
+      build: ({ all }) =>
+        chat(upstream.chat, { stream: true, messages: user([text, ...all.map((url) => ({ type: 'image_url', image_url: { url } }))]) }),
       forwardedTo: upstream.fake,
     },
     {
       name: `${on}: input_audio parts carrying URLs`,
       expect: 'below-500',
-      build: ({ all }) => chat(upstream.chat, {
-        messages: user([text, ...all.map((url) => ({ type: 'input_audio', input_audio: { data: url, format: 'wav', url } }))]),
-      }),
+      build: ({ all }) =>
+        chat(upstream.chat, {
+          messages: user([text, ...all.map((url) => ({ type: 'input_audio', input_audio: { data: url, format: 'wav', url } }))]),
+        }),
     },
     {
       name: `${on}: file parts with file_data, url and file_id`,
       expect: 'below-500',
-      build: ({ all }) => chat(upstream.chat, {
-        messages: user([text, ...all.flatMap((url) => [
-          { type: 'file', file: { filename: 'report.pdf', file_data: url } },
-          { type: 'file', file: { filename: 'report.pdf', url } },
-          { type: 'file', file: { file_id: url } },
-        ])]),
-      }),
+      build: ({ all }) =>
+        chat(upstream.chat, {
+          messages: user([
+            text,
+            ...all.flatMap((url) => [
+              { type: 'file', file: { filename: 'report.pdf', file_data: url } },
+              { type: 'file', file: { filename: 'report.pdf', url } },
+              { type: 'file', file: { file_id: url } },
+            ]),
+          ]),
+        }),
     },
     {
       name: `${on}: tools[].function.parameters with $ref, $schema and $id`,
       expect: 'below-500',
-      build: ({ all }) => chat(upstream.chat, {
-        tools: all.map((url, index) => ({
-          type: 'function',
-          function: { name: `lookup_${index}`, description: `See ${url}`, parameters: { $schema: url, $id: url, type: 'object', properties: { where: { $ref: url } }, $defs: { remote: { $ref: `${url}#/definitions/x` } } } },
-        })),
-      }),
+      build: ({ all }) =>
+        chat(upstream.chat, {
+          tools: all.map((url, index) => ({
+            type: 'function',
+            function: {
+              name: `lookup_${index}`,
+              description: `See ${url}`,
+              parameters: {
+                $schema: url,
+                $id: url,
+                type: 'object',
+                properties: { where: { $ref: url } },
+                $defs: { remote: { $ref: `${url}#/definitions/x` } },
+              },
+            },
+          })),
+        }),
     },
     {
       name: `${on}: response_format.json_schema with $ref, $schema and $id`,
       expect: 'below-500',
-      build: ({ all }) => chat(upstream.chat, {
-        response_format: {
-          type: 'json_schema',
-          json_schema: { name: 'answer', strict: true, schema: { $schema: all[0], $id: all[1], type: 'object', properties: Object.fromEntries(all.map((url, index) => [`p${index}`, { $ref: url }])) } },
-        },
-      }),
+      build: ({ all }) =>
+        chat(upstream.chat, {
+          response_format: {
+            type: 'json_schema',
+            json_schema: {
+              name: 'answer',
+              strict: true,
+              schema: {
+                $schema: all[0],
+                $id: all[1],
+                type: 'object',
+                properties: Object.fromEntries(all.map((url, index) => [`p${index}`, { $ref: url }])),
+              },
+            },
+          },
+        }),
     },
     {
       name: `${on}: metadata values, user and other free-text fields`,
       expect: 'below-500',
-      build: ({ all }) => chat(upstream.chat, {
-        metadata: Object.fromEntries(all.slice(0, 16).map((url, index) => [`ref_${index}`, url.slice(0, 512)])),
-        user: all[0],
-        safety_identifier: all[1],
-        prompt_cache_key: all[2],
-        stop: [all[3]!],
-      }),
+      build: ({ all }) =>
+        chat(upstream.chat, {
+          metadata: Object.fromEntries(all.slice(0, 16).map((url, index) => [`ref_${index}`, url.slice(0, 512)])),
+          user: all[0],
+          safety_identifier: all[1],
+          prompt_cache_key: all[2],
+          stop: [all[3]!],
+        }),
     },
     {
       name: `${on}: app attribution and origin headers`,
       expect: 'below-500',
-      build: ({ all }) => chat(upstream.chat, {}, {
-        'HTTP-Referer': all[0]!, Referer: all[1]!, 'X-Title': all[2]!, 'X-OpenRouter-Title': all[5]!, Origin: all[6]!.replace(/\/ssrf.*$/, ''),
-        'X-Forwarded-Host': `127.0.0.1:${all[0]!.split(':')[2]!.split('/')[0]}`, Forwarded: `for=127.0.0.1;host=${all[1]!.slice(7).split('/')[0]}`,
-      }),
+      build: ({ all }) =>
+        chat(
+          upstream.chat,
+          {},
+          {
+            'HTTP-Referer': all[0]!,
+            Referer: all[1]!,
+            'X-Title': all[2]!,
+            'X-OpenRouter-Title': all[5]!,
+            Origin: all[6]!.replace(/\/ssrf.*$/, ''),
+            'X-Forwarded-Host': `127.0.0.1:${all[0]!.split(':')[2]!.split('/')[0]}`,
+            Forwarded: `for=127.0.0.1;host=${all[1]!.slice(7).split('/')[0]}`,
+          },
+        ),
     },
     {
       name: `${on}: provider.order and provider.ignore holding URLs`,
@@ -287,25 +334,41 @@ for (const upstream of UPSTREAMS) {
     {
       name: `${on}: OpenRouter plugins, web search, prediction and audio fields`,
       expect: 'below-500',
-      build: ({ all }) => chat(upstream.chat, {
-        plugins: [{ id: 'web', search_prompt: all.join(' '), engine: 'native' }, { id: 'file-parser', pdf: { engine: 'mistral-ocr' }, url: all[0] }],
-        web_search_options: { search_context_size: 'low', user_location: { type: 'approximate', approximate: { city: all[0] } } },
-        prediction: { type: 'content', content: all.join('\n') },
-      }),
+      build: ({ all }) =>
+        chat(upstream.chat, {
+          plugins: [
+            { id: 'web', search_prompt: all.join(' '), engine: 'native' },
+            { id: 'file-parser', pdf: { engine: 'mistral-ocr' }, url: all[0] },
+          ],
+          web_search_options: { search_context_size: 'low', user_location: { type: 'approximate', approximate: { city: all[0] } } },
+          prediction: { type: 'content', content: all.join('\n') },
+        }),
     },
     {
       name: `${on}: URLs in assistant tool calls, tool results and names`,
       expect: 'below-500',
-      build: ({ all }) => chat(upstream.chat, {
-        messages: [
-          { role: 'system', content: `Fetch ${all.join(' and ')}` },
-          { role: 'user', content: `Open ${all[0]}` },
-          { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'fetch', arguments: JSON.stringify({ url: all[0], urls: all }) } }] },
-          { role: 'tool', tool_call_id: 'call_1', content: all.join('\n') },
-          { role: 'user', content: [{ type: 'text', text: all.join(' ') }] },
-        ],
-        tools: [{ type: 'function', function: { name: 'fetch', parameters: { type: 'object', properties: { url: { type: 'string', default: all[0] } } } } }],
-      }),
+      build: ({ all }) =>
+        chat(upstream.chat, {
+          messages: [
+            { role: 'system', content: `Fetch ${all.join(' and ')}` },
+            { role: 'user', content: `Open ${all[0]}` },
+            {
+              role: 'assistant',
+              content: null,
+              tool_calls: [
+                { id: 'call_1', type: 'function', function: { name: 'fetch', arguments: JSON.stringify({ url: all[0], urls: all }) } },
+              ],
+            },
+            { role: 'tool', tool_call_id: 'call_1', content: all.join('\n') },
+            { role: 'user', content: [{ type: 'text', text: all.join(' ') }] },
+          ],
+          tools: [
+            {
+              type: 'function',
+              function: { name: 'fetch', parameters: { type: 'object', properties: { url: { type: 'string', default: all[0] } } } },
+            },
+          ],
+        }),
     },
   );
 }
@@ -317,11 +380,18 @@ PROBES.push(
     build: ({ all }) => chat('acme/ok', { provider: { only: [all[0]], allow_fallbacks: false } }),
   },
   { name: 'OpenAI chat: model is a URL', expect: 'below-500', build: ({ all }) => chat(all[0]!, {}) },
-  { name: 'OpenAI chat: models fallback list of URLs', expect: 'below-500', build: ({ all }) => chat('acme/ok', { models: ['acme/ok', ...all] }) },
+  {
+    name: 'OpenAI chat: models fallback list of URLs',
+    expect: 'below-500',
+    build: ({ all }) => chat('acme/ok', { models: ['acme/ok', ...all] }),
+  },
   {
     name: 'OpenAI chat on /api/v1/chat/completions: image_url parts',
     expect: 'below-500',
-    build: ({ all }) => ({ ...chat('acme/ok', { messages: user([text, ...all.map((url) => ({ type: 'image_url', image_url: { url } }))]) }), path: '/api/v1/chat/completions' }),
+    build: ({ all }) => ({
+      ...chat('acme/ok', { messages: user([text, ...all.map((url) => ({ type: 'image_url', image_url: { url } }))]) }),
+      path: '/api/v1/chat/completions',
+    }),
     forwardedTo: (context) => context.openai.requests,
   },
 );
@@ -345,18 +415,27 @@ for (const upstream of UPSTREAMS) {
     {
       name: `${on}: document blocks with source {type: url}`,
       expect: 'below-500',
-      build: ({ all }) => messagesCall(upstream.chat, {
-        messages: user([text, ...all.map((url) => ({ type: 'document', source: { type: 'url', url }, title: url, citations: { enabled: true } }))]),
-      }),
+      build: ({ all }) =>
+        messagesCall(upstream.chat, {
+          messages: user([
+            text,
+            ...all.map((url) => ({ type: 'document', source: { type: 'url', url }, title: url, citations: { enabled: true } })),
+          ]),
+        }),
     },
     {
       name: `${on}: tools input_schema with $ref, metadata.user_id and system text`,
       expect: 'below-500',
-      build: ({ all }) => messagesCall(upstream.chat, {
-        system: [{ type: 'text', text: `Fetch ${all.join(' ')}` }],
-        metadata: { user_id: all[0] },
-        tools: all.map((url, index) => ({ name: `lookup_${index}`, description: url, input_schema: { $schema: url, type: 'object', properties: { where: { $ref: url } } } })),
-      }),
+      build: ({ all }) =>
+        messagesCall(upstream.chat, {
+          system: [{ type: 'text', text: `Fetch ${all.join(' ')}` }],
+          metadata: { user_id: all[0] },
+          tools: all.map((url, index) => ({
+            name: `lookup_${index}`,
+            description: url,
+            input_schema: { $schema: url, type: 'object', properties: { where: { $ref: url } } },
+          })),
+        }),
     },
   );
 }
@@ -366,7 +445,8 @@ PROBES.push(
     name: 'Anthropic /v1/messages/count_tokens: image and document blocks with URLs',
     expect: 'below-500',
     build: ({ all }) => ({
-      method: 'POST', path: '/v1/messages/count_tokens',
+      method: 'POST',
+      path: '/v1/messages/count_tokens',
       body: { model: 'claude/ok', messages: user([text, ...all.map((url) => ({ type: 'image', source: { type: 'url', url } }))]) },
     }),
   },
@@ -405,12 +485,20 @@ PROBES.push(
   {
     name: 'GET /api/v1/usage?from=<URL>&to=<URL>&key_id=<URL> (admin key)',
     expect: 'below-500',
-    build: ({ all }) => ({ method: 'GET', path: `/api/v1/usage?from=${encodeURIComponent(all[0]!)}&to=${encodeURIComponent(all[1]!)}&key_id=${encodeURIComponent(all[2]!)}`, as: 'admin' }),
+    build: ({ all }) => ({
+      method: 'GET',
+      path: `/api/v1/usage?from=${encodeURIComponent(all[0]!)}&to=${encodeURIComponent(all[1]!)}&key_id=${encodeURIComponent(all[2]!)}`,
+      as: 'admin',
+    }),
   },
   {
     name: 'GET /api/v1/usage?key_id=<URL>&format=csv (admin key)',
     expect: 'below-500',
-    build: ({ all }) => ({ method: 'GET', path: `/api/v1/usage?key_id=${encodeURIComponent(all[0]!)}&format=csv&webhook=${encodeURIComponent(all[1]!)}`, as: 'admin' }),
+    build: ({ all }) => ({
+      method: 'GET',
+      path: `/api/v1/usage?key_id=${encodeURIComponent(all[0]!)}&format=csv&webhook=${encodeURIComponent(all[1]!)}`,
+      as: 'admin',
+    }),
   },
   {
     name: 'GET /v1/models and /api/v1/models with URL query parameters',
@@ -435,7 +523,12 @@ PROBES.push(
   {
     name: 'POST /api/v1/keys (admin) with a URL as the name and extra URL fields',
     expect: 'below-500',
-    build: ({ all }) => ({ method: 'POST', path: '/api/v1/keys', as: 'admin', body: { name: all[0], webhook_url: all[1], callback: all[2] } }),
+    build: ({ all }) => ({
+      method: 'POST',
+      path: '/api/v1/keys',
+      as: 'admin',
+      body: { name: all[0], webhook_url: all[1], callback: all[2] },
+    }),
   },
   {
     name: 'PATCH /api/v1/keys/{URL} (admin)',
@@ -450,7 +543,12 @@ PROBES.push(
   {
     name: 'POST /api/v1/credits/topup (admin) with URLs as account_id, key_id and note',
     expect: 'below-500',
-    build: ({ all }) => ({ method: 'POST', path: '/api/v1/credits/topup', as: 'admin', body: { amount: 1, account_id: all[0], key_id: all[1], note: all[2] } }),
+    build: ({ all }) => ({
+      method: 'POST',
+      path: '/api/v1/credits/topup',
+      as: 'admin',
+      body: { amount: 1, account_id: all[0], key_id: all[1], note: all[2] },
+    }),
   },
 );
 
@@ -460,7 +558,8 @@ PROBES.push(
     name: 'raw HTTP: absolute-form request target at the canary (forward-proxy style)',
     expect: 'below-500',
     build: ({ port }) => ({
-      method: 'GET', path: '',
+      method: 'GET',
+      path: '',
       raw: `GET http://127.0.0.1:${port}/ssrf HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer {{KEY}}\r\nConnection: close\r\n\r\n`,
     }),
   },
@@ -468,16 +567,19 @@ PROBES.push(
     name: 'raw HTTP: absolute-form target naming a gateway route on the canary host',
     expect: 'below-500',
     build: ({ port }) => ({
-      method: 'POST', path: '',
-      raw: `POST http://localhost:${port}/v1/chat/completions HTTP/1.1\r\nHost: localhost:${port}\r\nAuthorization: Bearer {{KEY}}\r\n`
-        + `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(rawChat)}\r\nConnection: close\r\n\r\n${rawChat}`,
+      method: 'POST',
+      path: '',
+      raw:
+        `POST http://localhost:${port}/v1/chat/completions HTTP/1.1\r\nHost: localhost:${port}\r\nAuthorization: Bearer {{KEY}}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(rawChat)}\r\nConnection: close\r\n\r\n${rawChat}`,
     }),
   },
   {
     name: 'raw HTTP: CONNECT tunnel to the canary',
     expect: 'not-2xx',
     build: ({ port }) => ({
-      method: 'GET', path: '',
+      method: 'GET',
+      path: '',
       raw: `CONNECT 127.0.0.1:${port} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nProxy-Authorization: Bearer {{KEY}}\r\n\r\n`,
     }),
   },
@@ -485,10 +587,12 @@ PROBES.push(
     name: 'raw HTTP: chat with Host, X-Forwarded-*, X-Original-URL and X-Rewrite-URL naming the canary',
     expect: 'below-500',
     build: ({ port }) => ({
-      method: 'POST', path: '',
-      raw: `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Forwarded-Host: localhost:${port}\r\nX-Forwarded-Proto: http\r\n`
-        + `X-Forwarded-Port: ${port}\r\nX-Original-URL: http://127.0.0.1:${port}/ssrf\r\nX-Rewrite-URL: http://127.0.0.1:${port}/ssrf\r\n`
-        + `Authorization: Bearer {{KEY}}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(rawChat)}\r\nConnection: close\r\n\r\n${rawChat}`,
+      method: 'POST',
+      path: '',
+      raw:
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Forwarded-Host: localhost:${port}\r\nX-Forwarded-Proto: http\r\n` +
+        `X-Forwarded-Port: ${port}\r\nX-Original-URL: http://127.0.0.1:${port}/ssrf\r\nX-Rewrite-URL: http://127.0.0.1:${port}/ssrf\r\n` +
+        `Authorization: Bearer {{KEY}}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(rawChat)}\r\nConnection: close\r\n\r\n${rawChat}`,
     }),
   },
 );
@@ -523,8 +627,16 @@ interface Bouncer {
 
 async function startBouncer(canaryPort: number): Promise<Bouncer> {
   const requests: Bouncer['requests'] = [];
-  const urls = spellings(canaryPort).filter((spelling) => spelling.reaches !== undefined).map((spelling) => spelling.url);
-  const locations = new Map<number, string>([[301, urls[0]!], [302, urls[1]!], [303, urls[2]!], [307, urls[8]!], [308, urls[9]!]]);
+  const urls = spellings(canaryPort)
+    .filter((spelling) => spelling.reaches !== undefined)
+    .map((spelling) => spelling.url);
+  const locations = new Map<number, string>([
+    [301, urls[0]!],
+    [302, urls[1]!],
+    [303, urls[2]!],
+    [307, urls[8]!],
+    [308, urls[9]!],
+  ]);
   const server: HttpServer = createHttpServer((request, response) => {
     const parts: Buffer[] = [];
     request.on('data', (part: Buffer) => parts.push(part));
@@ -539,10 +651,29 @@ async function startBouncer(canaryPort: number): Promise<Bouncer> {
         const gemini = (request.url ?? '').includes('/models/');
         const anthropic = request.headers['anthropic-version'] !== undefined;
         const body = gemini
-          ? { candidates: [{ content: { role: 'model', parts: [{ text: CANARY_BODY }] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: 1, candidatesTokenCount: 1, totalTokenCount: 2 } }
+          ? {
+              candidates: [{ content: { role: 'model', parts: [{ text: CANARY_BODY }] }, finishReason: 'STOP', index: 0 }],
+              usageMetadata: { promptTokenCount: 1, candidatesTokenCount: 1, totalTokenCount: 2 },
+            }
           : anthropic
-            ? { id: 'msg_redirect', type: 'message', role: 'assistant', model: 'x', content: [{ type: 'text', text: CANARY_BODY }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } }
-            : { id: 'chatcmpl-redirect', object: 'chat.completion', created: 1, model: 'x', choices: [{ index: 0, message: { role: 'assistant', content: CANARY_BODY }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
+            ? {
+                id: 'msg_redirect',
+                type: 'message',
+                role: 'assistant',
+                model: 'x',
+                content: [{ type: 'text', text: CANARY_BODY }],
+                stop_reason: 'end_turn',
+                stop_sequence: null,
+                usage: { input_tokens: 1, output_tokens: 1 },
+              }
+            : {
+                id: 'chatcmpl-redirect',
+                object: 'chat.completion',
+                created: 1,
+                model: 'x',
+                choices: [{ index: 0, message: { role: 'assistant', content: CANARY_BODY }, finish_reason: 'stop' }],
+                usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+              };
         response.writeHead(status, { location, 'content-type': 'application/json' });
         response.end(JSON.stringify(body));
         return;
@@ -558,10 +689,11 @@ async function startBouncer(canaryPort: number): Promise<Bouncer> {
     port,
     requests,
     locations,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -577,7 +709,12 @@ const REDIRECT_MODELS: Array<{ id: string; provider: string; upstream: string; k
 
 function bounceModel(provider: string, status: number, variant: string, kind?: 'embedding'): string {
   const id = `bounce/${provider}-${status}-${variant}`;
-  REDIRECT_MODELS.push({ id, provider, upstream: `redirect-${status}${variant === 'json' ? '-json' : ''}-${variant}`, ...(kind ? { kind } : {}) });
+  REDIRECT_MODELS.push({
+    id,
+    provider,
+    upstream: `redirect-${status}${variant === 'json' ? '-json' : ''}-${variant}`,
+    ...(kind ? { kind } : {}),
+  });
   return id;
 }
 
@@ -585,30 +722,40 @@ for (const type of BOUNCE_TYPES) {
   for (const status of REDIRECT_STATUSES) {
     const model = bounceModel(type.provider, status, 'plain');
     PROBES.push({
-      name: `redirect: ${type.label} upstream answers ${status} → canary (chat)`, expect: 'not-2xx', bounced: true,
+      name: `redirect: ${type.label} upstream answers ${status} → canary (chat)`,
+      expect: 'not-2xx',
+      bounced: true,
       build: () => chat(model, {}),
     });
   }
   const streamed = bounceModel(type.provider, 307, 'stream');
   PROBES.push({
-    name: `redirect: ${type.label} upstream answers 307 → canary (chat, streamed)`, expect: 'not-2xx', bounced: true,
+    name: `redirect: ${type.label} upstream answers 307 → canary (chat, streamed)`,
+    expect: 'not-2xx',
+    bounced: true,
     build: () => chat(streamed, { stream: true }),
   });
   const json = bounceModel(type.provider, 302, 'json');
   PROBES.push({
-    name: `redirect: ${type.label} upstream answers 302 with a success-shaped body → canary (chat)`, expect: 'not-2xx', bounced: true,
+    name: `redirect: ${type.label} upstream answers 302 with a success-shaped body → canary (chat)`,
+    expect: 'not-2xx',
+    bounced: true,
     build: () => chat(json, {}),
   });
   const viaMessages = bounceModel(type.provider, 308, 'messages');
   PROBES.push({
-    name: `redirect: ${type.label} upstream answers 308 → canary (/v1/messages)`, expect: 'not-2xx', bounced: true,
+    name: `redirect: ${type.label} upstream answers 308 → canary (/v1/messages)`,
+    expect: 'not-2xx',
+    bounced: true,
     build: () => messagesCall(viaMessages, {}),
   });
 }
 for (const type of [BOUNCE_TYPES[0], BOUNCE_TYPES[2]]) {
   const model = bounceModel(type.provider, 302, 'embed', 'embedding');
   PROBES.push({
-    name: `redirect: ${type.label} upstream answers 302 → canary (embeddings)`, expect: 'not-2xx', bounced: true,
+    name: `redirect: ${type.label} upstream answers 302 → canary (embeddings)`,
+    expect: 'not-2xx',
+    bounced: true,
     build: () => ({ method: 'POST', path: '/v1/embeddings', body: { model, input: ['hello'] } }),
   });
 }
@@ -618,7 +765,9 @@ for (const type of [BOUNCE_TYPES[0], BOUNCE_TYPES[2]]) {
 function config(context: { openai: string; anthropic: string; gemini: string; bouncer: string }): string {
   const endpoint = (provider: string, model: string): string =>
     `    endpoints:\n      - { provider: ${provider}, model: "${model}", pricing: { prompt: 1, completion: 1 }, context_length: 1000000 }`;
-  const redirects = REDIRECT_MODELS.map((model) => `  ${model.id}:\n${model.kind ? `    kind: ${model.kind}\n` : ''}${endpoint(model.provider, model.upstream)}`).join('\n');
+  const redirects = REDIRECT_MODELS.map(
+    (model) => `  ${model.id}:\n${model.kind ? `    kind: ${model.kind}\n` : ''}${endpoint(model.provider, model.upstream)}`,
+  ).join('\n');
   return `bundled_catalog: false
 timeouts: { connect_ms: 1000, first_byte_ms: 5000, idle_ms: 5000 }
 providers:
@@ -658,7 +807,8 @@ describe('SSRF: the gateway never fetches a URL a caller supplies, and never fol
   let probesRun = 0;
 
   /** Connections the canary received outside the controls: must stay 0. */
-  const heard = (): Array<{ local: string | undefined; remote: string | undefined }> => canary.connections.filter((connection) => connection.phase === 'probe');
+  const heard = (): Array<{ local: string | undefined; remote: string | undefined }> =>
+    canary.connections.filter((connection) => connection.phase === 'probe');
 
   /** Opens every spelling the canary can hear, from the test itself; returns what each one produced. */
   async function control(): Promise<Array<{ url: string; heard: number }>> {
@@ -678,8 +828,15 @@ describe('SSRF: the gateway never fetches a URL a caller supplies, and never fol
   beforeAll(async () => {
     canary = await startCanary();
     controlled = await control();
-    [openai, anthropic, gemini, bouncer] = await Promise.all([startFakeUpstream({ name: 'ssrf' }), startAnthropicFake(), startGeminiFake(), startBouncer(canary.port)]);
-    gateway = await startTestGateway({ yaml: config({ openai: openai.url, anthropic: anthropic.url, gemini: gemini.url, bouncer: bouncer.url }) });
+    [openai, anthropic, gemini, bouncer] = await Promise.all([
+      startFakeUpstream({ name: 'ssrf' }),
+      startAnthropicFake(),
+      startGeminiFake(),
+      startBouncer(canary.port),
+    ]);
+    gateway = await startTestGateway({
+      yaml: config({ openai: openai.url, anthropic: anthropic.url, gemini: gemini.url, bouncer: bouncer.url }),
+    });
     userKey = await gateway.createKey('ssrf-probe');
     const all = spellings(canary.port).map((spelling) => spelling.url);
     context = { port: canary.port, all, web: all.filter((url) => /^https?:\/\//.test(url)), openai, anthropic, gemini, bouncer };
@@ -712,7 +869,10 @@ describe('SSRF: the gateway never fetches a URL a caller supplies, and never fol
       body = answer.body;
     } else {
       const answer = await fetch(`${gateway.url}${request.path}`, {
-        method: request.method, headers, redirect: 'manual', body: request.body === undefined ? null : JSON.stringify(request.body),
+        method: request.method,
+        headers,
+        redirect: 'manual',
+        body: request.body === undefined ? null : JSON.stringify(request.body),
       });
       body = await answer.text(); // the whole answer (a stream to its end) before looking at the canary
       response = { status: answer.status, location: answer.headers.get('location') };
@@ -738,7 +898,9 @@ describe('SSRF: the gateway never fetches a URL a caller supplies, and never fol
   });
 
   it('ran every probe, and the canary heard nothing from the gateway first to last', async () => {
-    console.log(`SSRF probes run: ${probesRun} of ${PROBES.length} defined (canary port ${canary.port}, listening on ${canary.hosts.join(', ')})`);
+    console.log(
+      `SSRF probes run: ${probesRun} of ${PROBES.length} defined (canary port ${canary.port}, listening on ${canary.hosts.join(', ')})`,
+    );
     expect(PROBES.length).toBeGreaterThanOrEqual(40);
     expect(probesRun).toBe(PROBES.length);
     expect(bouncer.requests.length).toBeGreaterThanOrEqual(PROBES.filter((probe) => probe.bounced).length);

@@ -20,7 +20,10 @@ describe('two gateways, one PostgreSQL, one Redis', () => {
     upstream = await startFakeUpstream();
     const database = await freshDatabase('postgres');
     drop = database.drop;
-    const yaml = routingConfig({ acme: upstream.url }, { 'acme/exact': [{ provider: 'acme', model: 'exact', prompt: 0, completion: 10 }], 'acme/ok': [{ provider: 'acme', model: 'ok' }] });
+    const yaml = routingConfig(
+      { acme: upstream.url },
+      { 'acme/exact': [{ provider: 'acme', model: 'exact', prompt: 0, completion: 10 }], 'acme/ok': [{ provider: 'acme', model: 'ok' }] },
+    );
     const prefix = `agora-test-${randomUUID()}:`;
     first = await startTestGateway({ yaml, databaseUrl: database.url, redisUrl: REDIS_URL, redisPrefix: prefix, keyRefreshMs: 200 });
     second = await startTestGateway({ yaml, databaseUrl: database.url, redisUrl: REDIS_URL, redisPrefix: prefix, keyRefreshMs: 200 });
@@ -33,7 +36,11 @@ describe('two gateways, one PostgreSQL, one Redis', () => {
   });
 
   async function createKey(body: Record<string, unknown>): Promise<string> {
-    const response = await fetch(`${first.url}/api/v1/keys`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}` }, body: JSON.stringify(body) });
+    const response = await fetch(`${first.url}/api/v1/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER_KEY}` },
+      body: JSON.stringify(body),
+    });
     expect(response.status).toBe(201);
     return ((await response.json()) as { key: string }).key;
   }
@@ -41,15 +48,18 @@ describe('two gateways, one PostgreSQL, one Redis', () => {
   it('200 concurrent requests over both gateways against credit for 50: exactly 50 served', async () => {
     const key = await createKey({ name: 'shared-credit', credit: 0.05 }); // $0.001 per request, exactly
     const before = upstream.served.length;
-    const results = await Promise.all(Array.from({ length: 200 }, async (_, index) => {
-      const gateway = index % 2 === 0 ? first : second;
-      const response = await fetch(`${gateway.url}/v1/chat/completions`, {
-        method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'acme/exact', max_tokens: 100, messages: [{ role: 'user', content: `n${index}` }] }),
-      });
-      await response.text();
-      return { status: response.status, gateway: index % 2 };
-    }));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, async (_, index) => {
+        const gateway = index % 2 === 0 ? first : second;
+        const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'acme/exact', max_tokens: 100, messages: [{ role: 'user', content: `n${index}` }] }),
+        });
+        await response.text();
+        return { status: response.status, gateway: index % 2 };
+      }),
+    );
     expect(results.filter((result) => result.status === 200)).toHaveLength(50);
     expect(results.filter((result) => result.status === 402)).toHaveLength(150);
     expect(upstream.served.length - before).toBe(50);
@@ -61,15 +71,18 @@ describe('two gateways, one PostgreSQL, one Redis', () => {
 
   it('an rpm limit of 10 admits 10 requests across both gateways', async () => {
     const key = await createKey({ name: 'shared-rpm', rpm: 10 });
-    const statuses = await Promise.all(Array.from({ length: 30 }, async (_, index) => {
-      const gateway = index % 2 === 0 ? first : second;
-      const response = await fetch(`${gateway.url}/v1/chat/completions`, {
-        method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'acme/ok', messages: [{ role: 'user', content: `r${index}` }] }),
-      });
-      await response.text();
-      return response.status;
-    }));
+    const statuses = await Promise.all(
+      Array.from({ length: 30 }, async (_, index) => {
+        const gateway = index % 2 === 0 ? first : second;
+        const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'acme/ok', messages: [{ role: 'user', content: `r${index}` }] }),
+        });
+        await response.text();
+        return response.status;
+      }),
+    );
     expect(statuses.filter((status) => status === 200)).toHaveLength(10);
     expect(statuses.filter((status) => status === 429)).toHaveLength(20);
   });

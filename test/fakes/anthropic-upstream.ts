@@ -42,23 +42,77 @@ export async function startAnthropicFake(): Promise<AnthropicFake> {
     const stopReason = mode === 'tools' ? 'tool_use' : 'end_turn';
     if (!body.stream) {
       response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ id, type: 'message', role: 'assistant', model: body.model, content: blocks, stop_reason: stopReason, stop_sequence: null, usage }));
+      response.end(
+        JSON.stringify({
+          id,
+          type: 'message',
+          role: 'assistant',
+          model: body.model,
+          content: blocks,
+          stop_reason: stopReason,
+          stop_sequence: null,
+          usage,
+        }),
+      );
       return;
     }
     response.writeHead(200, { 'content-type': 'text/event-stream' });
-    response.write(event('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model: body.model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } } }));
+    response.write(
+      event('message_start', {
+        type: 'message_start',
+        message: {
+          id,
+          type: 'message',
+          role: 'assistant',
+          model: body.model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { ...usage, output_tokens: 1 },
+        },
+      }),
+    );
     blocks.forEach((block, index) => {
       if (block.type === 'thinking') {
-        response.write(event('content_block_start', { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '' } }));
-        response.write(event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: block.thinking } }));
-        response.write(event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: block.signature } }));
+        response.write(
+          event('content_block_start', { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '' } }),
+        );
+        response.write(
+          event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: block.thinking } }),
+        );
+        response.write(
+          event('content_block_delta', {
+            type: 'content_block_delta',
+            index,
+            delta: { type: 'signature_delta', signature: block.signature },
+          }),
+        );
       } else if (block.type === 'tool_use') {
-        response.write(event('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } }));
-        response.write(event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: '{"city":' } }));
-        response.write(event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: '"Paris"}' } }));
+        response.write(
+          event('content_block_start', {
+            type: 'content_block_start',
+            index,
+            content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
+          }),
+        );
+        response.write(
+          event('content_block_delta', {
+            type: 'content_block_delta',
+            index,
+            delta: { type: 'input_json_delta', partial_json: '{"city":' },
+          }),
+        );
+        response.write(
+          event('content_block_delta', {
+            type: 'content_block_delta',
+            index,
+            delta: { type: 'input_json_delta', partial_json: '"Paris"}' },
+          }),
+        );
       } else {
         response.write(event('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } }));
-        for (const word of ['Hello', ' from', ' Claude.']) response.write(event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: word } }));
+        for (const word of ['Hello', ' from', ' Claude.'])
+          response.write(event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: word } }));
         if (mode === 'error-event') {
           response.end(event('error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }));
           return;
@@ -67,7 +121,13 @@ export async function startAnthropicFake(): Promise<AnthropicFake> {
       response.write(event('content_block_stop', { type: 'content_block_stop', index }));
     });
     if (response.writableEnded) return;
-    response.write(event('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: 7 } }));
+    response.write(
+      event('message_delta', {
+        type: 'message_delta',
+        delta: { stop_reason: stopReason, stop_sequence: null },
+        usage: { output_tokens: 7 },
+      }),
+    );
     response.end(event('message_stop', { type: 'message_stop' }));
   }
 
@@ -75,9 +135,10 @@ export async function startAnthropicFake(): Promise<AnthropicFake> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     requests,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

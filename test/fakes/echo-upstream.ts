@@ -19,7 +19,9 @@ export interface EchoUpstream {
 }
 
 function headerDump(headers: IncomingHttpHeaders): string {
-  return Object.entries(headers).map(([name, value]) => `${name}: ${String(value)}`).join('; ');
+  return Object.entries(headers)
+    .map(([name, value]) => `${name}: ${String(value)}`)
+    .join('; ');
 }
 
 export async function startEchoUpstream(): Promise<EchoUpstream> {
@@ -37,17 +39,25 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
       }
       const path = request.url ?? '';
       const vendor = path.startsWith('/anthropic') ? 'anthropic' : path.startsWith('/gemini') ? 'gemini' : 'openai';
-      const model = vendor === 'gemini' ? /\/models\/([^:]+):/.exec(path)?.[1] ?? '' : String(body.model ?? '');
+      const model = vendor === 'gemini' ? (/\/models\/([^:]+):/.exec(path)?.[1] ?? '') : String(body.model ?? '');
       const stream = vendor === 'gemini' ? path.includes('streamGenerateContent') : body.stream === true;
       answer(vendor, model, stream, request.headers, response);
     });
   });
 
-  function answer(vendor: 'openai' | 'anthropic' | 'gemini', model: string, stream: boolean, headers: IncomingHttpHeaders, response: ServerResponse): void {
+  function answer(
+    vendor: 'openai' | 'anthropic' | 'gemini',
+    model: string,
+    stream: boolean,
+    headers: IncomingHttpHeaders,
+    response: ServerResponse,
+  ): void {
     const dump = headerDump(headers);
     const errorJson = (status: number): unknown =>
-      vendor === 'anthropic' ? { type: 'error', error: { type: 'authentication_error', message: `rejected; I was sent ${dump}` } }
-        : vendor === 'gemini' ? { error: { code: status, status: 'PERMISSION_DENIED', message: `rejected; I was sent ${dump}` } }
+      vendor === 'anthropic'
+        ? { type: 'error', error: { type: 'authentication_error', message: `rejected; I was sent ${dump}` } }
+        : vendor === 'gemini'
+          ? { error: { code: status, status: 'PERMISSION_DENIED', message: `rejected; I was sent ${dump}` } }
           : { error: { message: `rejected; I was sent ${dump}`, type: 'invalid_request_error', code: 'echo', headers } };
     const [mode, arg] = model.split('-');
     if (mode === 'status') {
@@ -58,8 +68,15 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
     }
     if (mode === 'text') {
       // The first credential starts at character 482, so a cut at 500 before redaction would keep an 18-character prefix.
-      const credentials = ['authorization', 'x-api-key', 'x-goog-api-key', 'api-key', 'x-org-secret'].filter((name) => headers[name] !== undefined);
-      const ordered = headerDump(Object.fromEntries([...credentials.map((name) => [name, headers[name]]), ...Object.entries(headers).filter(([name]) => !credentials.includes(name))]));
+      const credentials = ['authorization', 'x-api-key', 'x-goog-api-key', 'api-key', 'x-org-secret'].filter(
+        (name) => headers[name] !== undefined,
+      );
+      const ordered = headerDump(
+        Object.fromEntries([
+          ...credentials.map((name) => [name, headers[name]]),
+          ...Object.entries(headers).filter(([name]) => !credentials.includes(name)),
+        ]),
+      );
       const first = ordered.indexOf(': ') + 2 + (ordered.startsWith('authorization: Bearer ') ? 'Bearer '.length : 0);
       response.writeHead(Number(arg), { 'content-type': 'text/plain' });
       response.end(`${'upstream debug trace '.repeat(30).slice(0, 482 - first)}${ordered}`);
@@ -73,22 +90,41 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
     if (mode === 'inband' || mode === 'midstream') {
       response.writeHead(200, { 'content-type': 'text/event-stream' });
       if (vendor === 'anthropic') {
-        const message = { id: 'msg_echo', type: 'message', role: 'assistant', model, content: [], stop_reason: null, usage: { input_tokens: 3, output_tokens: 1 } };
+        const message = {
+          id: 'msg_echo',
+          type: 'message',
+          role: 'assistant',
+          model,
+          content: [],
+          stop_reason: null,
+          usage: { input_tokens: 3, output_tokens: 1 },
+        };
         response.write(`event: message_start\ndata: ${JSON.stringify({ type: 'message_start', message })}\n\n`);
         if (mode === 'midstream') {
-          response.write(`event: content_block_start\ndata: ${JSON.stringify({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } })}\n\n`);
-          response.write(`event: content_block_delta\ndata: ${JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Some text' } })}\n\n`);
+          response.write(
+            `event: content_block_start\ndata: ${JSON.stringify({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } })}\n\n`,
+          );
+          response.write(
+            `event: content_block_delta\ndata: ${JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Some text' } })}\n\n`,
+          );
         }
-        response.end(`event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message: `broke; I was sent ${dump}` } })}\n\n`);
+        response.end(
+          `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message: `broke; I was sent ${dump}` } })}\n\n`,
+        );
         return;
       }
       if (vendor === 'gemini') {
-        if (mode === 'midstream') response.write(`data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: 'Some text' }] }, index: 0 }] })}\n\n`);
+        if (mode === 'midstream')
+          response.write(
+            `data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: 'Some text' }] }, index: 0 }] })}\n\n`,
+          );
         response.end(`data: ${JSON.stringify(errorJson(500))}\n\n`);
         return;
       }
       if (mode === 'midstream') {
-        response.write(`data: ${JSON.stringify({ id: 'echo', object: 'chat.completion.chunk', created: 1, model, choices: [{ index: 0, delta: { role: 'assistant', content: 'Some text' }, finish_reason: null }] })}\n\n`);
+        response.write(
+          `data: ${JSON.stringify({ id: 'echo', object: 'chat.completion.chunk', created: 1, model, choices: [{ index: 0, delta: { role: 'assistant', content: 'Some text' }, finish_reason: null }] })}\n\n`,
+        );
       }
       response.end(`data: ${JSON.stringify(errorJson(500))}\n\ndata: [DONE]\n\n`);
       return;
@@ -104,9 +140,10 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
     get requests() {
       return requests;
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

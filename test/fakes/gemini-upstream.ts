@@ -27,14 +27,21 @@ export async function startGeminiFake(): Promise<GeminiFake> {
         response.end(JSON.stringify({ embeddings: (body.requests as unknown[]).map((_, index) => ({ values: [index, 0.5, 0.25] })) }));
         return;
       }
-      const usage = { promptTokenCount: 10, candidatesTokenCount: 4, thoughtsTokenCount: model === 'thinking' ? 6 : 0, totalTokenCount: 20 };
+      const usage = {
+        promptTokenCount: 10,
+        candidatesTokenCount: 4,
+        thoughtsTokenCount: model === 'thinking' ? 6 : 0,
+        totalTokenCount: 20,
+      };
       const candidateParts: any[] = [];
       if (model === 'thinking') candidateParts.push({ text: 'Think first.', thought: true });
       if (model === 'tools') candidateParts.push({ functionCall: { name: 'get_weather', args: { city: 'Paris' } } });
       else candidateParts.push({ text: 'Hello from Gemini.' });
       const reply = (partsToSend: any[], finish?: string) => ({
         candidates: [{ content: { role: 'model', parts: partsToSend }, ...(finish ? { finishReason: finish } : {}), index: 0 }],
-        usageMetadata: usage, modelVersion: model, responseId: 'gemini-resp-1',
+        usageMetadata: usage,
+        modelVersion: model,
+        responseId: 'gemini-resp-1',
       });
       if (method === 'generateContent') {
         response.writeHead(200, { 'content-type': 'application/json' });
@@ -42,7 +49,9 @@ export async function startGeminiFake(): Promise<GeminiFake> {
         return;
       }
       response.writeHead(200, { 'content-type': 'text/event-stream' });
-      candidateParts.forEach((part, index) => response.write(`data: ${JSON.stringify(reply([part], index === candidateParts.length - 1 ? 'STOP' : undefined))}\r\n\r\n`));
+      candidateParts.forEach((part, index) =>
+        response.write(`data: ${JSON.stringify(reply([part], index === candidateParts.length - 1 ? 'STOP' : undefined))}\r\n\r\n`),
+      );
       response.end();
     });
   });
@@ -50,9 +59,10 @@ export async function startGeminiFake(): Promise<GeminiFake> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1beta`,
     requests,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -41,10 +41,19 @@ function promptText(body: Record<string, unknown>): string {
 
 function completion(id: string, model: string, content: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    id, object: 'chat.completion', created: 1_718_000_000, model, system_fingerprint: 'fp_fake',
+    id,
+    object: 'chat.completion',
+    created: 1_718_000_000,
+    model,
+    system_fingerprint: 'fp_fake',
     choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: 'stop' }],
-    usage: { prompt_tokens: PROMPT_TOKENS, completion_tokens: WORDS.length, total_tokens: PROMPT_TOKENS + WORDS.length,
-      prompt_tokens_details: { cached_tokens: 2 }, completion_tokens_details: { reasoning_tokens: 0 } },
+    usage: {
+      prompt_tokens: PROMPT_TOKENS,
+      completion_tokens: WORDS.length,
+      total_tokens: PROMPT_TOKENS + WORDS.length,
+      prompt_tokens_details: { cached_tokens: 2 },
+      completion_tokens_details: { reasoning_tokens: 0 },
+    },
     ...extra,
   };
 }
@@ -52,13 +61,26 @@ function completion(id: string, model: string, content: string, extra: Record<st
 const TOOL_CALL = { id: 'call_fake_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } };
 
 function chunk(id: string, model: string, delta: Record<string, unknown>, finish: string | null = null, usage: unknown = null): string {
-  return `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1_718_000_000, model, system_fingerprint: 'fp_fake',
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], usage })}\n\n`;
+  return `data: ${JSON.stringify({
+    id,
+    object: 'chat.completion.chunk',
+    created: 1_718_000_000,
+    model,
+    system_fingerprint: 'fp_fake',
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    usage,
+  })}\n\n`;
 }
 
 function usageChunk(id: string, model: string, completionTokens: number): string {
-  return `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1_718_000_000, model, choices: [],
-    usage: { prompt_tokens: PROMPT_TOKENS, completion_tokens: completionTokens, total_tokens: PROMPT_TOKENS + completionTokens } })}\n\n`;
+  return `data: ${JSON.stringify({
+    id,
+    object: 'chat.completion.chunk',
+    created: 1_718_000_000,
+    model,
+    choices: [],
+    usage: { prompt_tokens: PROMPT_TOKENS, completion_tokens: completionTokens, total_tokens: PROMPT_TOKENS + completionTokens },
+  })}\n\n`;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -109,7 +131,11 @@ export async function startFakeUpstream(options: { port?: number; name?: string 
     }
     if (mode === 'status') {
       const status = Number(arg1);
-      json(status, { error: { message: `fake upstream says ${status}`, type: 'server_error', code: null } }, arg2 ? { 'retry-after': arg2 } : {});
+      json(
+        status,
+        { error: { message: `fake upstream says ${status}`, type: 'server_error', code: null } },
+        arg2 ? { 'retry-after': arg2 } : {},
+      );
       return;
     }
     if (mode === 'malformed') {
@@ -124,8 +150,12 @@ export async function startFakeUpstream(options: { port?: number; name?: string 
     }
     if (path.endsWith('/embeddings')) {
       const inputs = Array.isArray(body.input) ? body.input : [body.input];
-      json(200, { object: 'list', model, data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.1 * (index + 1), 0.2, 0.3] })),
-        usage: { prompt_tokens: 4 * inputs.length, total_tokens: 4 * inputs.length } });
+      json(200, {
+        object: 'list',
+        model,
+        data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.1 * (index + 1), 0.2, 0.3] })),
+        usage: { prompt_tokens: 4 * inputs.length, total_tokens: 4 * inputs.length },
+      });
       return;
     }
     if (mode === 'inband-error' && !body.stream) {
@@ -136,9 +166,17 @@ export async function startFakeUpstream(options: { port?: number; name?: string 
     if (mode === 'strict-reasoning') {
       // DeepSeek thinking mode with tools: an assistant turn with tool calls must carry its reasoning_content
       const messages = (body.messages as Array<Record<string, unknown>>) ?? [];
-      const missing = messages.findIndex((message) => message.role === 'assistant' && Array.isArray(message.tool_calls) && typeof message.reasoning_content !== 'string');
+      const missing = messages.findIndex(
+        (message) => message.role === 'assistant' && Array.isArray(message.tool_calls) && typeof message.reasoning_content !== 'string',
+      );
       if (missing !== -1) {
-        json(400, { error: { message: `Missing \`reasoning_content\` field in the assistant message at message index ${missing}.`, type: 'invalid_request_error', code: 'invalid_request_error' } });
+        json(400, {
+          error: {
+            message: `Missing \`reasoning_content\` field in the assistant message at message index ${missing}.`,
+            type: 'invalid_request_error',
+            code: 'invalid_request_error',
+          },
+        });
         return;
       }
       if (messages.some((message) => 'reasoning' in message || 'reasoning_details' in message)) {
@@ -153,7 +191,8 @@ export async function startFakeUpstream(options: { port?: number; name?: string 
         return;
       }
       response.writeHead(200, { 'content-type': 'text/event-stream' });
-      for (const part of ['<thi', 'nk>\nCount the ', 'letters.\n</th', 'ink>\n\nThr', 'ee.']) response.write(chunk(id, model, { content: part }));
+      for (const part of ['<thi', 'nk>\nCount the ', 'letters.\n</th', 'ink>\n\nThr', 'ee.'])
+        response.write(chunk(id, model, { content: part }));
       response.write(chunk(id, model, {}, 'stop'));
       response.write(usageChunk(id, model, 12));
       response.end('data: [DONE]\n\n');
@@ -163,7 +202,12 @@ export async function startFakeUpstream(options: { port?: number; name?: string 
       // DeepSeek-reasoner style: `reasoning_content` before `content` (api-docs.deepseek.com, reasoning_model)
       const thought = 'The user greets me; reply briefly.';
       if (!body.stream) {
-        json(200, completion(id, model, 'Hi!', { choices: [{ index: 0, message: { role: 'assistant', content: 'Hi!', reasoning_content: thought }, finish_reason: 'stop' }] }));
+        json(
+          200,
+          completion(id, model, 'Hi!', {
+            choices: [{ index: 0, message: { role: 'assistant', content: 'Hi!', reasoning_content: thought }, finish_reason: 'stop' }],
+          }),
+        );
         return;
       }
       response.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -179,8 +223,13 @@ export async function startFakeUpstream(options: { port?: number; name?: string 
       const prompt = mode === 'usage' ? Number(arg1) : PROMPT_TOKENS;
       const completionTokens = mode === 'usage' ? Number(arg2) : Number(body.max_tokens ?? body.max_completion_tokens ?? WORDS.length);
       const [cached, reasoning] = mode === 'usage' ? model.split(':').slice(3).map(Number) : [0, 0];
-      const usage = { prompt_tokens: prompt, completion_tokens: completionTokens, total_tokens: prompt + completionTokens,
-        prompt_tokens_details: { cached_tokens: cached ?? 0 }, completion_tokens_details: { reasoning_tokens: reasoning ?? 0 } };
+      const usage = {
+        prompt_tokens: prompt,
+        completion_tokens: completionTokens,
+        total_tokens: prompt + completionTokens,
+        prompt_tokens_details: { cached_tokens: cached ?? 0 },
+        completion_tokens_details: { reasoning_tokens: reasoning ?? 0 },
+      };
       served.push({ id, promptTokens: prompt, completionTokens });
       if (!body.stream) {
         json(200, { ...completion(id, model, WORDS.join('')), usage });
@@ -190,13 +239,24 @@ export async function startFakeUpstream(options: { port?: number; name?: string 
       response.write(chunk(id, model, { role: 'assistant', content: '' }));
       response.write(chunk(id, model, { content: WORDS.join('') }));
       response.write(chunk(id, model, {}, 'stop'));
-      response.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1_718_000_000, model, choices: [], usage })}\n\n`);
+      response.write(
+        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1_718_000_000, model, choices: [], usage })}\n\n`,
+      );
       response.end('data: [DONE]\n\n');
       return;
     }
     if (!body.stream) {
       const extra = wantsTools
-        ? { choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [TOOL_CALL] }, logprobs: null, finish_reason: 'tool_calls' }] }
+        ? {
+            choices: [
+              {
+                index: 0,
+                message: { role: 'assistant', content: null, tool_calls: [TOOL_CALL] },
+                logprobs: null,
+                finish_reason: 'tool_calls',
+              },
+            ],
+          }
         : {};
       served.push({ id, promptTokens: PROMPT_TOKENS, completionTokens: WORDS.length });
       json(200, completion(id, model, mode === 'echo' ? promptText(body) : WORDS.join(''), extra));
@@ -211,7 +271,11 @@ export async function startFakeUpstream(options: { port?: number; name?: string 
     }
     write(chunk(id, model, { role: 'assistant', content: '' }));
     if (wantsTools) {
-      write(chunk(id, model, { tool_calls: [{ index: 0, id: TOOL_CALL.id, type: 'function', function: { name: 'get_weather', arguments: '' } }] }));
+      write(
+        chunk(id, model, {
+          tool_calls: [{ index: 0, id: TOOL_CALL.id, type: 'function', function: { name: 'get_weather', arguments: '' } }],
+        }),
+      );
       write(chunk(id, model, { tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }));
       write(chunk(id, model, { tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }));
       write(chunk(id, model, {}, 'tool_calls'));

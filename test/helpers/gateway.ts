@@ -58,7 +58,9 @@ export interface TestGatewayOptions {
 
 export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {
   const config = loadConfig({ text: options.yaml, file: 'test.yaml', env: options.env ?? { ...process.env, ACME_TEST_KEY: UPSTREAM_KEY } });
-  const database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => undefined } : await freshDatabase(options.database ?? 'sqlite');
+  const database = options.databaseUrl
+    ? { url: options.databaseUrl, drop: async () => undefined }
+    : await freshDatabase(options.database ?? 'sqlite');
   const logs: string[] = [];
   const running = await startGateway({
     config,
@@ -89,7 +91,10 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
 /** A config with one provider `acme` at `upstreamUrl` and one model per scripted upstream mode. */
 export function fakeConfig(upstreamUrl: string, modes: string[], extra = ''): string {
   const models = modes
-    .map((mode) => `  acme/${mode.replace(/[^a-z0-9-]/g, '-')}:\n    endpoints:\n      - { provider: acme, model: "${mode}", pricing: { prompt: 0.5, completion: 1.5 }, context_length: 32768 }`)
+    .map(
+      (mode) =>
+        `  acme/${mode.replace(/[^a-z0-9-]/g, '-')}:\n    endpoints:\n      - { provider: acme, model: "${mode}", pricing: { prompt: 0.5, completion: 1.5 }, context_length: 32768 }`,
+    )
     .join('\n');
   return `bundled_catalog: false
 timeouts: { connect_ms: 1000, first_byte_ms: 1500, idle_ms: 1500 }
@@ -116,9 +121,15 @@ export function routingConfig(
     })
     .join('\n');
   const modelYaml = Object.entries(models)
-    .map(([id, endpoints]) => `  ${id}:\n    endpoints:\n${endpoints
-      .map((endpoint) => `      - { provider: ${endpoint.provider}, model: "${endpoint.model}", pricing: { prompt: ${endpoint.prompt ?? 1}, completion: ${endpoint.completion ?? 1} }${endpoint.extra ? `, ${endpoint.extra}` : ''} }`)
-      .join('\n')}`)
+    .map(
+      ([id, endpoints]) =>
+        `  ${id}:\n    endpoints:\n${endpoints
+          .map(
+            (endpoint) =>
+              `      - { provider: ${endpoint.provider}, model: "${endpoint.model}", pricing: { prompt: ${endpoint.prompt ?? 1}, completion: ${endpoint.completion ?? 1} }${endpoint.extra ? `, ${endpoint.extra}` : ''} }`,
+          )
+          .join('\n')}`,
+    )
     .join('\n');
   return `bundled_catalog: false
 timeouts: { connect_ms: 1000, first_byte_ms: 2000, idle_ms: 2000 }
@@ -138,7 +149,13 @@ export function healthSnapshot(gateway: TestGateway): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, health] of gateway.running.gateway.planner.health.entries()) {
     const stats = health.stats(now);
-    out[key] = { circuit: health.circuit, error_rate: stats.error_rate, requests_1d: stats.requests_1d, cooling: health.cooldownUntil > now, ejections: health.ejections };
+    out[key] = {
+      circuit: health.circuit,
+      error_rate: stats.error_rate,
+      requests_1d: stats.requests_1d,
+      cooling: health.cooldownUntil > now,
+      ejections: health.ejections,
+    };
   }
   return out;
 }

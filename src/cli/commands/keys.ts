@@ -4,7 +4,9 @@ import { formatUsd, usdToNanos } from '../../lib/money.js';
 import { openStore } from '../../store/index.js';
 import { databaseUrl, parseNumberOption, parseUsdOption, table } from '../options.js';
 
-interface DbOption { db?: string }
+interface DbOption {
+  db?: string;
+}
 
 interface CreateOptions {
   name: string;
@@ -34,13 +36,17 @@ export function registerKeys(program: Command): void {
     .command('create')
     .description('create an API key; the last line of output is the key alone')
     .option('--name <name>', 'a label for the key', 'unnamed')
-    .option('--credit <usd>', 'prepaid credit in USD: the key gets a prepaid account with this opening balance (402 when spent)', parseUsdOption('--credit'))
+    .option(
+      '--credit <usd>',
+      'prepaid credit in USD: the key gets a prepaid account with this opening balance (402 when spent)',
+      parseUsdOption('--credit'),
+    )
     .option('--limit <usd>', "the key's total spend limit in USD", parseUsdOption('--limit'))
     .option('--limit-daily <usd>', "the key's spend limit per UTC day, USD", parseUsdOption('--limit-daily'))
     .option('--limit-monthly <usd>', "the key's spend limit per calendar month, USD", parseUsdOption('--limit-monthly'))
     .option('--rpm <n>', 'requests per minute', parseNumberOption('--rpm'))
     .option('--tpm <n>', 'tokens per minute', parseNumberOption('--tpm'))
-    .option('--account <id>', "join an existing account (share its credits) instead of creating one")
+    .option('--account <id>', 'join an existing account (share its credits) instead of creating one')
     .option('--admin', 'give the key admin rights (key management, top-ups)', false)
     .option('--db <url>', 'database URL (env AGORA_DB)')
     .action(async (options: DbOption & CreateOptions) => {
@@ -57,7 +63,8 @@ export function registerKeys(program: Command): void {
           ...(options.account ? { accountId: options.account } : {}),
           ...(options.credit !== undefined ? { initialCredit: usdToNanos(options.credit), mode: 'prepaid' as const } : {}),
         });
-        const credit = options.credit !== undefined ? `, prepaid account ${row.account_id} with $${options.credit}` : `, account ${row.account_id}`;
+        const credit =
+          options.credit !== undefined ? `, prepaid account ${row.account_id} with $${options.credit}` : `, account ${row.account_id}`;
         process.stdout.write(`Created key ${row.id} (${row.name}${credit}). It is shown once:\n${key}\n`);
       });
     });
@@ -69,14 +76,22 @@ export function registerKeys(program: Command): void {
     .action(async (options: DbOption) => {
       await withStore(options, async (store) => {
         const rows = await store.keys.list();
-        process.stdout.write(`${table(
-          ['ID', 'NAME', 'KEY', 'ADMIN', 'STATUS', 'LIMIT USD', 'RPM', 'TPM', 'CREATED'],
-          rows.map((row) => [
-            row.id, row.name, row.key_hint, row.is_admin ? 'yes' : '', row.disabled_at ? 'disabled' : 'active',
-            row.credit_limit === null ? '-' : formatUsd(row.credit_limit), row.rpm === null ? '-' : String(row.rpm),
-            row.tpm === null ? '-' : String(row.tpm), new Date(row.created_at).toISOString().slice(0, 19).replace('T', ' '),
-          ]),
-        )}\n`);
+        process.stdout.write(
+          `${table(
+            ['ID', 'NAME', 'KEY', 'ADMIN', 'STATUS', 'LIMIT USD', 'RPM', 'TPM', 'CREATED'],
+            rows.map((row) => [
+              row.id,
+              row.name,
+              row.key_hint,
+              row.is_admin ? 'yes' : '',
+              row.disabled_at ? 'disabled' : 'active',
+              row.credit_limit === null ? '-' : formatUsd(row.credit_limit),
+              row.rpm === null ? '-' : String(row.rpm),
+              row.tpm === null ? '-' : String(row.tpm),
+              new Date(row.created_at).toISOString().slice(0, 19).replace('T', ' '),
+            ]),
+          )}\n`,
+        );
       });
     });
 

@@ -16,9 +16,18 @@ export function registerModels(program: Command): void {
         .filter((model) => !options.author || model.author === options.author.toLowerCase())
         .sort((left, right) => left.id.localeCompare(right.id))
         .map((model) => {
-          const providers = model.endpoints.map((endpoint) => `${endpoint.providerId}${config.providers.get(endpoint.providerId)?.enabled ? '' : '(off)'}`);
+          const providers = model.endpoints.map(
+            (endpoint) => `${endpoint.providerId}${config.providers.get(endpoint.providerId)?.enabled ? '' : '(off)'}`,
+          );
           const cheapest = [...model.endpoints].sort((left, right) => left.pricing.prompt - right.pricing.prompt)[0]!;
-          return [model.id, model.kind, String(model.contextLength ?? '-'), `${cheapest.pricing.prompt}`, `${cheapest.pricing.completion}`, providers.join(', ')];
+          return [
+            model.id,
+            model.kind,
+            String(model.contextLength ?? '-'),
+            `${cheapest.pricing.prompt}`,
+            `${cheapest.pricing.completion}`,
+            providers.join(', '),
+          ];
         });
       process.stdout.write(`${table(['MODEL', 'KIND', 'CONTEXT', 'PROMPT', 'COMPLETION', 'PROVIDERS'], rows)}\n`);
     });
@@ -36,15 +45,25 @@ export function registerModels(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      process.stdout.write(`${model.name} (${model.id})\n${model.description ?? ''}\ncontext: ${model.contextLength ?? '-'}  kind: ${model.kind}\n\n`);
-      process.stdout.write(`${table(
-        ['PROVIDER', 'UPSTREAM MODEL', 'PROMPT', 'COMPLETION', 'CACHE READ', 'CONTEXT', 'STATUS'],
-        model.endpoints.map((endpoint) => {
-          const provider = config.providers.get(endpoint.providerId)!;
-          return [provider.id, endpoint.upstreamModel, String(endpoint.pricing.prompt), String(endpoint.pricing.completion),
-            String(endpoint.pricing.cacheRead ?? '-'), String(endpoint.contextLength ?? '-'),
-            provider.enabled ? `on (${provider.baseUrl})` : `off: ${provider.disabledReason ?? ''}`];
-        }),
-      )}\n`);
+      process.stdout.write(
+        `${model.name} (${model.id})\n${model.description ?? ''}\ncontext: ${model.contextLength ?? '-'}  kind: ${model.kind}\n\n`,
+      );
+      process.stdout.write(
+        `${table(
+          ['PROVIDER', 'UPSTREAM MODEL', 'PROMPT', 'COMPLETION', 'CACHE READ', 'CONTEXT', 'STATUS'],
+          model.endpoints.map((endpoint) => {
+            const provider = config.providers.get(endpoint.providerId)!;
+            return [
+              provider.id,
+              endpoint.upstreamModel,
+              String(endpoint.pricing.prompt),
+              String(endpoint.pricing.completion),
+              String(endpoint.pricing.cacheRead ?? '-'),
+              String(endpoint.contextLength ?? '-'),
+              provider.enabled ? `on (${provider.baseUrl})` : `off: ${provider.disabledReason ?? ''}`,
+            ];
+          }),
+        )}\n`,
+      );
     });
 }

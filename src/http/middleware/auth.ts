@@ -32,9 +32,7 @@ function check(record: KeyRecord | undefined): KeyRecord {
 }
 
 /** Resolves the calling key or throws 401. Synchronous for known keys (the common case). */
-export function authenticate(
-  headers: IncomingHttpHeaders, directory: KeyDirectory, allowXApiKey = false,
-): KeyRecord | Promise<KeyRecord> {
+export function authenticate(headers: IncomingHttpHeaders, directory: KeyDirectory, allowXApiKey = false): KeyRecord | Promise<KeyRecord> {
   const key = presentedKey(headers, allowXApiKey);
   if (key === undefined) {
     throw unauthorized('Missing API key: send it as "Authorization: Bearer KEY".');
@@ -44,7 +42,11 @@ export function authenticate(
   if (found instanceof Promise) {
     return found.then(check, (error: unknown) => {
       throw new AgoraError('The key store is unavailable; try again shortly.', {
-        status: 503, kind: 'provider_overloaded', type: 'server_error', code: 'key_store_unavailable', cause: error,
+        status: 503,
+        kind: 'provider_overloaded',
+        type: 'server_error',
+        code: 'key_store_unavailable',
+        cause: error,
       });
     });
   }

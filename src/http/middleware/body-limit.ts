@@ -54,8 +54,11 @@ export function parseJsonBody(body: Buffer): unknown {
   if (body.length === 0) throw invalidRequest('The request body is empty: expected a JSON object.', null, 'invalid_json');
   const tooDeep = findDepthViolation(body);
   if (tooDeep) {
-    throw invalidRequest(`Invalid '${tooDeep.path}': the body nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays.`,
-      tooDeep.field, 'nesting_too_deep');
+    throw invalidRequest(
+      `Invalid '${tooDeep.path}': the body nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays.`,
+      tooDeep.field,
+      'nesting_too_deep',
+    );
   }
   try {
     return JSON.parse(body.toString('utf8'));

@@ -19,14 +19,15 @@ function setHeaders(response: ServerResponse, kind: 'requests' | 'tokens', resul
 }
 
 function refuse(kind: 'requests' | 'tokens', result: LimitResult): AgoraError {
-  return new AgoraError(
-    `Rate limit reached: ${result.limit} ${kind} per minute for this key. Retry in ${result.retryAfterSeconds} s.`,
-    {
-      status: 429, kind: 'rate_limit_exceeded', type: 'rate_limit_error', code: 'rate_limit_exceeded', retryable: true,
-      headers: { 'retry-after': String(result.retryAfterSeconds) },
-      metadata: { limit_source: kind === 'requests' ? 'rpm' : 'tpm', limit: result.limit },
-    },
-  );
+  return new AgoraError(`Rate limit reached: ${result.limit} ${kind} per minute for this key. Retry in ${result.retryAfterSeconds} s.`, {
+    status: 429,
+    kind: 'rate_limit_exceeded',
+    type: 'rate_limit_error',
+    code: 'rate_limit_exceeded',
+    retryable: true,
+    headers: { 'retry-after': String(result.retryAfterSeconds) },
+    metadata: { limit_source: kind === 'requests' ? 'rpm' : 'tpm', limit: result.limit },
+  });
 }
 
 export async function limitRequests(limiter: Limiter, key: KeyRecord, response: ServerResponse): Promise<void> {

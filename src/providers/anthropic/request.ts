@@ -19,15 +19,32 @@ const REFUSED: Record<string, (value: unknown) => boolean> = {
   top_logprobs: (value) => typeof value === 'number' && value > 0,
   n: (value) => typeof value === 'number' && value > 1,
 };
-const MAPPED = new Set(['model', 'messages', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'top_k', 'stop', 'stream', 'stream_options',
-  'tools', 'tool_choice', 'parallel_tool_calls', 'user', 'metadata', 'reasoning_effort']);
+const MAPPED = new Set([
+  'model',
+  'messages',
+  'max_tokens',
+  'max_completion_tokens',
+  'temperature',
+  'top_p',
+  'top_k',
+  'stop',
+  'stream',
+  'stream_options',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'user',
+  'metadata',
+  'reasoning_effort',
+]);
 
 /** The effort → thinking budget OpenRouter documents (a share of max_tokens, at least 1,024). */
 const EFFORT_SHARE: Record<string, number> = { minimal: 0.1, low: 0.2, medium: 0.5, high: 0.8, xhigh: 0.95, max: 0.95 };
 
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((part) => (typeof (part as Json)?.text === 'string' ? (part as Json).text as string : '')).join('');
+  if (Array.isArray(content))
+    return content.map((part) => (typeof (part as Json)?.text === 'string' ? ((part as Json).text as string) : '')).join('');
   return '';
 }
 
@@ -111,7 +128,12 @@ function translateToolChoice(choice: unknown, parallel: unknown): Json | undefin
   else if (choice === 'none') out = { type: 'none' };
   else if (typeof choice === 'object' && choice !== null) {
     const name = ((choice as Json).function as Json | undefined)?.name;
-    if (typeof name !== 'string') throw invalidRequest(`'tool_choice' of type ${preview((choice as Json).type)} cannot be sent to Anthropic; use none, auto, required or a function.`, 'tool_choice', 'unsupported_parameter');
+    if (typeof name !== 'string')
+      throw invalidRequest(
+        `'tool_choice' of type ${preview((choice as Json).type)} cannot be sent to Anthropic; use none, auto, required or a function.`,
+        'tool_choice',
+        'unsupported_parameter',
+      );
     out = { type: 'tool', name };
   }
   if (parallel === false) out = { ...(out ?? { type: 'auto' }), disable_parallel_tool_use: true };
@@ -124,14 +146,21 @@ export interface AnthropicRequest {
   dropped: string[];
 }
 
-export function anthropicRequest(request: ChatRequest, upstreamModel: string, provider: ResolvedProvider, stream: boolean, maxOutput: number | undefined): AnthropicRequest {
+export function anthropicRequest(
+  request: ChatRequest,
+  upstreamModel: string,
+  provider: ResolvedProvider,
+  stream: boolean,
+  maxOutput: number | undefined,
+): AnthropicRequest {
   const body = request.body;
   const dropped: string[] = [];
   for (const [key, value] of Object.entries(body)) {
     if (GATEWAY_FIELDS.has(key) || MAPPED.has(key) || value === undefined || value === null) continue;
     const refuse = REFUSED[key];
     if (refuse) {
-      if (refuse(value)) throw invalidRequest(`'${key}' cannot be served by ${provider.name} (Anthropic has no equivalent).`, key, 'unsupported_parameter');
+      if (refuse(value))
+        throw invalidRequest(`'${key}' cannot be served by ${provider.name} (Anthropic has no equivalent).`, key, 'unsupported_parameter');
       continue;
     }
     dropped.push(key);
@@ -151,13 +180,21 @@ export function anthropicRequest(request: ChatRequest, upstreamModel: string, pr
   if (Array.isArray(body.tools)) {
     out.tools = (body.tools as Json[]).map((tool) => {
       const fn = tool.function as Json;
-      return { name: fn.name, ...(fn.description ? { description: fn.description } : {}), input_schema: fn.parameters ?? { type: 'object', properties: {} } };
+      return {
+        name: fn.name,
+        ...(fn.description ? { description: fn.description } : {}),
+        input_schema: fn.parameters ?? { type: 'object', properties: {} },
+      };
     });
   }
   const toolChoice = translateToolChoice(body.tool_choice, body.parallel_tool_calls);
   if (toolChoice) out.tool_choice = toolChoice;
   if (typeof body.user === 'string') out.metadata = { user_id: body.user };
-  const reasoning = reasoningOf(body) ?? (typeof body.reasoning_effort === 'string' ? { effort: body.reasoning_effort as 'low', maxTokens: undefined, exclude: false, enabled: undefined } : undefined);
+  const reasoning =
+    reasoningOf(body) ??
+    (typeof body.reasoning_effort === 'string'
+      ? { effort: body.reasoning_effort as 'low', maxTokens: undefined, exclude: false, enabled: undefined }
+      : undefined);
   if (reasoning && reasoning.enabled !== false && reasoning.effort !== 'none') {
     const budget = reasoning.maxTokens ?? Math.floor(maxTokens * (EFFORT_SHARE[reasoning.effort ?? 'medium'] ?? 0.5));
     if (budget >= 1_024) out.thinking = { type: 'enabled', budget_tokens: Math.min(budget, maxTokens - 1) };

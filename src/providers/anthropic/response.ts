@@ -7,7 +7,12 @@ import { malformedResponse } from '../upstream-errors.js';
 type Json = Record<string, unknown>;
 
 const FINISH: Record<string, string> = {
-  end_turn: 'stop', stop_sequence: 'stop', max_tokens: 'length', tool_use: 'tool_calls', refusal: 'content_filter', pause_turn: 'stop',
+  end_turn: 'stop',
+  stop_sequence: 'stop',
+  max_tokens: 'length',
+  tool_use: 'tool_calls',
+  refusal: 'content_filter',
+  pause_turn: 'stop',
   model_context_window_exceeded: 'length',
 };
 
@@ -47,7 +52,13 @@ export function chatResultFromAnthropic(text: string, providerName: string): Cha
     if (block.type === 'text') content += String(block.text ?? '');
     else if (block.type === 'thinking') {
       reasoning += String(block.thinking ?? '');
-      details.push({ type: 'reasoning.text', text: block.thinking ?? '', signature: block.signature ?? null, format: 'anthropic-claude-v1', index: details.length });
+      details.push({
+        type: 'reasoning.text',
+        text: block.thinking ?? '',
+        signature: block.signature ?? null,
+        format: 'anthropic-claude-v1',
+        index: details.length,
+      });
     } else if (block.type === 'redacted_thinking') {
       details.push({ type: 'reasoning.encrypted', data: block.data, format: 'anthropic-claude-v1', index: details.length });
     } else if (block.type === 'tool_use') {
@@ -63,7 +74,10 @@ export function chatResultFromAnthropic(text: string, providerName: string): Cha
   }
   const usage = usageToOpenAI(body.usage);
   const canonical: ChatResult['body'] = {
-    id: body.id, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: body.model,
+    id: body.id,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: body.model,
     choices: [{ index: 0, message, finish_reason: finish, native_finish_reason: body.stop_reason ?? null, logprobs: null }],
     ...(usage ? { usage } : {}),
   };

@@ -22,7 +22,11 @@ export async function* readAnthropicStream(body: AsyncIterable<Buffer>, provider
   /** Anthropic content block index → OpenAI tool-call index. */
   const tools = new Map<number, number>();
   const chunk = (delta: Json, finish: string | null = null): ChatChunk => ({
-    id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, choices: [{ index: 0, delta, finish_reason: finish }],
+    id,
+    object: 'chat.completion.chunk',
+    created: Math.floor(Date.now() / 1000),
+    model,
+    choices: [{ index: 0, delta, finish_reason: finish }],
   });
   for await (const bytes of body) {
     for (const sse of reader.push(bytes)) {
@@ -46,7 +50,11 @@ export async function* readAnthropicStream(body: AsyncIterable<Buffer>, provider
           if (block.type === 'tool_use') {
             const index = tools.size;
             tools.set(Number(data.index), index);
-            yield { type: 'chunk', chunk: chunk({ tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }] }), hasOutput: true };
+            yield {
+              type: 'chunk',
+              chunk: chunk({ tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }] }),
+              hasOutput: true,
+            };
           }
           break;
         }
@@ -54,11 +62,30 @@ export async function* readAnthropicStream(body: AsyncIterable<Buffer>, provider
           const delta = (data.delta ?? {}) as Json;
           if (delta.type === 'text_delta') yield { type: 'chunk', chunk: chunk({ content: delta.text }), hasOutput: delta.text !== '' };
           else if (delta.type === 'input_json_delta') {
-            yield { type: 'chunk', chunk: chunk({ tool_calls: [{ index: tools.get(Number(data.index)) ?? 0, function: { arguments: delta.partial_json } }] }), hasOutput: true };
+            yield {
+              type: 'chunk',
+              chunk: chunk({ tool_calls: [{ index: tools.get(Number(data.index)) ?? 0, function: { arguments: delta.partial_json } }] }),
+              hasOutput: true,
+            };
           } else if (delta.type === 'thinking_delta') {
-            yield { type: 'chunk', chunk: chunk({ reasoning: delta.thinking, reasoning_details: [{ type: 'reasoning.text', text: delta.thinking, format: 'anthropic-claude-v1', index: 0 }] }), hasOutput: delta.thinking !== '' };
+            yield {
+              type: 'chunk',
+              chunk: chunk({
+                reasoning: delta.thinking,
+                reasoning_details: [{ type: 'reasoning.text', text: delta.thinking, format: 'anthropic-claude-v1', index: 0 }],
+              }),
+              hasOutput: delta.thinking !== '',
+            };
           } else if (delta.type === 'signature_delta') {
-            yield { type: 'chunk', chunk: chunk({ reasoning_details: [{ type: 'reasoning.text', text: '', signature: delta.signature, format: 'anthropic-claude-v1', index: 0 }] }), hasOutput: false };
+            yield {
+              type: 'chunk',
+              chunk: chunk({
+                reasoning_details: [
+                  { type: 'reasoning.text', text: '', signature: delta.signature, format: 'anthropic-claude-v1', index: 0 },
+                ],
+              }),
+              hasOutput: false,
+            };
           }
           break;
         }
@@ -74,7 +101,14 @@ export async function* readAnthropicStream(body: AsyncIterable<Buffer>, provider
         }
         case 'message_stop': {
           const openaiUsage = usageToOpenAI(usage);
-          const final: ChatChunk = { id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, choices: [], usage: openaiUsage ?? null };
+          const final: ChatChunk = {
+            id,
+            object: 'chat.completion.chunk',
+            created: Math.floor(Date.now() / 1000),
+            model,
+            choices: [],
+            usage: openaiUsage ?? null,
+          };
           const event: ChatEvent = { type: 'chunk', chunk: final, hasOutput: false };
           const parsed = usageFromOpenAI(openaiUsage);
           if (parsed) event.usage = parsed;
@@ -84,9 +118,14 @@ export async function* readAnthropicStream(body: AsyncIterable<Buffer>, provider
         case 'error': {
           const error = (data.error ?? {}) as Json;
           const overloaded = error.type === 'overloaded_error';
-          throw new UpstreamError(`${providerName} reported an error in the stream: ${secrets.redactAndTruncate(String(error.message ?? 'unknown'), MESSAGE_LIMIT)}`, {
-            status: overloaded ? 503 : error.type === 'rate_limit_error' ? 429 : 502, code: 'upstream_stream_error', metadata: { provider_name: providerName },
-          });
+          throw new UpstreamError(
+            `${providerName} reported an error in the stream: ${secrets.redactAndTruncate(String(error.message ?? 'unknown'), MESSAGE_LIMIT)}`,
+            {
+              status: overloaded ? 503 : error.type === 'rate_limit_error' ? 429 : 502,
+              code: 'upstream_stream_error',
+              metadata: { provider_name: providerName },
+            },
+          );
         }
         default:
           break; // ping and future event types

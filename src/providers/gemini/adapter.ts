@@ -25,13 +25,19 @@ export class GeminiAdapter implements ProviderAdapter {
 
   async chat(call: AdapterCall<ChatRequest>): Promise<ChatResult> {
     const { body, dropped } = geminiRequest(call.request, this.provider);
-    const text = await this.http.body(this.http.post(`/models/${encodeURIComponent(call.upstreamModel)}:generateContent`, JSON.stringify(body), call.signal));
+    const text = await this.http.body(
+      this.http.post(`/models/${encodeURIComponent(call.upstreamModel)}:generateContent`, JSON.stringify(body), call.signal),
+    );
     return { ...chatResultFromGemini(text, this.provider.name, call.upstreamModel, this.provider.secrets), dropped };
   }
 
   async *chatStream(call: AdapterCall<ChatRequest>): AsyncGenerator<ChatEvent> {
     const { body, dropped } = geminiRequest(call.request, this.provider);
-    const http = this.http.post(`/models/${encodeURIComponent(call.upstreamModel)}:streamGenerateContent?alt=sse`, JSON.stringify(body), call.signal);
+    const http = this.http.post(
+      `/models/${encodeURIComponent(call.upstreamModel)}:streamGenerateContent?alt=sse`,
+      JSON.stringify(body),
+      call.signal,
+    );
     await this.http.check(http);
     let first = true;
     for await (const event of readGeminiStream(http.body(), this.provider.name, this.provider.secrets, call.upstreamModel)) {
@@ -43,8 +49,16 @@ export class GeminiAdapter implements ProviderAdapter {
 
   async embed(call: AdapterCall<EmbeddingRequest>): Promise<EmbeddingResult> {
     const body = JSON.stringify(geminiEmbedRequest(call.request, call.upstreamModel));
-    const text = await this.http.body(this.http.post(`/models/${encodeURIComponent(call.upstreamModel)}:batchEmbedContents`, body, call.signal));
-    return embeddingResultFromGemini(text, this.provider.name, call.upstreamModel, call.request.body.encoding_format, this.provider.secrets);
+    const text = await this.http.body(
+      this.http.post(`/models/${encodeURIComponent(call.upstreamModel)}:batchEmbedContents`, body, call.signal),
+    );
+    return embeddingResultFromGemini(
+      text,
+      this.provider.name,
+      call.upstreamModel,
+      call.request.body.encoding_format,
+      this.provider.secrets,
+    );
   }
 
   close(): Promise<void> {

@@ -9,14 +9,38 @@ import { invalidRequest, preview } from '../../spec/errors.js';
 
 type Json = Record<string, unknown>;
 
-const MAPPED = new Set(['model', 'messages', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'top_k', 'stop', 'stream', 'stream_options',
-  'tools', 'tool_choice', 'seed', 'n', 'response_format', 'presence_penalty', 'frequency_penalty', 'reasoning_effort', 'user', 'parallel_tool_calls']);
-const REFUSED: Record<string, (value: unknown) => boolean> = { logprobs: (value) => value === true, top_logprobs: (value) => typeof value === 'number' && value > 0 };
+const MAPPED = new Set([
+  'model',
+  'messages',
+  'max_tokens',
+  'max_completion_tokens',
+  'temperature',
+  'top_p',
+  'top_k',
+  'stop',
+  'stream',
+  'stream_options',
+  'tools',
+  'tool_choice',
+  'seed',
+  'n',
+  'response_format',
+  'presence_penalty',
+  'frequency_penalty',
+  'reasoning_effort',
+  'user',
+  'parallel_tool_calls',
+]);
+const REFUSED: Record<string, (value: unknown) => boolean> = {
+  logprobs: (value) => value === true,
+  top_logprobs: (value) => typeof value === 'number' && value > 0,
+};
 const EFFORT_BUDGET: Record<string, number> = { minimal: 512, low: 1_024, medium: 8_192, high: 24_576, xhigh: 24_576, max: 24_576 };
 
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((part) => (typeof (part as Json)?.text === 'string' ? (part as Json).text as string : '')).join('');
+  if (Array.isArray(content))
+    return content.map((part) => (typeof (part as Json)?.text === 'string' ? ((part as Json).text as string) : '')).join('');
   return '';
 }
 
@@ -101,25 +125,44 @@ export function geminiRequest(request: ChatRequest, provider: ResolvedProvider):
     config.responseMimeType = 'application/json';
     config.responseJsonSchema = (format.json_schema as Json | undefined)?.schema;
   }
-  const reasoning = reasoningOf(body) ?? (typeof body.reasoning_effort === 'string' ? { effort: body.reasoning_effort as 'low', maxTokens: undefined, exclude: false, enabled: undefined } : undefined);
+  const reasoning =
+    reasoningOf(body) ??
+    (typeof body.reasoning_effort === 'string'
+      ? { effort: body.reasoning_effort as 'low', maxTokens: undefined, exclude: false, enabled: undefined }
+      : undefined);
   if (reasoning) {
     const off = reasoning.enabled === false || reasoning.effort === 'none';
-    config.thinkingConfig = { thinkingBudget: off ? 0 : reasoning.maxTokens ?? EFFORT_BUDGET[reasoning.effort ?? 'medium'] ?? 8_192, includeThoughts: !off && !reasoning.exclude };
+    config.thinkingConfig = {
+      thinkingBudget: off ? 0 : (reasoning.maxTokens ?? EFFORT_BUDGET[reasoning.effort ?? 'medium'] ?? 8_192),
+      includeThoughts: !off && !reasoning.exclude,
+    };
   }
   const out: Json = { contents };
   if (system) out.systemInstruction = system;
   if (Object.keys(config).length > 0) out.generationConfig = config;
   if (Array.isArray(body.tools)) {
-    out.tools = [{ functionDeclarations: (body.tools as Json[]).map((tool) => {
-      const fn = tool.function as Json;
-      return { name: fn.name, ...(fn.description ? { description: fn.description } : {}), ...(fn.parameters ? { parameters: fn.parameters } : {}) };
-    }) }];
+    out.tools = [
+      {
+        functionDeclarations: (body.tools as Json[]).map((tool) => {
+          const fn = tool.function as Json;
+          return {
+            name: fn.name,
+            ...(fn.description ? { description: fn.description } : {}),
+            ...(fn.parameters ? { parameters: fn.parameters } : {}),
+          };
+        }),
+      },
+    ];
   }
   const choice = body.tool_choice;
   if (choice !== undefined && choice !== null) {
     const named = typeof choice === 'object' ? ((choice as Json).function as Json | undefined)?.name : undefined;
     if (typeof choice === 'object' && typeof named !== 'string') {
-      throw invalidRequest(`'tool_choice' of type ${preview((choice as Json).type)} cannot be served by ${provider.name}; use none, auto, required or a function.`, 'tool_choice', 'unsupported_parameter');
+      throw invalidRequest(
+        `'tool_choice' of type ${preview((choice as Json).type)} cannot be served by ${provider.name}; use none, auto, required or a function.`,
+        'tool_choice',
+        'unsupported_parameter',
+      );
     }
     const mode = choice === 'none' ? 'NONE' : choice === 'required' || named !== undefined ? 'ANY' : 'AUTO';
     out.toolConfig = { functionCallingConfig: { mode, ...(named !== undefined ? { allowedFunctionNames: [named] } : {}) } };
@@ -130,10 +173,12 @@ export function geminiRequest(request: ChatRequest, provider: ResolvedProvider):
 export function geminiEmbedRequest(request: EmbeddingRequest, upstreamModel: string): Json {
   const input = request.body.input;
   const texts = Array.isArray(input) ? input : [input];
-  if (!texts.every((item) => typeof item === 'string')) throw invalidRequest('Gemini embeddings take text input, not token arrays.', 'input');
+  if (!texts.every((item) => typeof item === 'string'))
+    throw invalidRequest('Gemini embeddings take text input, not token arrays.', 'input');
   return {
     requests: (texts as string[]).map((text) => ({
-      model: `models/${upstreamModel}`, content: { parts: [{ text }] },
+      model: `models/${upstreamModel}`,
+      content: { parts: [{ text }] },
       ...(typeof request.body.dimensions === 'number' ? { outputDimensionality: request.body.dimensions } : {}),
     })),
   };

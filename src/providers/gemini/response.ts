@@ -7,7 +7,15 @@ import { inBandError, malformedResponse } from '../upstream-errors.js';
 
 type Json = Record<string, unknown>;
 
-const FINISH: Record<string, string> = { STOP: 'stop', MAX_TOKENS: 'length', SAFETY: 'content_filter', RECITATION: 'content_filter', BLOCKLIST: 'content_filter', PROHIBITED_CONTENT: 'content_filter', SPII: 'content_filter' };
+const FINISH: Record<string, string> = {
+  STOP: 'stop',
+  MAX_TOKENS: 'length',
+  SAFETY: 'content_filter',
+  RECITATION: 'content_filter',
+  BLOCKLIST: 'content_filter',
+  PROHIBITED_CONTENT: 'content_filter',
+  SPII: 'content_filter',
+};
 
 export function finishFromGemini(reason: unknown, hasToolCalls: boolean): string | null {
   if (typeof reason !== 'string' || reason === 'FINISH_REASON_UNSPECIFIED') return null;
@@ -24,8 +32,11 @@ export function usageToOpenAI(metadata: unknown): Json | undefined {
   const thoughts = typeof value.thoughtsTokenCount === 'number' ? value.thoughtsTokenCount : 0;
   const cached = typeof value.cachedContentTokenCount === 'number' ? value.cachedContentTokenCount : 0;
   return {
-    prompt_tokens: prompt, completion_tokens: candidates + thoughts, total_tokens: prompt + candidates + thoughts,
-    prompt_tokens_details: { cached_tokens: cached }, completion_tokens_details: { reasoning_tokens: thoughts },
+    prompt_tokens: prompt,
+    completion_tokens: candidates + thoughts,
+    total_tokens: prompt + candidates + thoughts,
+    prompt_tokens_details: { cached_tokens: cached },
+    completion_tokens_details: { reasoning_tokens: thoughts },
   };
 }
 
@@ -48,7 +59,12 @@ export function candidateDelta(candidate: Json, callOffset: number): CandidateDe
     } else if (part.functionCall) {
       const call = part.functionCall as Json;
       const index = callOffset + calls.length;
-      calls.push({ index, id: call.id ?? `call_${index}`, type: 'function', function: { name: call.name, arguments: JSON.stringify(call.args ?? {}) } });
+      calls.push({
+        index,
+        id: call.id ?? `call_${index}`,
+        type: 'function',
+        function: { name: call.name, arguments: JSON.stringify(call.args ?? {}) },
+      });
     }
   }
   const delta: Json = {};
@@ -58,7 +74,11 @@ export function candidateDelta(candidate: Json, callOffset: number): CandidateDe
     delta.reasoning_details = [{ type: 'reasoning.text', text: reasoning, format: 'google-gemini-v1', index: 0 }];
   }
   if (calls.length > 0) delta.tool_calls = calls;
-  return { delta, finish: finishFromGemini(candidate.finishReason, calls.length > 0), hasOutput: text !== '' || reasoning !== '' || calls.length > 0 };
+  return {
+    delta,
+    finish: finishFromGemini(candidate.finishReason, calls.length > 0),
+    hasOutput: text !== '' || reasoning !== '' || calls.length > 0,
+  };
 }
 
 function parse(text: string, providerName: string, secrets: Secrets): Json {
@@ -83,23 +103,46 @@ export function chatResultFromGemini(text: string, providerName: string, model: 
       message.reasoning = delta.reasoning;
       message.reasoning_details = delta.reasoning_details;
     }
-    return { index: typeof candidate.index === 'number' ? candidate.index : index, message, finish_reason: finish ?? 'stop', native_finish_reason: candidate.finishReason ?? null, logprobs: null };
+    return {
+      index: typeof candidate.index === 'number' ? candidate.index : index,
+      message,
+      finish_reason: finish ?? 'stop',
+      native_finish_reason: candidate.finishReason ?? null,
+      logprobs: null,
+    };
   });
   const usage = usageToOpenAI(body.usageMetadata);
   const first = choices[0];
   return {
-    body: { id: body.responseId ?? '', object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: body.modelVersion ?? model, choices, ...(usage ? { usage } : {}) },
+    body: {
+      id: body.responseId ?? '',
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: body.modelVersion ?? model,
+      choices,
+      ...(usage ? { usage } : {}),
+    },
     usage: usageFromOpenAI(usage),
     finishReason: finishReasonFromOpenAI(first?.finish_reason),
     upstreamId: typeof body.responseId === 'string' ? body.responseId : undefined,
   };
 }
 
-export function chunkFromGemini(body: Json, callOffset: number, model: string): { chunk: ChatChunk; finish: string | null; hasOutput: boolean; calls: number } {
+export function chunkFromGemini(
+  body: Json,
+  callOffset: number,
+  model: string,
+): { chunk: ChatChunk; finish: string | null; hasOutput: boolean; calls: number } {
   const candidate = ((body.candidates as Json[] | undefined) ?? [])[0];
   const { delta, finish, hasOutput } = candidate ? candidateDelta(candidate, callOffset) : { delta: {}, finish: null, hasOutput: false };
   return {
-    chunk: { id: String(body.responseId ?? ''), object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: String(body.modelVersion ?? model), choices: [{ index: 0, delta, finish_reason: finish }] },
+    chunk: {
+      id: String(body.responseId ?? ''),
+      object: 'chat.completion.chunk',
+      created: Math.floor(Date.now() / 1000),
+      model: String(body.modelVersion ?? model),
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    },
     finish,
     hasOutput,
     calls: Array.isArray(delta.tool_calls) ? delta.tool_calls.length : 0,
@@ -112,7 +155,13 @@ function base64Floats(values: number[]): string {
   return Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength).toString('base64');
 }
 
-export function embeddingResultFromGemini(text: string, providerName: string, model: string, encoding: unknown, secrets: Secrets): EmbeddingResult {
+export function embeddingResultFromGemini(
+  text: string,
+  providerName: string,
+  model: string,
+  encoding: unknown,
+  secrets: Secrets,
+): EmbeddingResult {
   const body = parse(text, providerName, secrets);
   if (!Array.isArray(body.embeddings)) throw malformedResponse(providerName, "no 'embeddings' array");
   const data = (body.embeddings as Json[]).map((embedding, index) => {

@@ -7,7 +7,12 @@ import type { Secrets } from '../../lib/secrets.js';
 import { inBandError, malformedResponse } from '../upstream-errors.js';
 import { chunkFromGemini, usageToOpenAI } from './response.js';
 
-export async function* readGeminiStream(body: AsyncIterable<Buffer>, providerName: string, secrets: Secrets, model: string): AsyncGenerator<ChatEvent> {
+export async function* readGeminiStream(
+  body: AsyncIterable<Buffer>,
+  providerName: string,
+  secrets: Secrets,
+  model: string,
+): AsyncGenerator<ChatEvent> {
   const reader = new SseReader();
   let metadata: unknown;
   let calls = 0;
@@ -41,7 +46,14 @@ export async function* readGeminiStream(body: AsyncIterable<Buffer>, providerNam
   if (reader.hasPartialEvent) throw malformedResponse(providerName, 'the stream ended in the middle of an event');
   const usage = usageToOpenAI(metadata);
   if (usage) {
-    const final: ChatChunk = { id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: version, choices: [], usage };
+    const final: ChatChunk = {
+      id,
+      object: 'chat.completion.chunk',
+      created: Math.floor(Date.now() / 1000),
+      model: version,
+      choices: [],
+      usage,
+    };
     const event: ChatEvent = { type: 'chunk', chunk: final, hasOutput: false };
     const parsed = usageFromOpenAI(usage);
     if (parsed) event.usage = parsed;

@@ -14,9 +14,15 @@ import type { ChatEvent } from '../../spec/chat-event.js';
 import { LocalAdapter, localModelId } from './adapter.js';
 
 const MODEL = join(import.meta.dirname, '../../../../shared/models/llama-2-tiny-random.gguf');
-const runtime = await import('node-llama-cpp' as string).then(() => true, () => false);
+const runtime = await import('node-llama-cpp' as string).then(
+  () => true,
+  () => false,
+);
 const ready = existsSync(MODEL) && runtime;
-if (!ready) console.warn(`local adapter tests skipped: ${existsSync(MODEL) ? 'node-llama-cpp is not installed' : `${MODEL} is absent (../shared is only in CI and sessions)`}`);
+if (!ready)
+  console.warn(
+    `local adapter tests skipped: ${existsSync(MODEL) ? 'node-llama-cpp is not installed' : `${MODEL} is absent (../shared is only in CI and sessions)`}`,
+  );
 
 describe.skipIf(!ready)('local llama.cpp adapter', () => {
   const id = localModelId(MODEL);
@@ -27,7 +33,12 @@ describe.skipIf(!ready)('local llama.cpp adapter', () => {
     adapter = new LocalAdapter(config.providers.get('local')!);
   });
   afterAll(() => adapter?.close());
-  const request = (content: string, maxTokens = 8) => ({ body: { model: id, messages: [{ role: 'user', content }], max_tokens: maxTokens }, models: [id], stream: true, maxTokens });
+  const request = (content: string, maxTokens = 8) => ({
+    body: { model: id, messages: [{ role: 'user', content }], max_tokens: maxTokens },
+    models: [id],
+    stream: true,
+    maxTokens,
+  });
 
   it('names models after their file', () => {
     expect(localModelId('/models/Qwen3-0.6B-Q8_0.gguf')).toBe('local/qwen3-0.6b-q8_0');
@@ -36,7 +47,8 @@ describe.skipIf(!ready)('local llama.cpp adapter', () => {
 
   it('streams real tokens with usage and a length finish at max_tokens', async () => {
     const events: ChatEvent[] = [];
-    for await (const event of adapter.chatStream({ request: request('Hello'), upstreamModel: id, signal: NEVER_CANCELLED })) events.push(event);
+    for await (const event of adapter.chatStream({ request: request('Hello'), upstreamModel: id, signal: NEVER_CANCELLED }))
+      events.push(event);
     const text = events.map((event) => (event.chunk.choices[0]?.delta.content as string | undefined) ?? '').join('');
     expect(events.filter((event) => event.hasOutput).length).toBeGreaterThan(1);
     expect(text.length).toBeGreaterThan(0);
@@ -52,13 +64,20 @@ describe.skipIf(!ready)('local llama.cpp adapter', () => {
     await first.next();
     const second = adapter.chat({ request: request('two', 4), upstreamModel: id, signal: NEVER_CANCELLED }); // waits for the only sequence
     cancel.cancel();
-    await expect((async () => { for (let next = await first.next(); !next.done; next = await first.next()); })()).rejects.toMatchObject({ status: 499 });
+    await expect(
+      (async () => {
+        for (let next = await first.next(); !next.done; next = await first.next());
+      })(),
+    ).rejects.toMatchObject({ status: 499 });
     const answer = await second;
     expect(answer.usage?.completionTokens).toBe(4);
   });
 
   it('refuses parameters a local text model cannot honour', async () => {
     const body = { ...request('x').body, tools: [{ type: 'function', function: { name: 'f' } }] };
-    await expect(adapter.chat({ request: { ...request('x'), body }, upstreamModel: id, signal: NEVER_CANCELLED })).rejects.toMatchObject({ status: 400, param: 'tools' });
+    await expect(adapter.chat({ request: { ...request('x'), body }, upstreamModel: id, signal: NEVER_CANCELLED })).rejects.toMatchObject({
+      status: 400,
+      param: 'tools',
+    });
   });
 });

@@ -26,7 +26,11 @@ export async function importLlama(): Promise<Llama> {
     return await import('node-llama-cpp' as string);
   } catch {
     throw new AgoraError(`Local models need node-llama-cpp, which is not installed. Run: npm install -E ${NODE_LLAMA_CPP}`, {
-      status: 503, kind: 'provider_unavailable', type: 'server_error', code: 'local_runtime_missing', retryable: false,
+      status: 503,
+      kind: 'provider_unavailable',
+      type: 'server_error',
+      code: 'local_runtime_missing',
+      retryable: false,
     });
   }
 }
@@ -36,10 +40,12 @@ const UNSUPPORTED = ['tools', 'tool_choice', 'logprobs', 'top_logprobs', 'respon
 function text(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
-    return content.map((part: Json) => {
-      if (part.type === 'text') return String(part.text ?? '');
-      throw invalidRequest(`Content part type ${JSON.stringify(part.type)} cannot be sent to a local text model.`, 'messages');
-    }).join('');
+    return content
+      .map((part: Json) => {
+        if (part.type === 'text') return String(part.text ?? '');
+        throw invalidRequest(`Content part type ${JSON.stringify(part.type)} cannot be sent to a local text model.`, 'messages');
+      })
+      .join('');
   }
   return '';
 }
@@ -111,8 +117,12 @@ export class LocalAdapter implements ProviderAdapter {
       if (event.chunk.usage) usage = event.chunk.usage;
     }
     const body = {
-      id, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: call.upstreamModel,
-      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: finish, logprobs: null }], ...(usage ? { usage } : {}),
+      id,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: call.upstreamModel,
+      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: finish, logprobs: null }],
+      ...(usage ? { usage } : {}),
     };
     return { body, usage: usageFromOpenAI(usage), finishReason: finishReasonFromOpenAI(finish), upstreamId: id };
   }
@@ -130,7 +140,12 @@ export class LocalAdapter implements ProviderAdapter {
     const { module } = await this.load();
     const id = `local-${Date.now().toString(36)}-${++this.counter}`;
     const chunk = (delta: Json, finishReason: string | null = null, usage: Json | null = null): ChatChunk => ({
-      id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: call.upstreamModel, choices: usage ? [] : [{ index: 0, delta, finish_reason: finishReason }], usage,
+      id,
+      object: 'chat.completion.chunk',
+      created: Math.floor(Date.now() / 1000),
+      model: call.upstreamModel,
+      choices: usage ? [] : [{ index: 0, delta, finish_reason: finishReason }],
+      usage,
     });
     const queue: string[] = [];
     let wake: (() => void) | undefined;
@@ -142,22 +157,31 @@ export class LocalAdapter implements ProviderAdapter {
     const session = new module.LlamaChatSession({ contextSequence: slot.sequence, autoDisposeSequence: false });
     if (items.length > 0) session.setChatHistory(items);
     const stop = body.stop === undefined ? undefined : typeof body.stop === 'string' ? [body.stop] : body.stop;
-    const running = session.promptWithMeta(prompt, {
-      maxTokens: (body.max_completion_tokens ?? body.max_tokens) as number | undefined,
-      temperature: body.temperature as number | undefined, topP: body.top_p as number | undefined, topK: body.top_k as number | undefined,
-      seed: body.seed as number | undefined, ...(stop ? { customStopTriggers: stop } : {}),
-      signal: abort.signal, stopOnAbortSignal: true,
-      onTextChunk: (text: string) => {
-        queue.push(text);
-        wake?.();
-      },
-    }).then((result: { stopReason: string }) => {
-      outcome = result;
-      wake?.();
-    }, (error: unknown) => {
-      failure = error;
-      wake?.();
-    });
+    const running = session
+      .promptWithMeta(prompt, {
+        maxTokens: (body.max_completion_tokens ?? body.max_tokens) as number | undefined,
+        temperature: body.temperature as number | undefined,
+        topP: body.top_p as number | undefined,
+        topK: body.top_k as number | undefined,
+        seed: body.seed as number | undefined,
+        ...(stop ? { customStopTriggers: stop } : {}),
+        signal: abort.signal,
+        stopOnAbortSignal: true,
+        onTextChunk: (text: string) => {
+          queue.push(text);
+          wake?.();
+        },
+      })
+      .then(
+        (result: { stopReason: string }) => {
+          outcome = result;
+          wake?.();
+        },
+        (error: unknown) => {
+          failure = error;
+          wake?.();
+        },
+      );
     try {
       yield { type: 'chunk', chunk: chunk({ role: 'assistant', content: '' }), hasOutput: false };
       for (;;) {
@@ -167,18 +191,35 @@ export class LocalAdapter implements ProviderAdapter {
           continue;
         }
         if (call.signal.aborted && (failure || outcome)) break; // aborting during prompt ingestion rejects: still a cancellation
-        if (failure) throw new AgoraError(`The local model failed: ${failure instanceof Error ? failure.message : String(failure)}`, { status: 502, kind: 'provider_unavailable', type: 'upstream_error', code: 'local_inference_failed', cause: failure });
+        if (failure)
+          throw new AgoraError(`The local model failed: ${failure instanceof Error ? failure.message : String(failure)}`, {
+            status: 502,
+            kind: 'provider_unavailable',
+            type: 'upstream_error',
+            code: 'local_inference_failed',
+            cause: failure,
+          });
         if (outcome) break;
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
       }
-      if (call.signal.aborted || !outcome) throw new AgoraError('The request was cancelled.', { status: 499, kind: 'server', type: 'server_error', code: 'client_closed_request', retryable: false });
+      if (call.signal.aborted || !outcome)
+        throw new AgoraError('The request was cancelled.', {
+          status: 499,
+          kind: 'server',
+          type: 'server_error',
+          code: 'client_closed_request',
+          retryable: false,
+        });
       const finish = outcome.stopReason === 'maxTokens' ? 'length' : 'stop';
       const finishEvent: ChatEvent = { type: 'chunk', chunk: chunk({}, finish), hasOutput: false };
       finishEvent.finishReason = { unified: finish, raw: outcome.stopReason };
       yield finishEvent;
       const after = slot.sequence.tokenMeter.getState();
-      const usage = { prompt_tokens: after.usedInputTokens - before.usedInputTokens, completion_tokens: after.usedOutputTokens - before.usedOutputTokens };
+      const usage = {
+        prompt_tokens: after.usedInputTokens - before.usedInputTokens,
+        completion_tokens: after.usedOutputTokens - before.usedOutputTokens,
+      };
       const openaiUsage = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
       const usageEvent: ChatEvent = { type: 'chunk', chunk: chunk({}, null, openaiUsage), hasOutput: false };
       const parsed = usageFromOpenAI(openaiUsage);

@@ -21,7 +21,9 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
   }
 
   async chat(call: AdapterCall<ChatRequest>): Promise<ChatResult> {
-    const text = await this.http.body(this.http.post('/chat/completions', chatBody(call.request, call.upstreamModel, this.provider, false), call.signal));
+    const text = await this.http.body(
+      this.http.post('/chat/completions', chatBody(call.request, call.upstreamModel, this.provider, false), call.signal),
+    );
     return chatResult(text, this.provider.name, this.provider.secrets, reasoningOf(call.request.body)?.exclude === true);
   }
 
@@ -37,7 +39,10 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
   }
 
   async embed(call: AdapterCall<EmbeddingRequest>): Promise<EmbeddingResult> {
-    return embeddingResult(await this.http.body(this.http.post('/embeddings', embeddingBody(call.request, call.upstreamModel), call.signal)), this.provider.name);
+    return embeddingResult(
+      await this.http.body(this.http.post('/embeddings', embeddingBody(call.request, call.upstreamModel), call.signal)),
+      this.provider.name,
+    );
   }
 
   close(): Promise<void> {

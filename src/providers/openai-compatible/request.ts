@@ -30,8 +30,12 @@ function reasoningHistory(messages: unknown): unknown {
     changed = true;
     const { reasoning, reasoning_details: details, ...rest } = message;
     if (rest.reasoning_content !== undefined) return rest;
-    const text = typeof reasoning === 'string' ? reasoning
-      : Array.isArray(details) ? details.map((detail: Record<string, unknown>) => (typeof detail.text === 'string' ? detail.text : '')).join('') : '';
+    const text =
+      typeof reasoning === 'string'
+        ? reasoning
+        : Array.isArray(details)
+          ? details.map((detail: Record<string, unknown>) => (typeof detail.text === 'string' ? detail.text : '')).join('')
+          : '';
     return text !== '' ? { ...rest, reasoning_content: text } : rest;
   });
   return changed ? out : messages;

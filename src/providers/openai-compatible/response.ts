@@ -13,7 +13,8 @@ function parseObject(text: string, providerName: string): Record<string, unknown
   } catch {
     throw malformedResponse(providerName, 'the body is not valid JSON');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw malformedResponse(providerName, 'expected a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw malformedResponse(providerName, 'expected a JSON object');
   return parsed as Record<string, unknown>;
 }
 
@@ -22,7 +23,12 @@ function normaliseReasoning(choices: unknown[], exclude: boolean): void {
   for (const choice of choices as Array<{ message?: Record<string, unknown> }>) {
     const message = choice?.message;
     if (!message) continue;
-    let reasoning = typeof message.reasoning_content === 'string' ? message.reasoning_content : typeof message.reasoning === 'string' ? message.reasoning : '';
+    let reasoning =
+      typeof message.reasoning_content === 'string'
+        ? message.reasoning_content
+        : typeof message.reasoning === 'string'
+          ? message.reasoning
+          : '';
     if (typeof message.content === 'string' && message.content.trimStart().startsWith('<think>')) {
       const split = splitThink(message.content);
       reasoning += split.reasoning;

@@ -25,7 +25,8 @@ export class ReasoningNormalizer {
     for (const choice of chunk.choices) {
       const delta = choice.delta;
       if (!delta) continue;
-      let reasoning = typeof delta.reasoning_content === 'string' ? delta.reasoning_content : typeof delta.reasoning === 'string' ? delta.reasoning : '';
+      let reasoning =
+        typeof delta.reasoning_content === 'string' ? delta.reasoning_content : typeof delta.reasoning === 'string' ? delta.reasoning : '';
       if (typeof delta.content === 'string' && delta.content !== '') {
         let splitter = this.splitters.get(choice.index);
         if (!splitter) this.splitters.set(choice.index, (splitter = new ThinkSplitter()));
@@ -64,7 +65,8 @@ function hasOutput(chunk: ChatChunk): boolean {
 
 export function toChatEvent(parsed: Record<string, unknown>, providerName: string, secrets: Secrets): ChatEvent {
   if (parsed.error !== undefined && parsed.error !== null) throw inBandError(parsed, providerName, secrets);
-  if (parsed.choices !== undefined && !Array.isArray(parsed.choices)) throw malformedResponse(providerName, "a chunk's 'choices' is not an array");
+  if (parsed.choices !== undefined && !Array.isArray(parsed.choices))
+    throw malformedResponse(providerName, "a chunk's 'choices' is not an array");
   const chunk = parsed as ChatChunk;
   if (chunk.choices === undefined) chunk.choices = [];
   const event: ChatEvent = { type: 'chunk', chunk, hasOutput: hasOutput(chunk) };
@@ -84,7 +86,10 @@ export function toChatEvent(parsed: Record<string, unknown>, providerName: strin
 
 /** Converts SSE bytes to events; `sawDone` reports whether `data: [DONE]` arrived. */
 export async function* readChatStream(
-  body: AsyncIterable<Buffer>, providerName: string, secrets: Secrets, excludeReasoning = false,
+  body: AsyncIterable<Buffer>,
+  providerName: string,
+  secrets: Secrets,
+  excludeReasoning = false,
 ): AsyncGenerator<ChatEvent> {
   const reader = new SseReader();
   const reasoning = new ReasoningNormalizer(excludeReasoning);
@@ -114,7 +119,12 @@ export function completionAsEvents(text: string, providerName: string, secrets: 
     delta: (choice.message ?? {}) as Record<string, unknown>,
     finish_reason: (choice.finish_reason ?? null) as string | null,
   }));
-  const chunk: ChatChunk = { ...result.body, object: 'chat.completion.chunk', choices, usage: (result.body.usage ?? null) as ChatChunk['usage'] };
+  const chunk: ChatChunk = {
+    ...result.body,
+    object: 'chat.completion.chunk',
+    choices,
+    usage: (result.body.usage ?? null) as ChatChunk['usage'],
+  };
   const event: ChatEvent = { type: 'chunk', chunk, hasOutput: hasOutput(chunk) };
   if (result.usage) event.usage = result.usage;
   if (result.finishReason) event.finishReason = result.finishReason;

@@ -3,7 +3,10 @@ import type { Kysely, Migration } from 'kysely';
 
 export const migration0002: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
-    await db.schema.alterTable('generations').addColumn('usage_estimated', 'integer', (column) => column.notNull().defaultTo(0)).execute();
+    await db.schema
+      .alterTable('generations')
+      .addColumn('usage_estimated', 'integer', (column) => column.notNull().defaultTo(0))
+      .execute();
   },
   async down(db: Kysely<unknown>): Promise<void> {
     await db.schema.alterTable('generations').dropColumn('usage_estimated').execute();

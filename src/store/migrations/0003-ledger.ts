@@ -20,7 +20,9 @@ export const migration0003: Migration = {
     await db.schema.alterTable('api_keys').addColumn('limit_daily', 'bigint').execute();
     await db.schema.alterTable('api_keys').addColumn('limit_monthly', 'bigint').execute();
     // Keys from before accounts existed each get an unlimited account of their own.
-    await sql`insert into accounts (id, name, mode, created_at) select 'acct_' || id, name, 'unlimited', created_at from api_keys`.execute(db);
+    await sql`insert into accounts (id, name, mode, created_at) select 'acct_' || id, name, 'unlimited', created_at from api_keys`.execute(
+      db,
+    );
     await sql`update api_keys set account_id = 'acct_' || id`.execute(db);
 
     await db.schema

@@ -11,18 +11,53 @@ export type NewGeneration = Insertable<GenerationsTable>;
 const ROWS_PER_STATEMENT = 200;
 
 const COLUMNS = [
-  'id', 'key_id', 'api', 'model', 'provider', 'upstream_model', 'upstream_id', 'streamed', 'status', 'http_status', 'error_code',
-  'error_message', 'finish_reason', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cached_tokens', 'reasoning_tokens',
-  'cache_write_tokens', 'usage_estimated', 'cost', 'latency_ms', 'ttft_ms', 'app_referer', 'app_title', 'attempts', 'created_at',
+  'id',
+  'key_id',
+  'api',
+  'model',
+  'provider',
+  'upstream_model',
+  'upstream_id',
+  'streamed',
+  'status',
+  'http_status',
+  'error_code',
+  'error_message',
+  'finish_reason',
+  'prompt_tokens',
+  'completion_tokens',
+  'total_tokens',
+  'cached_tokens',
+  'reasoning_tokens',
+  'cache_write_tokens',
+  'usage_estimated',
+  'cost',
+  'latency_ms',
+  'ttft_ms',
+  'app_referer',
+  'app_title',
+  'attempts',
+  'created_at',
 ] as const satisfies ReadonlyArray<keyof GenerationsTable>;
 
 export class GenerationsRepo {
   private readonly prepared: PreparedInsert<NewGeneration> | undefined;
 
-  constructor(private readonly db: Kysely<Database>, private readonly sqlite?: BetterSqlite3.Database) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly sqlite?: BetterSqlite3.Database,
+  ) {
     if (sqlite) {
-      this.prepared = new PreparedInsert<NewGeneration>(sqlite, (rows) => db.insertInto('generations').values(placeholderRows<NewGeneration>(COLUMNS, rows))
-        .onConflict((conflict) => conflict.column('id').doNothing()).compile(), COLUMNS);
+      this.prepared = new PreparedInsert<NewGeneration>(
+        sqlite,
+        (rows) =>
+          db
+            .insertInto('generations')
+            .values(placeholderRows<NewGeneration>(COLUMNS, rows))
+            .onConflict((conflict) => conflict.column('id').doNothing())
+            .compile(),
+        COLUMNS,
+      );
     }
   }
 

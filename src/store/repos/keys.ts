@@ -24,7 +24,9 @@ export interface NewKey {
   initialCredit?: number;
 }
 
-export type KeyChanges = Partial<Pick<ApiKeysTable, 'name' | 'credit_limit' | 'limit_daily' | 'limit_monthly' | 'rpm' | 'tpm' | 'disabled_at'>>;
+export type KeyChanges = Partial<
+  Pick<ApiKeysTable, 'name' | 'credit_limit' | 'limit_daily' | 'limit_monthly' | 'rpm' | 'tpm' | 'disabled_at'>
+>;
 
 export class KeysRepo {
   constructor(private readonly db: Kysely<Database>) {}
@@ -53,18 +55,36 @@ export class KeysRepo {
     };
     await this.db.transaction().execute(async (transaction) => {
       if (input.accountId === undefined) {
-        await transaction.insertInto('accounts').values({
-          id: accountId, name: input.name, mode: input.mode ?? (input.initialCredit !== undefined ? 'prepaid' : 'unlimited'), created_at: now,
-        }).execute();
+        await transaction
+          .insertInto('accounts')
+          .values({
+            id: accountId,
+            name: input.name,
+            mode: input.mode ?? (input.initialCredit !== undefined ? 'prepaid' : 'unlimited'),
+            created_at: now,
+          })
+          .execute();
       } else if (!(await transaction.selectFrom('accounts').select('id').where('id', '=', accountId).executeTakeFirst())) {
         throw new Error(`no account with id ${accountId}`);
       }
       await transaction.insertInto('api_keys').values(row).execute();
       if (input.initialCredit !== undefined && input.initialCredit > 0) {
-        await transaction.insertInto('ledger_entries').values({
-          id: `opening:${id}`, account_id: accountId, key_id: null, kind: 'topup', amount: input.initialCredit,
-          generation_id: null, upstream_id: null, model: null, provider: null, note: 'opening credit', created_at: now,
-        }).execute();
+        await transaction
+          .insertInto('ledger_entries')
+          .values({
+            id: `opening:${id}`,
+            account_id: accountId,
+            key_id: null,
+            kind: 'topup',
+            amount: input.initialCredit,
+            generation_id: null,
+            upstream_id: null,
+            model: null,
+            provider: null,
+            note: 'opening credit',
+            created_at: now,
+          })
+          .execute();
       }
     });
     return { row, key };

@@ -29,23 +29,65 @@ export interface KeySpend {
 }
 
 const ENTRY_COLUMNS = [
-  'id', 'account_id', 'key_id', 'kind', 'amount', 'generation_id', 'upstream_id', 'model', 'provider', 'note', 'created_at',
+  'id',
+  'account_id',
+  'key_id',
+  'kind',
+  'amount',
+  'generation_id',
+  'upstream_id',
+  'model',
+  'provider',
+  'note',
+  'created_at',
 ] as const satisfies ReadonlyArray<keyof LedgerEntriesTable>;
-const STORED_COLUMNS = ['key_id', 'idempotency_key', 'request_hash', 'status', 'headers', 'body', 'created_at'] as const satisfies ReadonlyArray<keyof IdempotencyRecordsTable>;
+const STORED_COLUMNS = [
+  'key_id',
+  'idempotency_key',
+  'request_hash',
+  'status',
+  'headers',
+  'body',
+  'created_at',
+] as const satisfies ReadonlyArray<keyof IdempotencyRecordsTable>;
 
 export class LedgerRepo {
   private readonly preparedEntry: PreparedInsert<NewLedgerEntry> | undefined;
   private readonly preparedStored: PreparedInsert<IdempotencyRecordsTable> | undefined;
 
-  constructor(private readonly db: Kysely<Database>, private readonly sqlite?: BetterSqlite3.Database) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly sqlite?: BetterSqlite3.Database,
+  ) {
     if (sqlite) {
-      this.preparedEntry = new PreparedInsert<NewLedgerEntry>(sqlite, (rows) => db.insertInto('ledger_entries').values(placeholderRows<NewLedgerEntry>(ENTRY_COLUMNS, rows))
-        .onConflict((conflict) => conflict.column('id').doNothing()).compile(), ENTRY_COLUMNS);
-      this.preparedStored = new PreparedInsert<IdempotencyRecordsTable>(sqlite, (rows) => db.insertInto('idempotency_records').values(placeholderRows<IdempotencyRecordsTable>(STORED_COLUMNS, rows))
-        .onConflict((conflict) => conflict.columns(['key_id', 'idempotency_key']).doUpdateSet((eb) => ({
-          request_hash: eb.ref('excluded.request_hash'), status: eb.ref('excluded.status'), headers: eb.ref('excluded.headers'),
-          body: eb.ref('excluded.body'), created_at: eb.ref('excluded.created_at'),
-        }))).compile(), STORED_COLUMNS);
+      this.preparedEntry = new PreparedInsert<NewLedgerEntry>(
+        sqlite,
+        (rows) =>
+          db
+            .insertInto('ledger_entries')
+            .values(placeholderRows<NewLedgerEntry>(ENTRY_COLUMNS, rows))
+            .onConflict((conflict) => conflict.column('id').doNothing())
+            .compile(),
+        ENTRY_COLUMNS,
+      );
+      this.preparedStored = new PreparedInsert<IdempotencyRecordsTable>(
+        sqlite,
+        (rows) =>
+          db
+            .insertInto('idempotency_records')
+            .values(placeholderRows<IdempotencyRecordsTable>(STORED_COLUMNS, rows))
+            .onConflict((conflict) =>
+              conflict.columns(['key_id', 'idempotency_key']).doUpdateSet((eb) => ({
+                request_hash: eb.ref('excluded.request_hash'),
+                status: eb.ref('excluded.status'),
+                headers: eb.ref('excluded.headers'),
+                body: eb.ref('excluded.body'),
+                created_at: eb.ref('excluded.created_at'),
+              })),
+            )
+            .compile(),
+        STORED_COLUMNS,
+      );
     }
   }
 
@@ -55,10 +97,16 @@ export class LedgerRepo {
     const stored = writes.flatMap((write) => (write.idempotency ? [write.idempotency] : []));
     if (entries.length === 0 && stored.length === 0) return;
     const { preparedEntry, preparedStored } = this;
-    if (preparedEntry && preparedStored && this.sqlite && inTransaction(this.sqlite, () => {
-      preparedEntry.runAll(entries);
-      for (const record of stored) preparedStored.runAll([record]); // an upsert: one key may appear twice in a batch
-    })) return;
+    if (
+      preparedEntry &&
+      preparedStored &&
+      this.sqlite &&
+      inTransaction(this.sqlite, () => {
+        preparedEntry.runAll(entries);
+        for (const record of stored) preparedStored.runAll([record]); // an upsert: one key may appear twice in a batch
+      })
+    )
+      return;
     await this.db.transaction().execute(async (transaction) => {
       for (let start = 0; start < entries.length; start += ROWS_PER_STATEMENT) {
         await transaction
@@ -71,17 +119,27 @@ export class LedgerRepo {
         await transaction
           .insertInto('idempotency_records')
           .values(record)
-          .onConflict((conflict) => conflict.columns(['key_id', 'idempotency_key']).doUpdateSet((eb) => ({
-            request_hash: eb.ref('excluded.request_hash'), status: eb.ref('excluded.status'), headers: eb.ref('excluded.headers'),
-            body: eb.ref('excluded.body'), created_at: eb.ref('excluded.created_at'),
-          })))
+          .onConflict((conflict) =>
+            conflict.columns(['key_id', 'idempotency_key']).doUpdateSet((eb) => ({
+              request_hash: eb.ref('excluded.request_hash'),
+              status: eb.ref('excluded.status'),
+              headers: eb.ref('excluded.headers'),
+              body: eb.ref('excluded.body'),
+              created_at: eb.ref('excluded.created_at'),
+            })),
+          )
           .execute();
       }
     });
   }
 
   findIdempotency(keyId: string, idempotencyKey: string): Promise<IdempotencyRecordsTable | undefined> {
-    return this.db.selectFrom('idempotency_records').selectAll().where('key_id', '=', keyId).where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+    return this.db
+      .selectFrom('idempotency_records')
+      .selectAll()
+      .where('key_id', '=', keyId)
+      .where('idempotency_key', '=', idempotencyKey)
+      .executeTakeFirst();
   }
 
   /** Removes stored responses created before `before` (epoch ms). */
@@ -149,7 +207,13 @@ export class LedgerRepo {
   }
 
   entries(accountId: string): Promise<LedgerEntryRow[]> {
-    return this.db.selectFrom('ledger_entries').selectAll().where('account_id', '=', accountId).orderBy('created_at').orderBy('id').execute();
+    return this.db
+      .selectFrom('ledger_entries')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
   }
 
   chargesForGeneration(generationId: string): Promise<LedgerEntryRow[]> {

@@ -11,21 +11,41 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Anthropic's own fields; anything else is refused with a 400 naming it. */
-const KNOWN = new Set(['model', 'messages', 'system', 'max_tokens', 'stop_sequences', 'stream', 'temperature', 'top_p', 'top_k', 'tools',
-  'tool_choice', 'thinking', 'metadata', 'service_tier', 'container', 'mcp_servers',
+const KNOWN = new Set([
+  'model',
+  'messages',
+  'system',
+  'max_tokens',
+  'stop_sequences',
+  'stream',
+  'temperature',
+  'top_p',
+  'top_k',
+  'tools',
+  'tool_choice',
+  'thinking',
+  'metadata',
+  'service_tier',
+  'container',
+  'mcp_servers',
   // gateway routing fields, as on the OpenAI surface
-  'models', 'provider']);
+  'models',
+  'provider',
+]);
 const UNSUPPORTED = new Set(['container', 'mcp_servers']);
 
 function textOf(content: unknown, at: string): string {
   if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) throw invalidRequest(`Invalid '${at}': expected a string or an array of content blocks.`, at, 'invalid_type');
-  return content.map((block: unknown, index) => {
-    if (!isObject(block) || block.type !== 'text' || typeof block.text !== 'string') {
-      throw invalidRequest(`Invalid '${at}[${index}]': expected a text block.`, `${at}[${index}]`);
-    }
-    return block.text;
-  }).join('');
+  if (!Array.isArray(content))
+    throw invalidRequest(`Invalid '${at}': expected a string or an array of content blocks.`, at, 'invalid_type');
+  return content
+    .map((block: unknown, index) => {
+      if (!isObject(block) || block.type !== 'text' || typeof block.text !== 'string') {
+        throw invalidRequest(`Invalid '${at}[${index}]': expected a text block.`, `${at}[${index}]`);
+      }
+      return block.text;
+    })
+    .join('');
 }
 
 function image(block: Json, at: string): Json {
@@ -43,11 +63,19 @@ function translateMessage(message: unknown, index: number): Json[] {
   const at = `messages[${index}]`;
   if (!isObject(message)) throw invalidRequest(`Invalid type for '${at}': expected object.`, at, 'invalid_type');
   if (message.role !== 'user' && message.role !== 'assistant') {
-    throw invalidRequest(`Invalid value for '${at}.role': expected "user" or "assistant", got ${preview(message.role ?? null)}.`, `${at}.role`);
+    throw invalidRequest(
+      `Invalid value for '${at}.role': expected "user" or "assistant", got ${preview(message.role ?? null)}.`,
+      `${at}.role`,
+    );
   }
   const content = message.content;
   if (typeof content === 'string') return [{ role: message.role, content }];
-  if (!Array.isArray(content)) throw invalidRequest(`Invalid type for '${at}.content': expected a string or an array of content blocks.`, `${at}.content`, 'invalid_type');
+  if (!Array.isArray(content))
+    throw invalidRequest(
+      `Invalid type for '${at}.content': expected a string or an array of content blocks.`,
+      `${at}.content`,
+      'invalid_type',
+    );
   const out: Json[] = [];
   const parts: Json[] = [];
   const toolCalls: Json[] = [];
@@ -58,7 +86,8 @@ function translateMessage(message: unknown, index: number): Json[] {
     if (!isObject(block)) throw invalidRequest(`Invalid '${blockAt}': expected a content block object.`, blockAt, 'invalid_type');
     switch (block.type) {
       case 'text':
-        if (typeof block.text !== 'string') throw invalidRequest(`Missing required parameter: '${blockAt}.text'.`, `${blockAt}.text`, 'missing_required_parameter');
+        if (typeof block.text !== 'string')
+          throw invalidRequest(`Missing required parameter: '${blockAt}.text'.`, `${blockAt}.text`, 'missing_required_parameter');
         parts.push({ type: 'text', text: block.text });
         break;
       case 'image':
@@ -66,7 +95,11 @@ function translateMessage(message: unknown, index: number): Json[] {
         break;
       case 'tool_use':
         if (message.role !== 'assistant') throw invalidRequest(`Invalid '${blockAt}': tool_use blocks belong to assistant turns.`, blockAt);
-        toolCalls.push({ id: String(block.id), type: 'function', function: { name: String(block.name), arguments: JSON.stringify(block.input ?? {}) } });
+        toolCalls.push({
+          id: String(block.id),
+          type: 'function',
+          function: { name: String(block.name), arguments: JSON.stringify(block.input ?? {}) },
+        });
         break;
       case 'tool_result': {
         if (message.role !== 'user') throw invalidRequest(`Invalid '${blockAt}': tool_result blocks belong to user turns.`, blockAt);
@@ -86,12 +119,17 @@ function translateMessage(message: unknown, index: number): Json[] {
   });
   if (parts.length > 0 || toolCalls.length > 0 || reasoning) {
     const onlyText = parts.every((part) => part.type === 'text');
-    const translated: Json = { role: message.role, content: parts.length === 0 ? null : onlyText ? parts.map((part) => part.text).join('') : parts };
+    const translated: Json = {
+      role: message.role,
+      content: parts.length === 0 ? null : onlyText ? parts.map((part) => part.text).join('') : parts,
+    };
     if (toolCalls.length > 0) translated.tool_calls = toolCalls;
     // Reasoning sent back goes on in the form reasoning upstreams (DeepSeek, Kimi) expect on the turn.
     if (reasoning) {
       translated.reasoning_content = reasoning;
-      translated.reasoning_details = [{ type: 'reasoning.text', text: reasoning, ...(signature ? { signature } : {}), format: 'anthropic-claude-v1' }];
+      translated.reasoning_details = [
+        { type: 'reasoning.text', text: reasoning, ...(signature ? { signature } : {}), format: 'anthropic-claude-v1' },
+      ];
     }
     out.unshift(translated);
   }
@@ -102,11 +140,22 @@ function translateTools(tools: unknown): Json[] | undefined {
   if (tools === undefined) return undefined;
   if (!Array.isArray(tools)) throw invalidRequest("Invalid type for 'tools': expected an array.", 'tools', 'invalid_type');
   return tools.map((tool: unknown, index) => {
-    if (!isObject(tool) || typeof tool.name !== 'string') throw invalidRequest(`Missing required parameter: 'tools[${index}].name'.`, `tools[${index}].name`, 'missing_required_parameter');
+    if (!isObject(tool) || typeof tool.name !== 'string')
+      throw invalidRequest(`Missing required parameter: 'tools[${index}].name'.`, `tools[${index}].name`, 'missing_required_parameter');
     if (tool.type !== undefined && tool.type !== 'custom') {
-      throw invalidRequest(`Unsupported tool type ${preview(tool.type)} at 'tools[${index}]': only client tools (name, description, input_schema) can be served by every upstream.`, `tools[${index}].type`);
+      throw invalidRequest(
+        `Unsupported tool type ${preview(tool.type)} at 'tools[${index}]': only client tools (name, description, input_schema) can be served by every upstream.`,
+        `tools[${index}].type`,
+      );
     }
-    return { type: 'function', function: { name: tool.name, ...(typeof tool.description === 'string' ? { description: tool.description } : {}), parameters: tool.input_schema ?? { type: 'object' } } };
+    return {
+      type: 'function',
+      function: {
+        name: tool.name,
+        ...(typeof tool.description === 'string' ? { description: tool.description } : {}),
+        parameters: tool.input_schema ?? { type: 'object' },
+      },
+    };
   });
 }
 
@@ -114,11 +163,16 @@ function translateToolChoice(choice: unknown): unknown {
   if (choice === undefined) return undefined;
   if (!isObject(choice)) throw invalidRequest("Invalid type for 'tool_choice': expected an object.", 'tool_choice', 'invalid_type');
   switch (choice.type) {
-    case 'auto': return 'auto';
-    case 'any': return 'required';
-    case 'none': return 'none';
-    case 'tool': return { type: 'function', function: { name: String(choice.name) } };
-    default: throw invalidRequest("Invalid value for 'tool_choice.type': expected auto, any, tool or none.", 'tool_choice.type');
+    case 'auto':
+      return 'auto';
+    case 'any':
+      return 'required';
+    case 'none':
+      return 'none';
+    case 'tool':
+      return { type: 'function', function: { name: String(choice.name) } };
+    default:
+      throw invalidRequest("Invalid value for 'tool_choice.type': expected auto, any, tool or none.", 'tool_choice.type');
   }
 }
 
@@ -127,12 +181,14 @@ export function anthropicToCanonical(body: unknown): ChatRequest {
   if (!isObject(body)) throw invalidRequest('Invalid request body: expected a JSON object.', null, 'invalid_body');
   for (const key of Object.keys(body)) {
     if (!KNOWN.has(key)) throw invalidRequest(`${fieldName(key)}: Extra inputs are not permitted`, fieldName(key), 'unknown_parameter');
-    if (UNSUPPORTED.has(key)) throw invalidRequest(`'${key}' is an Anthropic-hosted feature that this gateway cannot serve.`, key, 'unsupported_parameter');
+    if (UNSUPPORTED.has(key))
+      throw invalidRequest(`'${key}' is an Anthropic-hosted feature that this gateway cannot serve.`, key, 'unsupported_parameter');
   }
   if (typeof body.max_tokens !== 'number' || !Number.isInteger(body.max_tokens) || body.max_tokens < 1) {
-    throw invalidRequest("max_tokens: Field required (a whole number of at least 1).", 'max_tokens', 'missing_required_parameter');
+    throw invalidRequest('max_tokens: Field required (a whole number of at least 1).', 'max_tokens', 'missing_required_parameter');
   }
-  if (!Array.isArray(body.messages) || body.messages.length === 0) throw invalidRequest('messages: Field required (at least one message).', 'messages', 'missing_required_parameter');
+  if (!Array.isArray(body.messages) || body.messages.length === 0)
+    throw invalidRequest('messages: Field required (at least one message).', 'messages', 'missing_required_parameter');
   const messages: Json[] = [];
   if (body.system !== undefined) messages.push({ role: 'system', content: textOf(body.system, 'system') });
   body.messages.forEach((message: unknown, index) => messages.push(...translateMessage(message, index)));

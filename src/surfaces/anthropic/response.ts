@@ -7,7 +7,12 @@ import type { AgoraError } from '../../spec/errors.js';
 type Json = Record<string, unknown>;
 
 const STOP_REASONS: Record<string, string> = {
-  stop: 'end_turn', length: 'max_tokens', tool_calls: 'tool_use', function_call: 'tool_use', content_filter: 'refusal', error: 'end_turn',
+  stop: 'end_turn',
+  length: 'max_tokens',
+  tool_calls: 'tool_use',
+  function_call: 'tool_use',
+  content_filter: 'refusal',
+  error: 'end_turn',
 };
 
 export function stopReason(finish: string | null | undefined): string | null {
@@ -45,7 +50,12 @@ export function anthropicMessage(body: Json): Json {
   const choice = ((body.choices as Json[] | undefined) ?? [])[0] ?? {};
   const message = (choice.message ?? {}) as Json;
   const content: Json[] = [];
-  const reasoning = typeof message.reasoning_content === 'string' ? message.reasoning_content : typeof message.reasoning === 'string' ? message.reasoning : '';
+  const reasoning =
+    typeof message.reasoning_content === 'string'
+      ? message.reasoning_content
+      : typeof message.reasoning === 'string'
+        ? message.reasoning
+        : '';
   if (reasoning) content.push({ type: 'thinking', thinking: reasoning, signature: '' });
   if (typeof message.content === 'string' && message.content !== '') content.push({ type: 'text', text: message.content });
   for (const call of (message.tool_calls as Json[] | undefined) ?? []) {
@@ -65,8 +75,17 @@ export function anthropicMessage(body: Json): Json {
 }
 
 const ERROR_TYPES: Record<number, string> = {
-  400: 'invalid_request_error', 401: 'authentication_error', 402: 'billing_error', 403: 'permission_error', 404: 'not_found_error',
-  409: 'invalid_request_error', 413: 'request_too_large', 422: 'invalid_request_error', 429: 'rate_limit_error', 503: 'overloaded_error', 529: 'overloaded_error',
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  402: 'billing_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  409: 'invalid_request_error',
+  413: 'request_too_large',
+  422: 'invalid_request_error',
+  429: 'rate_limit_error',
+  503: 'overloaded_error',
+  529: 'overloaded_error',
 };
 
 export function anthropicErrorType(status: number): string {

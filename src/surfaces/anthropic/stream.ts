@@ -22,15 +22,27 @@ export class AnthropicStreamEncoder {
   private readonly toolBlocks = new Map<number, number>();
   private finish: string | null = null;
 
-  constructor(private readonly id: string, private readonly model: string, private readonly promptTokens: number) {}
+  constructor(
+    private readonly id: string,
+    private readonly model: string,
+    private readonly promptTokens: number,
+  ) {}
 
   private start(): string {
     if (this.started) return '';
     this.started = true;
     return event('message_start', {
       type: 'message_start',
-      message: { id: this.id, type: 'message', role: 'assistant', model: this.model, content: [], stop_reason: null, stop_sequence: null,
-        usage: { input_tokens: this.promptTokens, output_tokens: 0 } },
+      message: {
+        id: this.id,
+        type: 'message',
+        role: 'assistant',
+        model: this.model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: this.promptTokens, output_tokens: 0 },
+      },
     });
   }
 
@@ -53,14 +65,23 @@ export class AnthropicStreamEncoder {
     const choice = chunk.choices[0];
     if (!choice) return out;
     const delta = choice.delta;
-    const reasoning = typeof delta.reasoning_content === 'string' ? delta.reasoning_content : typeof delta.reasoning === 'string' ? delta.reasoning : '';
+    const reasoning =
+      typeof delta.reasoning_content === 'string' ? delta.reasoning_content : typeof delta.reasoning === 'string' ? delta.reasoning : '';
     if (reasoning) {
       if (this.open !== 'thinking') out += this.begin('thinking', { type: 'thinking', thinking: '' });
-      out += event('content_block_delta', { type: 'content_block_delta', index: this.index, delta: { type: 'thinking_delta', thinking: reasoning } });
+      out += event('content_block_delta', {
+        type: 'content_block_delta',
+        index: this.index,
+        delta: { type: 'thinking_delta', thinking: reasoning },
+      });
     }
     if (typeof delta.content === 'string' && delta.content !== '') {
       if (this.open !== 'text') out += this.begin('text', { type: 'text', text: '' });
-      out += event('content_block_delta', { type: 'content_block_delta', index: this.index, delta: { type: 'text_delta', text: delta.content } });
+      out += event('content_block_delta', {
+        type: 'content_block_delta',
+        index: this.index,
+        delta: { type: 'text_delta', text: delta.content },
+      });
     }
     for (const call of (delta.tool_calls as Json[] | undefined) ?? []) {
       const toolIndex = typeof call.index === 'number' ? call.index : 0;
@@ -70,7 +91,11 @@ export class AnthropicStreamEncoder {
         this.toolBlocks.set(toolIndex, this.index);
       }
       if (typeof fn.arguments === 'string' && fn.arguments !== '') {
-        out += event('content_block_delta', { type: 'content_block_delta', index: this.toolBlocks.get(toolIndex), delta: { type: 'input_json_delta', partial_json: fn.arguments } });
+        out += event('content_block_delta', {
+          type: 'content_block_delta',
+          index: this.toolBlocks.get(toolIndex),
+          delta: { type: 'input_json_delta', partial_json: fn.arguments },
+        });
       }
     }
     if (choice.finish_reason) this.finish = choice.finish_reason;
@@ -80,9 +105,16 @@ export class AnthropicStreamEncoder {
   /** The end: close the open block, then message_delta with the stop reason and usage, then message_stop. */
   end(usageChunk: ChatChunk | undefined): string {
     const usage = anthropicUsage(usageChunk?.usage);
-    return this.start() + this.close()
-      + event('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason(this.finish) ?? 'end_turn', stop_sequence: null }, usage })
-      + event('message_stop', { type: 'message_stop' });
+    return (
+      this.start() +
+      this.close() +
+      event('message_delta', {
+        type: 'message_delta',
+        delta: { stop_reason: stopReason(this.finish) ?? 'end_turn', stop_sequence: null },
+        usage,
+      }) +
+      event('message_stop', { type: 'message_stop' })
+    );
   }
 
   /** A failure after the first byte: Anthropic's in-stream error event. */
