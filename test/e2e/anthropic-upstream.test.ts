@@ -17,7 +17,7 @@ describe('native Anthropic upstream', () => {
 
   beforeAll(async () => {
     fake = await startAnthropicFake();
-    const models = ['ok', 'tools', 'thinking', 'overloaded', 'error-event']
+    const models = ['ok', 'tools', 'thinking', 'overloaded', 'error-event', 'strict-thinking']
       .map(
         (mode) =>
           `  anthropic/${mode}:\n    endpoints:\n      - { provider: claude, model: ${mode}, pricing: { prompt: 3, completion: 15, cache_read: 0.3 }, max_output: 64000 }`,
@@ -138,9 +138,90 @@ describe('native Anthropic upstream', () => {
       messages: [{ role: 'user', content: '2+2?' }],
     });
     expect(message.content).toEqual([
-      { type: 'thinking', thinking: 'Two plus two is four.', signature: '' },
+      { type: 'thinking', thinking: 'Two plus two is four.', signature: 'sig-abc' },
       { type: 'text', text: 'Hello from Claude.' },
     ]);
     expect(message.usage).toMatchObject({ input_tokens: 20, cache_read_input_tokens: 5, output_tokens: 7 });
+  });
+
+  const weatherTool = {
+    name: 'get_weather',
+    description: 'Weather of a city',
+    input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } },
+  };
+
+  /**
+   * Extended thinking with tools, three turns, against an upstream that (like Anthropic) refuses a
+   * tool-use turn whose thinking blocks do not come back with their signatures and redacted data intact.
+   */
+  for (const streamed of [false, true]) {
+    it(`an Anthropic client keeps its thinking signatures across a multi-turn conversation with tools (${streamed ? 'streamed' : 'plain'})`, async () => {
+      const anthropic = new Anthropic({ baseURL: gateway.url, apiKey, maxRetries: 0 });
+      const history: Anthropic.MessageParam[] = [{ role: 'user', content: 'Weather in Paris, then in Rome?' }];
+      for (let turn = 0; turn < 3; turn++) {
+        const request = {
+          model: 'anthropic/strict-thinking',
+          max_tokens: 4096,
+          thinking: { type: 'enabled' as const, budget_tokens: 2048 },
+          tools: [weatherTool],
+          messages: history,
+        };
+        const message = streamed ? await anthropic.messages.stream(request).finalMessage() : await anthropic.messages.create(request);
+        const kinds = message.content.map((block) => block.type);
+        expect(kinds).toEqual(['thinking', 'redacted_thinking', 'tool_use']);
+        const thinking = message.content[0] as Anthropic.ThinkingBlock;
+        expect(thinking.signature).toMatch(/^EqQBCkYIARgCKkD/);
+        expect((message.content[1] as Anthropic.RedactedThinkingBlock).data).toMatch(/^EmwKAhgBEgy/);
+        const toolUse = message.content[2] as Anthropic.ToolUseBlock;
+        history.push(
+          { role: 'assistant', content: message.content },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUse.id, content: '18°C' }] },
+        );
+      }
+      // The upstream saw every earlier thinking block back, byte for byte.
+      const sent = last().body.messages as Array<{ role: string; content: Array<Record<string, unknown>> }>;
+      const assistantTurns = sent.filter((message) => message.role === 'assistant');
+      expect(assistantTurns).toHaveLength(2);
+      for (const turn of assistantTurns)
+        expect(turn.content.map((block) => block.type)).toEqual(['thinking', 'redacted_thinking', 'tool_use']);
+    });
+  }
+
+  it('an OpenAI client sending reasoning_details back (as streamed fragments) keeps Anthropic thinking valid', async () => {
+    const history: Array<Record<string, unknown>> = [{ role: 'user', content: 'Weather in Paris?' }];
+    const tools = [
+      {
+        type: 'function' as const,
+        function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+      },
+    ];
+    for (let turn = 0; turn < 2; turn++) {
+      const stream = await client.chat.completions.create({
+        model: 'anthropic/strict-thinking',
+        max_tokens: 4096,
+        stream: true,
+        tools,
+        reasoning: { max_tokens: 2048 },
+        messages: history,
+      } as unknown as OpenAI.ChatCompletionCreateParamsStreaming);
+      const details: unknown[] = [];
+      let reasoning = '';
+      const calls: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }> = [];
+      for await (const chunk of stream) {
+        const delta = chunk.choices[0]?.delta as Record<string, any> | undefined;
+        if (!delta) continue;
+        if (Array.isArray(delta.reasoning_details)) details.push(...delta.reasoning_details);
+        if (typeof delta.reasoning === 'string') reasoning += delta.reasoning;
+        for (const call of delta.tool_calls ?? []) {
+          if (call.id) calls[call.index] = { id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } };
+          calls[call.index]!.function.arguments += call.function?.arguments ?? '';
+        }
+      }
+      expect(reasoning).toContain('look up the weather');
+      history.push(
+        { role: 'assistant', content: null, reasoning, reasoning_details: details, tool_calls: calls },
+        { role: 'tool', tool_call_id: calls[0]!.id, content: '18°C' },
+      );
+    }
   });
 });

@@ -66,13 +66,40 @@ function userBlocks(content: unknown): Json[] {
   });
 }
 
+/**
+ * reasoning_details as a streaming client collects them are fragments: text pieces and a signature
+ * sharing one `index`. Fragments of one index are merged into one detail (text joined, the
+ * signature kept), so each thinking block goes back whole.
+ */
+function mergedDetails(details: Json[]): Json[] {
+  const merged: Json[] = [];
+  for (const detail of details) {
+    const previous = merged[merged.length - 1];
+    if (
+      previous &&
+      detail.type === 'reasoning.text' &&
+      previous.type === 'reasoning.text' &&
+      detail.index !== undefined &&
+      detail.index === previous.index
+    ) {
+      previous.text = `${typeof previous.text === 'string' ? previous.text : ''}${typeof detail.text === 'string' ? detail.text : ''}`;
+      if (typeof detail.signature === 'string' && detail.signature !== '') previous.signature = detail.signature;
+    } else {
+      merged.push({ ...detail });
+    }
+  }
+  return merged;
+}
+
 function assistantBlocks(message: Json): Json[] {
   const blocks: Json[] = [];
   // Thinking goes back only with Anthropic's signature (required on later turns); unsigned reasoning
   // from another vendor cannot be verified by Anthropic, so it stays out of the history.
-  for (const detail of (message.reasoning_details as Json[] | undefined) ?? []) {
+  for (const detail of mergedDetails((message.reasoning_details as Json[] | undefined) ?? [])) {
     if (detail.type === 'reasoning.text' && typeof detail.signature === 'string' && detail.signature !== '') {
       blocks.push({ type: 'thinking', thinking: detail.text ?? '', signature: detail.signature });
+    } else if (detail.type === 'reasoning.encrypted' && detail.format === 'anthropic-claude-v1' && typeof detail.data === 'string') {
+      blocks.push({ type: 'redacted_thinking', data: detail.data });
     }
   }
   const text = textOf(message.content);

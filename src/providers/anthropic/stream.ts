@@ -21,6 +21,8 @@ export async function* readAnthropicStream(body: AsyncIterable<Buffer>, provider
   let usage: Json = {};
   /** Anthropic content block index → OpenAI tool-call index. */
   const tools = new Map<number, number>();
+  /** Index of the current thinking (or redacted thinking) block among them: OpenRouter's `reasoning_details[].index`. */
+  let detail = -1;
   const chunk = (delta: Json, finish: string | null = null): ChatChunk => ({
     id,
     object: 'chat.completion.chunk',
@@ -47,6 +49,17 @@ export async function* readAnthropicStream(body: AsyncIterable<Buffer>, provider
         }
         case 'content_block_start': {
           const block = (data.content_block ?? {}) as Json;
+          if (block.type === 'thinking') detail++;
+          if (block.type === 'redacted_thinking') {
+            detail++;
+            yield {
+              type: 'chunk',
+              chunk: chunk({
+                reasoning_details: [{ type: 'reasoning.encrypted', data: block.data, format: 'anthropic-claude-v1', index: detail }],
+              }),
+              hasOutput: false,
+            };
+          }
           if (block.type === 'tool_use') {
             const index = tools.size;
             tools.set(Number(data.index), index);
@@ -72,7 +85,7 @@ export async function* readAnthropicStream(body: AsyncIterable<Buffer>, provider
               type: 'chunk',
               chunk: chunk({
                 reasoning: delta.thinking,
-                reasoning_details: [{ type: 'reasoning.text', text: delta.thinking, format: 'anthropic-claude-v1', index: 0 }],
+                reasoning_details: [{ type: 'reasoning.text', text: delta.thinking, format: 'anthropic-claude-v1', index: detail }],
               }),
               hasOutput: delta.thinking !== '',
             };
@@ -81,7 +94,7 @@ export async function* readAnthropicStream(body: AsyncIterable<Buffer>, provider
               type: 'chunk',
               chunk: chunk({
                 reasoning_details: [
-                  { type: 'reasoning.text', text: '', signature: delta.signature, format: 'anthropic-claude-v1', index: 0 },
+                  { type: 'reasoning.text', text: '', signature: delta.signature, format: 'anthropic-claude-v1', index: detail },
                 ],
               }),
               hasOutput: false,

@@ -80,7 +80,8 @@ function translateMessage(message: unknown, index: number): Json[] {
   const parts: Json[] = [];
   const toolCalls: Json[] = [];
   let reasoning = '';
-  let signature: string | undefined;
+  /** Thinking blocks as OpenRouter's reasoning_details, in order, each with its own signature. */
+  const details: Json[] = [];
   content.forEach((block: unknown, blockIndex) => {
     const blockAt = `${at}.content[${blockIndex}]`;
     if (!isObject(block)) throw invalidRequest(`Invalid '${blockAt}': expected a content block object.`, blockAt, 'invalid_type');
@@ -108,16 +109,33 @@ function translateMessage(message: unknown, index: number): Json[] {
         break;
       }
       case 'thinking':
-        if (typeof block.thinking === 'string') reasoning += block.thinking;
-        if (typeof block.signature === 'string') signature = block.signature;
+        if (typeof block.thinking !== 'string') {
+          throw invalidRequest(`Missing required parameter: '${blockAt}.thinking'.`, `${blockAt}.thinking`, 'missing_required_parameter');
+        }
+        if (block.signature !== undefined && typeof block.signature !== 'string') {
+          throw invalidRequest(`Invalid type for '${blockAt}.signature': expected a string.`, `${blockAt}.signature`, 'invalid_type');
+        }
+        reasoning += block.thinking;
+        // Each block keeps its own signature: Anthropic verifies them one by one on the next turn.
+        details.push({
+          type: 'reasoning.text',
+          text: block.thinking,
+          ...(block.signature ? { signature: block.signature } : {}),
+          format: 'anthropic-claude-v1',
+          index: details.length,
+        });
         break;
       case 'redacted_thinking':
-        break; // encrypted for Anthropic only; other upstreams cannot read it
+        // Encrypted for Anthropic only: kept so an Anthropic upstream gets it back; other upstreams skip it.
+        if (typeof block.data !== 'string')
+          throw invalidRequest(`Missing required parameter: '${blockAt}.data'.`, `${blockAt}.data`, 'missing_required_parameter');
+        details.push({ type: 'reasoning.encrypted', data: block.data, format: 'anthropic-claude-v1', index: details.length });
+        break;
       default:
         throw invalidRequest(`Unsupported content block type ${preview(block.type)} at '${blockAt}'.`, `${blockAt}.type`);
     }
   });
-  if (parts.length > 0 || toolCalls.length > 0 || reasoning) {
+  if (parts.length > 0 || toolCalls.length > 0 || details.length > 0) {
     const onlyText = parts.every((part) => part.type === 'text');
     const translated: Json = {
       role: message.role,
@@ -125,12 +143,8 @@ function translateMessage(message: unknown, index: number): Json[] {
     };
     if (toolCalls.length > 0) translated.tool_calls = toolCalls;
     // Reasoning sent back goes on in the form reasoning upstreams (DeepSeek, Kimi) expect on the turn.
-    if (reasoning) {
-      translated.reasoning_content = reasoning;
-      translated.reasoning_details = [
-        { type: 'reasoning.text', text: reasoning, ...(signature ? { signature } : {}), format: 'anthropic-claude-v1' },
-      ];
-    }
+    if (reasoning) translated.reasoning_content = reasoning;
+    if (details.length > 0) translated.reasoning_details = details;
     out.unshift(translated);
   }
   return out;

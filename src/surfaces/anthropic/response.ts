@@ -50,13 +50,30 @@ export function anthropicMessage(body: Json): Json {
   const choice = ((body.choices as Json[] | undefined) ?? [])[0] ?? {};
   const message = (choice.message ?? {}) as Json;
   const content: Json[] = [];
-  const reasoning =
-    typeof message.reasoning_content === 'string'
-      ? message.reasoning_content
-      : typeof message.reasoning === 'string'
-        ? message.reasoning
-        : '';
-  if (reasoning) content.push({ type: 'thinking', thinking: reasoning, signature: '' });
+  const details = Array.isArray(message.reasoning_details) ? (message.reasoning_details as Json[]) : [];
+  if (details.length > 0) {
+    // Thinking blocks as the upstream gave them, each with its signature (Anthropic checks them on the next turn).
+    for (const detail of details) {
+      if (detail.type === 'reasoning.text') {
+        content.push({
+          type: 'thinking',
+          thinking: typeof detail.text === 'string' ? detail.text : '',
+          signature: typeof detail.signature === 'string' ? detail.signature : '',
+        });
+      } else if (detail.type === 'reasoning.encrypted' && typeof detail.data === 'string') {
+        content.push({ type: 'redacted_thinking', data: detail.data });
+      }
+    }
+  } else {
+    const reasoning =
+      typeof message.reasoning_content === 'string'
+        ? message.reasoning_content
+        : typeof message.reasoning === 'string'
+          ? message.reasoning
+          : '';
+    // Reasoning from a vendor without signatures (DeepSeek, Qwen…): there is none to give.
+    if (reasoning) content.push({ type: 'thinking', thinking: reasoning, signature: '' });
+  }
   if (typeof message.content === 'string' && message.content !== '') content.push({ type: 'text', text: message.content });
   for (const call of (message.tool_calls as Json[] | undefined) ?? []) {
     const fn = (call.function ?? {}) as Json;

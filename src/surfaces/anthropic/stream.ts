@@ -17,7 +17,9 @@ function event(name: string, data: Json): string {
 export class AnthropicStreamEncoder {
   private started = false;
   private index = -1;
-  private open: 'thinking' | 'text' | 'tool_use' | undefined;
+  private open: 'thinking' | 'redacted_thinking' | 'text' | 'tool_use' | undefined;
+  /** The reasoning_details index of the open thinking block (a new index starts a new block). */
+  private thinkingDetail: unknown;
   /** OpenAI tool-call index → our block index. */
   private readonly toolBlocks = new Map<number, number>();
   private finish: string | null = null;
@@ -52,7 +54,7 @@ export class AnthropicStreamEncoder {
     return event('content_block_stop', { type: 'content_block_stop', index: this.index });
   }
 
-  private begin(kind: 'thinking' | 'text' | 'tool_use', block: Json): string {
+  private begin(kind: 'thinking' | 'redacted_thinking' | 'text' | 'tool_use', block: Json): string {
     const closing = this.close();
     this.index++;
     this.open = kind;
@@ -67,13 +69,34 @@ export class AnthropicStreamEncoder {
     const delta = choice.delta;
     const reasoning =
       typeof delta.reasoning_content === 'string' ? delta.reasoning_content : typeof delta.reasoning === 'string' ? delta.reasoning : '';
+    const details = Array.isArray(delta.reasoning_details) ? (delta.reasoning_details as Json[]) : [];
+    const detailIndex = details[0]?.index;
     if (reasoning) {
-      if (this.open !== 'thinking') out += this.begin('thinking', { type: 'thinking', thinking: '' });
+      if (this.open !== 'thinking' || (detailIndex !== undefined && detailIndex !== this.thinkingDetail)) {
+        out += this.begin('thinking', { type: 'thinking', thinking: '' });
+        this.thinkingDetail = detailIndex;
+      }
       out += event('content_block_delta', {
         type: 'content_block_delta',
         index: this.index,
         delta: { type: 'thinking_delta', thinking: reasoning },
       });
+    }
+    for (const detail of details) {
+      if (detail.type === 'reasoning.text' && typeof detail.signature === 'string' && detail.signature !== '') {
+        // The signature closes its thinking block (Anthropic sends it last, as signature_delta).
+        if (this.open !== 'thinking') {
+          out += this.begin('thinking', { type: 'thinking', thinking: '' });
+          this.thinkingDetail = detail.index;
+        }
+        out += event('content_block_delta', {
+          type: 'content_block_delta',
+          index: this.index,
+          delta: { type: 'signature_delta', signature: detail.signature },
+        });
+      } else if (detail.type === 'reasoning.encrypted' && typeof detail.data === 'string') {
+        out += this.begin('redacted_thinking', { type: 'redacted_thinking', data: detail.data });
+      }
     }
     if (typeof delta.content === 'string' && delta.content !== '') {
       if (this.open !== 'text') out += this.begin('text', { type: 'text', text: '' });
