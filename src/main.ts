@@ -11,7 +11,7 @@ import type { LocalAdapter } from './providers/local/adapter.js';
 import type { ResolvedConfig } from './config/types.js';
 import type { Gateway } from './gateway.js';
 import { createHttpServer } from './http/server.js';
-import { dispatcher } from './routes.js';
+import { dispatcher, errorShapeFor } from './routes.js';
 import { CancelSource } from './lib/cancel.js';
 import { createLogger, withRedaction, type Logger } from './lib/logger.js';
 import { CreditBook } from './metering/ledger.js';
@@ -142,7 +142,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger,
     state: { draining: false, inFlight: 0, stopping: new CancelSource(), startedAt: Date.now() },
   };
-  const server = createHttpServer({ settings: options.config.server, logger, state: gateway.state }, dispatcher(gateway));
+  const server = createHttpServer({ settings: options.config.server, logger, state: gateway.state, errorShapeFor }, dispatcher(gateway));
   const host = options.host ?? options.config.server.host;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -15,7 +15,8 @@ import { countTokens, messages } from './api/messages.js';
 import { listModels } from './api/models.js';
 import { usageExport } from './api/usage.js';
 import type { Exchange, Gateway, RouteHandler } from './gateway.js';
-import { sendError } from './http/errors.js';
+import { openAIErrorBody, sendError, type ErrorRenderer } from './http/errors.js';
+import { anthropicErrorBody } from './surfaces/anthropic/response.js';
 import type { Dispatch } from './http/server.js';
 import { invalidRequest, notFound } from './spec/errors.js';
 
@@ -51,6 +52,11 @@ export const PATTERNS: ReadonlyArray<readonly [Method, RegExp, (exchange: Exchan
 
 const TABLE = new Map<string, RouteHandler>(ROUTES.map(([method, path, handler]) => [`${method} ${path}`, handler]));
 const PATHS = new Set(ROUTES.map(([, path]) => path));
+
+/** The error shape of a path: Anthropic's on the Messages routes, OpenAI's everywhere else. */
+export function errorShapeFor(path: string): ErrorRenderer {
+  return path === '/v1/messages' || path === '/v1/messages/count_tokens' ? anthropicErrorBody : openAIErrorBody;
+}
 
 /** The gateway's dispatch: route lookup, the Exchange, in-flight counting, and errors mapped once. */
 export function dispatcher(gateway: Gateway): Dispatch {

@@ -12,6 +12,7 @@ import { sendJson } from '../http/respond.js';
 import { estimatePromptTokens } from '../lib/token-estimate.js';
 import { anthropicToCanonical } from '../surfaces/anthropic/request.js';
 import { ANTHROPIC_SURFACE, sendAnthropicError } from '../surfaces/anthropic/surface.js';
+import { invalidRequest } from '../spec/errors.js';
 import { runChat } from './chat-completions.js';
 
 export async function messages(exchange: Exchange): Promise<void> {
@@ -32,7 +33,9 @@ export async function countTokens(exchange: Exchange): Promise<void> {
   try {
     const authenticated = authenticate(request.headers, gateway.keys, true);
     if (authenticated instanceof Promise) await authenticated;
-    const body = parseJsonBody(await readBody(request, gateway.config.server.bodyLimitBytes)) as Record<string, unknown>;
+    const body = parseJsonBody(await readBody(request, gateway.config.server.bodyLimitBytes));
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw invalidRequest('Invalid request body: expected a JSON object.', null, 'invalid_body');
     const chat = anthropicToCanonical({ ...body, max_tokens: 1 });
     sendJson(exchange.response, 200, { input_tokens: estimatePromptTokens(chat.body.messages, chat.body.tools) });
   } catch (error) {

@@ -33,7 +33,9 @@ const COLUMNS = [
 function parseTime(value: string | null, fallback: number, field: string): number {
   if (value === null) return fallback;
   const parsed = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(parsed)) throw invalidRequest(`Invalid '${field}': expected an ISO date or epoch milliseconds.`, field);
+  // 8.64e15 ms is the last instant a JavaScript Date can hold.
+  if (!Number.isFinite(parsed) || Math.abs(parsed) > 8.64e15)
+    throw invalidRequest(`Invalid '${field}': expected an ISO date or epoch milliseconds.`, field);
   return parsed;
 }
 

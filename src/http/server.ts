@@ -8,12 +8,14 @@ import type { Duplex } from 'node:stream';
 import type { ServerSettings } from '../config/types.js';
 import type { Logger } from '../lib/logger.js';
 import { AgoraError, invalidRequest } from '../spec/errors.js';
-import { openAIErrorBody } from './errors.js';
+import { openAIErrorBody, type ErrorRenderer } from './errors.js';
 
 /** What the HTTP layer needs of the gateway. */
 export interface HttpServerOptions {
   settings: ServerSettings;
   logger: Logger;
+  /** The error shape of the route at `path` (Anthropic's on /v1/messages), for errors met before routing. */
+  errorShapeFor?: (path: string) => ErrorRenderer;
   /** `draining`: answers carry `connection: close` (the gateway is stopping). */
   state: { draining: boolean };
 }
@@ -40,14 +42,16 @@ export function createHttpServer(options: HttpServerOptions, dispatch: Dispatch)
     },
     (request, response) => handle(options, dispatch, request, response),
   );
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, settings, logger));
+  server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) =>
+    answerClientError(error, socket, options),
+  );
   if (settings.maxConnectionsPerClient > 0) capConnectionsPerClient(server, settings.maxConnectionsPerClient, logger);
   return server;
 }
 
 /** A raw HTTP/1.1 answer in OpenAI's error shape, for sockets that have no ServerResponse (yet). */
-function rawErrorResponse(error: AgoraError): string {
-  const body = JSON.stringify(openAIErrorBody(error));
+function rawErrorResponse(error: AgoraError, render: ErrorRenderer = openAIErrorBody): string {
+  const body = JSON.stringify(render(error));
   const extra = Object.entries(error.headers ?? {})
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
@@ -67,7 +71,8 @@ const STATUS_TEXT: Record<number, string> = {
  * headers too large (431), bytes that are not HTTP (400). Answered in the API's error shape when
  * nothing has been sent on the socket yet, then the connection is closed; none is a gateway error.
  */
-function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, settings: ServerSettings, logger: Logger): void {
+function answerClientError(error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex, options: HttpServerOptions): void {
+  const { settings, logger } = options;
   const code = error.code ?? '';
   logger.debug('client error', { code });
   const current = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
@@ -98,7 +103,10 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, setting
   } else {
     answer = invalidRequest('The request is not valid HTTP/1.1.', null, 'bad_http_request');
   }
-  socket.end(rawErrorResponse(answer));
+  // The route's own error shape when the path is known (the request line was read).
+  const path = current?.req?.url ?? /^[A-Z]+ (\S+)/.exec(error.rawPacket?.toString('latin1', 0, 2048) ?? '')?.[1];
+  const render = path !== undefined && options.errorShapeFor ? options.errorShapeFor(path.split('?')[0]!) : openAIErrorBody;
+  socket.end(rawErrorResponse(answer, render));
   setTimeout(() => socket.destroy(), 1_000).unref();
 }
 

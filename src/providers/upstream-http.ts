@@ -90,7 +90,7 @@ export function droppedParameters(
   const dropped: string[] = [];
   for (const [key, value] of Object.entries(body)) {
     if (GATEWAY_FIELDS.has(key) || mapped.has(key) || value === undefined || value === null) continue;
-    const refuse = refused[key];
+    const refuse = Object.hasOwn(refused, key) ? refused[key] : undefined;
     if (refuse) {
       if (refuse(value)) throw invalidRequest(`'${key}' cannot be served by ${providerName}.`, key, 'unsupported_parameter');
       continue;

@@ -263,7 +263,7 @@ function validateToolChoice(choice: unknown): void {
 
 function validateResponseFormat(format: unknown): void {
   if (!isObject(format)) return;
-  if (!['text', 'json_object', 'json_schema'].includes(String(format.type))) {
+  if (typeof format.type !== 'string' || !['text', 'json_object', 'json_schema'].includes(format.type)) {
     throw invalidRequest(
       "Invalid value for 'response_format.type': expected one of text, json_object, json_schema.",
       'response_format.type',
@@ -274,6 +274,9 @@ function validateResponseFormat(format: unknown): void {
     expectObject(format.json_schema.schema, 'response_format.json_schema.schema');
   }
 }
+
+/** The reasoning efforts OpenAI and OpenRouter document (`reasoning.effort`, `reasoning_effort`). */
+const REASONING_EFFORTS: readonly string[] = ['minimal', 'low', 'medium', 'high', 'xhigh', 'max', 'none'];
 
 /** Longest `models` fallback list (OpenRouter's is shorter; every entry costs a catalog lookup). */
 const MAX_MODELS = 32;
@@ -314,10 +317,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
   expectType(body, 'reasoning', 'object');
   if (typeof body.reasoning === 'object' && body.reasoning !== null) {
     const reasoning = body.reasoning as Record<string, unknown>;
-    if (
-      reasoning.effort !== undefined &&
-      !['minimal', 'low', 'medium', 'high', 'xhigh', 'max', 'none'].includes(String(reasoning.effort))
-    ) {
+    if (reasoning.effort !== undefined && (typeof reasoning.effort !== 'string' || !REASONING_EFFORTS.includes(reasoning.effort))) {
       throw invalidRequest(
         "Invalid value for 'reasoning.effort': expected one of minimal, low, medium, high, xhigh, max, none.",
         'reasoning.effort',
@@ -339,6 +339,9 @@ export function parseChatRequest(body: unknown): ChatRequest {
     }
   }
   expectType(body, 'reasoning_effort', 'string');
+  if (typeof body.reasoning_effort === 'string' && !REASONING_EFFORTS.includes(body.reasoning_effort)) {
+    throw invalidRequest(`Invalid value for 'reasoning_effort': expected one of ${REASONING_EFFORTS.join(', ')}.`, 'reasoning_effort');
+  }
   expectType(body, 'include_reasoning', 'boolean');
   expectType(body, 'usage', 'object');
   expectType(body, 'tools', 'array');

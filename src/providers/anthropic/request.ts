@@ -184,7 +184,7 @@ export function anthropicRequest(
   const dropped: string[] = [];
   for (const [key, value] of Object.entries(body)) {
     if (GATEWAY_FIELDS.has(key) || MAPPED.has(key) || value === undefined || value === null) continue;
-    const refuse = REFUSED[key];
+    const refuse = Object.hasOwn(REFUSED, key) ? REFUSED[key] : undefined;
     if (refuse) {
       if (refuse(value))
         throw invalidRequest(`'${key}' cannot be served by ${provider.name} (Anthropic has no equivalent).`, key, 'unsupported_parameter');

@@ -100,7 +100,7 @@ export function geminiRequest(request: ChatRequest, provider: ResolvedProvider):
   const dropped: string[] = [];
   for (const [key, value] of Object.entries(body)) {
     if (GATEWAY_FIELDS.has(key) || MAPPED.has(key) || value === undefined || value === null) continue;
-    const refuse = REFUSED[key];
+    const refuse = Object.hasOwn(REFUSED, key) ? REFUSED[key] : undefined;
     if (refuse) {
       if (refuse(value)) throw invalidRequest(`'${key}' cannot be served by ${provider.name}.`, key, 'unsupported_parameter');
       continue;

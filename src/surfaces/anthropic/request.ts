@@ -34,6 +34,16 @@ const KNOWN = new Set([
 ]);
 const UNSUPPORTED = new Set(['container', 'mcp_servers']);
 
+function requireString(value: unknown, at: string): asserts value is string {
+  if (typeof value !== 'string') {
+    throw invalidRequest(
+      value === undefined ? `Missing required parameter: '${at}'.` : `Invalid type for '${at}': expected a string.`,
+      at,
+      value === undefined ? 'missing_required_parameter' : 'invalid_type',
+    );
+  }
+}
+
 function textOf(content: unknown, at: string): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content))
@@ -96,16 +106,15 @@ function translateMessage(message: unknown, index: number): Json[] {
         break;
       case 'tool_use':
         if (message.role !== 'assistant') throw invalidRequest(`Invalid '${blockAt}': tool_use blocks belong to assistant turns.`, blockAt);
-        toolCalls.push({
-          id: String(block.id),
-          type: 'function',
-          function: { name: String(block.name), arguments: JSON.stringify(block.input ?? {}) },
-        });
+        requireString(block.id, `${blockAt}.id`);
+        requireString(block.name, `${blockAt}.name`);
+        toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } });
         break;
       case 'tool_result': {
         if (message.role !== 'user') throw invalidRequest(`Invalid '${blockAt}': tool_result blocks belong to user turns.`, blockAt);
         const result = block.content === undefined ? '' : textOf(block.content, `${blockAt}.content`);
-        out.push({ role: 'tool', tool_call_id: String(block.tool_use_id), content: block.is_error === true ? `Error: ${result}` : result });
+        requireString(block.tool_use_id, `${blockAt}.tool_use_id`);
+        out.push({ role: 'tool', tool_call_id: block.tool_use_id, content: block.is_error === true ? `Error: ${result}` : result });
         break;
       }
       case 'thinking':
@@ -184,7 +193,8 @@ function translateToolChoice(choice: unknown): unknown {
     case 'none':
       return 'none';
     case 'tool':
-      return { type: 'function', function: { name: String(choice.name) } };
+      requireString(choice.name, 'tool_choice.name');
+      return { type: 'function', function: { name: choice.name } };
     default:
       throw invalidRequest("Invalid value for 'tool_choice.type': expected auto, any, tool or none.", 'tool_choice.type');
   }
