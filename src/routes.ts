@@ -75,7 +75,7 @@ function route(gateway: Gateway, request: IncomingMessage, response: ServerRespo
     const error = PATHS.has(path)
       ? notFound(`Method ${request.method} is not allowed on ${path}.`, 'method_not_allowed')
       : notFound(`Unknown route ${request.method} ${path}.`, 'unknown_route');
-    sendError(response, error, gateway.logger);
+    sendError(response, error, gateway.logger, undefined, errorShapeFor(path));
     return;
   }
   state.inFlight++;

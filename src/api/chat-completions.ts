@@ -122,6 +122,7 @@ async function respondWithJson(call: ChatCall): Promise<void> {
   body.provider = attempt.endpoint.provider.name;
   const headers = modelHeaders(trace);
   if (result.dropped && result.dropped.length > 0) headers['x-agora-dropped-parameters'] = result.dropped.join(', ');
+  if (result.adjusted && result.adjusted.length > 0) headers['x-agora-adjusted-parameters'] = result.adjusted.join(', ');
   let text = '';
   const { committed } = settle(gateway, billing, trace, attempt, hasAnswer(body.choices), (cost) => {
     body.usage = withCost(body.usage, costFields(cost));

@@ -79,6 +79,8 @@ export async function respondWithStream(call: ChatCall): Promise<void> {
   const headers = modelHeaders(trace);
   const dropped = opening.held[0]?.dropped;
   if (dropped && dropped.length > 0) headers['x-agora-dropped-parameters'] = dropped.join(', ');
+  const adjusted = opening.held[0]?.adjusted;
+  if (adjusted && adjusted.length > 0) headers['x-agora-adjusted-parameters'] = adjusted.join(', ');
   writer.open(headers);
   const encoder = call.surface.encoder(trace.id, attempt.modelId, trace.promptTokensEstimate ?? 0);
   const providerName = attempt.endpoint.provider.name;

@@ -11,6 +11,7 @@ import { GenerationTrace } from '../metering/trace.js';
 import { estimatePromptTokens } from '../lib/token-estimate.js';
 import { AllAttemptsFailed, executeWithFallback, skippedRecords } from '../routing/execute.js';
 import { parseEmbeddingRequest } from '../spec/chat-request.js';
+import { toEncoding } from '../spec/embedding-encoding.js';
 import { shuttingDown } from '../spec/errors.js';
 
 export async function embeddings(exchange: Exchange): Promise<void> {
@@ -48,6 +49,7 @@ export async function embeddings(exchange: Exchange): Promise<void> {
     trace.usage = value.usage;
     attempt.health.success(Date.now(), performance.now() - exchange.startedAt);
     value.body.model = attempt.modelId;
+    toEncoding(value.body.data, embedding.body.encoding_format === 'base64' ? 'base64' : 'float');
     const { committed } = settle(gateway, billing, trace, attempt, true);
     value.body.usage = { ...(value.body.usage as object | undefined), ...costFields(trace.costBreakdown!) };
     const delivered = await sendJsonAfterSettlement(

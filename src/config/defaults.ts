@@ -77,6 +77,8 @@ export const BUNDLED_CATALOG = {
       base_url: 'https://api.openai.com/v1',
       api_key_env: 'OPENAI_API_KEY',
       jurisdiction: 'US',
+      // GPT-5.x (platform.openai.com/docs/guides/reasoning): none and xhigh beside the classic four.
+      reasoning_efforts: ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'],
     },
     // Anthropic's native Messages API (providers/anthropic).
     anthropic: {

@@ -310,6 +310,7 @@ function resolveProvider(
     dataPolicy: mergePolicy(undefined, provider.data_policy),
     supportedParameters: provider.supported_parameters ?? DEFAULT_SUPPORTED_PARAMETERS,
     reasoningParam: provider.reasoning_param ?? 'reasoning_effort',
+    ...(provider.reasoning_efforts ? { reasoningEfforts: provider.reasoning_efforts } : {}),
     ...(provider.type === 'local'
       ? {
           local: {

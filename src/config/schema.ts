@@ -50,6 +50,10 @@ export const pricingSchema = z.strictObject({
     .optional(),
 });
 
+/** Reasoning efforts, least to most (OpenAI's and OpenRouter's vocabulary). */
+export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'] as const;
+export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
+
 /** OpenRouter's `supported_parameters` vocabulary (the request fields an endpoint honours). */
 export const KNOWN_PARAMETERS = [
   'temperature',
@@ -129,6 +133,11 @@ export const providerSchema = z.strictObject({
    * (the model decides, e.g. deepseek-reasoner).
    */
   reasoning_param: z.enum(['reasoning_effort', 'enable_thinking', 'none']).optional(),
+  /** The `reasoning_effort` values the upstream accepts (default minimal, low, medium, high); others are sent as the nearest one. */
+  reasoning_efforts: z
+    .array(z.enum(REASONING_EFFORTS, { error: `expected efforts from: ${REASONING_EFFORTS.join(', ')}` }))
+    .min(1)
+    .optional(),
   /** `type: local` only: a GGUF file path, or an `hf:` URI that node-llama-cpp downloads. */
   model_path: z.string().min(1).optional(),
   /** `type: local`: CPU threads for inference (1 is fastest for tiny models on 2 cores). */

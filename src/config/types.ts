@@ -1,6 +1,6 @@
 /** The resolved configuration: the config file merged over the bundled catalog, secrets read from the environment. */
 import type { Secrets } from '../lib/secrets.js';
-import type { KnownParameter, ProviderType } from './schema.js';
+import type { KnownParameter, ProviderType, ReasoningEffort } from './schema.js';
 
 export interface Timeouts {
   /** TCP/TLS connect. */
@@ -88,6 +88,8 @@ export interface ResolvedProvider {
   /** Default for endpoints that do not list their own. */
   supportedParameters: readonly string[];
   reasoningParam: 'reasoning_effort' | 'enable_thinking' | 'none';
+  /** The `reasoning_effort` values the upstream accepts (undefined: minimal, low, medium, high). */
+  reasoningEfforts?: readonly ReasoningEffort[];
   /** For `type: local` (in-process llama.cpp). */
   local?: LocalModelSettings;
 }

@@ -183,8 +183,12 @@ function demoteMisses(ordered: Ranked[], preferences: ProviderPreferences): Rank
 }
 
 function wrongKind(modelId: string, kind: 'chat' | 'embedding'): AgoraError {
+  const declare =
+    kind === 'chat'
+      ? ` If it is an embedding model, the operator declares it with \`kind: embedding\` under models.${modelId} in the config file.`
+      : '';
   return invalidRequest(
-    `The model '${modelId}' is ${kind === 'embedding' ? 'an embedding model' : 'a chat model'}; use ${kind === 'embedding' ? '/v1/embeddings' : '/v1/chat/completions'}.`,
+    `The model '${modelId}' is ${kind === 'embedding' ? 'an embedding model' : 'a chat model'}; use ${kind === 'embedding' ? '/v1/embeddings' : '/v1/chat/completions'}.${declare}`,
     'model',
     'wrong_endpoint',
   );

@@ -35,6 +35,8 @@ export type ChatEvent = {
   hasOutput: boolean;
   /** On the first event only: request parameters this upstream could not honour and left out. */
   dropped?: string[];
+  /** On the first event only: parameters sent other than asked (`reasoning.effort=xhigh->high`). */
+  adjusted?: string[];
 };
 
 /** A complete, non-streamed answer: OpenAI's `chat.completion` object plus what was lifted from it. */
@@ -46,6 +48,8 @@ export interface ChatResult {
   upstreamId: string | undefined;
   /** Request parameters this upstream could not honour and left out (reported in a header). */
   dropped?: string[];
+  /** Parameters sent other than asked, as `name=asked->sent` (reported in `x-agora-adjusted-parameters`). */
+  adjusted?: string[];
 }
 
 export interface EmbeddingResult {

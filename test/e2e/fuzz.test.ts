@@ -120,6 +120,12 @@ function fillPattern(route: FuzzRoute, segments: string[]): string {
 }
 
 /** What the server will do with `method path` (mirrors src/routes.ts's dispatch). */
+/** The error shape of a path whatever the method: Anthropic's on the Messages paths, OpenAI's elsewhere. */
+function shapeOfPath(rawPath: string): 'openai' | 'anthropic' {
+  const path = rawPath.split('?')[0]!;
+  return path === '/v1/messages' || path === '/v1/messages/count_tokens' ? 'anthropic' : 'openai';
+}
+
 function dispatch(method: string, rawPath: string): { route: FuzzRoute | undefined; badEncoding: boolean } {
   const path = rawPath.split('?')[0]!;
   if (TABLE.has(`${method} ${path}`))
@@ -1430,12 +1436,13 @@ models:
     const context = `${method} ${path} ${apiKey === null ? 'without a key' : apiKey === MASTER_KEY ? 'admin key' : 'user key'}`;
     await checkAlive(answer, context);
     const { route, badEncoding } = dispatch(method, path); // node:http sends the path verbatim ('#' included)
-    if (answer.status === 400 && answer.text.includes('bad_http_request')) {
-      // Node's HTTP parser refused the request line (a byte it does not accept in a URL): fine, a 4xx.
-      expectErrorShape('openai', answer, context);
+    if (answer.status === 400 && answer.text.includes('The request is not valid HTTP/1.1.')) {
+      // Node's HTTP parser refused the request line (a byte it does not accept in a URL): fine, a 4xx,
+      // in the shape of the route the request line named.
+      expectErrorShape(shapeOfPath(path), answer, context);
     } else if (!route) {
       expect(answer.status, `${context}: ${answer.text.slice(0, 300)}`).toBe(404);
-      expectErrorShape('openai', answer, context);
+      expectErrorShape(shapeOfPath(path), answer, context);
     } else if (badEncoding) {
       expect(answer.status, `${context}: ${answer.text.slice(0, 300)}`).toBe(400);
       expectErrorShape(route.shape, answer, context);

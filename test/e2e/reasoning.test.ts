@@ -23,11 +23,13 @@ describe('reasoning', () => {
           deepseek: { url: upstream.url, extra: 'reasoning_param: none' },
           qwen: { url: upstream.url, extra: 'reasoning_param: enable_thinking' },
           openai: upstream.url,
+          gpt5: { url: upstream.url, extra: 'reasoning_efforts: [none, minimal, low, medium, high, xhigh]' },
         },
         {
           'deepseek/r1': [{ provider: 'deepseek', model: 'reasoning' }],
           'qwen/qwen3': [{ provider: 'qwen', model: 'think-tags' }],
           'openai/o': [{ provider: 'openai', model: 'ok' }],
+          'openai/gpt5': [{ provider: 'gpt5', model: 'ok' }],
           'deepseek/tools': [{ provider: 'deepseek', model: 'tools' }],
           'deepseek/strict': [{ provider: 'deepseek', model: 'strict-reasoning' }],
         },
@@ -95,6 +97,28 @@ describe('reasoning', () => {
     expect(message.content).toBe('Hi!');
     expect(message).not.toHaveProperty('reasoning');
     expect(message).not.toHaveProperty('reasoning_content');
+  });
+
+  it('sends an effort the upstream does not take as the nearest one it does, and says so in x-agora-adjusted-parameters', async () => {
+    const ask = async (model: string, effort: string, stream = false): Promise<{ sent: unknown; header: string | null }> => {
+      const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${(client as unknown as { apiKey: string }).apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'x' }], reasoning: { effort } }),
+      });
+      await response.text();
+      expect(response.status).toBe(200);
+      return { sent: last().reasoning_effort, header: response.headers.get('x-agora-adjusted-parameters') };
+    };
+    // An upstream with the classic four (the default): xhigh and max become high, none becomes minimal.
+    expect(await ask('openai/o', 'xhigh')).toEqual({ sent: 'high', header: 'reasoning.effort=xhigh->high' });
+    expect(await ask('openai/o', 'max', true)).toEqual({ sent: 'high', header: 'reasoning.effort=max->high' });
+    expect(await ask('openai/o', 'none')).toEqual({ sent: 'minimal', header: 'reasoning.effort=none->minimal' });
+    expect(await ask('openai/o', 'medium')).toEqual({ sent: 'medium', header: null });
+    // An upstream that lists xhigh and none (GPT-5.x) gets them as asked; max becomes its highest.
+    expect(await ask('openai/gpt5', 'xhigh')).toEqual({ sent: 'xhigh', header: null });
+    expect(await ask('openai/gpt5', 'none', true)).toEqual({ sent: 'none', header: null });
+    expect(await ask('openai/gpt5', 'max')).toEqual({ sent: 'xhigh', header: 'reasoning.effort=max->xhigh' });
   });
 
   it("maps reasoning to each upstream's parameter, never forwarding OpenRouter's own field", async () => {

@@ -3,6 +3,7 @@ import type { ChatChunk, ChatResult, EmbeddingResult } from '../../spec/chat-eve
 import { finishReasonFromOpenAI } from '../../spec/finish-reason.js';
 import { usageFromOpenAI } from '../../spec/usage.js';
 import type { Secrets } from '../../lib/secrets.js';
+import { floatsToBase64 } from '../../spec/embedding-encoding.js';
 import { inBandError, malformedResponse } from '../upstream-errors.js';
 
 type Json = Record<string, unknown>;
@@ -149,12 +150,6 @@ export function chunkFromGemini(
   };
 }
 
-/** OpenAI's `encoding_format: base64`: the vector as little-endian float32 bytes (what the openai SDK asks for by default). */
-function base64Floats(values: number[]): string {
-  const floats = new Float32Array(values);
-  return Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength).toString('base64');
-}
-
 export function embeddingResultFromGemini(
   text: string,
   providerName: string,
@@ -166,7 +161,7 @@ export function embeddingResultFromGemini(
   if (!Array.isArray(body.embeddings)) throw malformedResponse(providerName, "no 'embeddings' array");
   const data = (body.embeddings as Json[]).map((embedding, index) => {
     const values = (embedding.values ?? []) as number[];
-    return { object: 'embedding', index, embedding: encoding === 'base64' ? base64Floats(values) : values };
+    return { object: 'embedding', index, embedding: encoding === 'base64' ? floatsToBase64(values) : values };
   });
   return { body: { object: 'list', model, data }, usage: undefined };
 }

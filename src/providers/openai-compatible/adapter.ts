@@ -21,21 +21,27 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
   }
 
   async chat(call: AdapterCall<ChatRequest>): Promise<ChatResult> {
-    const text = await this.http.body(
-      this.http.post('/chat/completions', chatBody(call.request, call.upstreamModel, this.provider, false), call.signal),
-    );
-    return chatResult(text, this.provider.name, this.provider.secrets, reasoningOf(call.request.body)?.exclude === true);
+    const { text: body, adjusted } = chatBody(call.request, call.upstreamModel, this.provider, false);
+    const text = await this.http.body(this.http.post('/chat/completions', body, call.signal));
+    const result = chatResult(text, this.provider.name, this.provider.secrets, reasoningOf(call.request.body)?.exclude === true);
+    if (adjusted.length > 0) result.adjusted = adjusted;
+    return result;
   }
 
   async *chatStream(call: AdapterCall<ChatRequest>): AsyncGenerator<ChatEvent> {
-    const http = this.http.post('/chat/completions', chatBody(call.request, call.upstreamModel, this.provider, true), call.signal);
+    const { text: body, adjusted } = chatBody(call.request, call.upstreamModel, this.provider, true);
+    const http = this.http.post('/chat/completions', body, call.signal);
     await this.http.check(http);
     const contentType = String(http.responseHeaders['content-type'] ?? '');
-    if (contentType.includes('application/json')) {
-      yield* completionAsEvents(await http.text(), this.provider.name, this.provider.secrets);
-      return;
+    const events = contentType.includes('application/json')
+      ? completionAsEvents(await http.text(), this.provider.name, this.provider.secrets)
+      : readChatStream(http.body(), this.provider.name, this.provider.secrets, reasoningOf(call.request.body)?.exclude === true);
+    let first = adjusted.length > 0;
+    for await (const event of events) {
+      if (first) event.adjusted = adjusted;
+      first = false;
+      yield event;
     }
-    yield* readChatStream(http.body(), this.provider.name, this.provider.secrets, reasoningOf(call.request.body)?.exclude === true);
   }
 
   async embed(call: AdapterCall<EmbeddingRequest>): Promise<EmbeddingResult> {

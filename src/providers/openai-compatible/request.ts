@@ -1,9 +1,33 @@
 /** Builds the upstream request: the client's body minus the gateway's own fields, with the upstream model name. */
+import { REASONING_EFFORTS, type ReasoningEffort } from '../../config/schema.js';
 import type { ResolvedProvider } from '../../config/types.js';
 import { GATEWAY_FIELDS, reasoningOf, type ChatRequest, type EmbeddingRequest } from '../../spec/chat-request.js';
 
-/** OpenRouter's `reasoning` → the form this upstream takes (see the provider's `reasoning_param`). */
-function mapReasoning(request: ChatRequest, provider: ResolvedProvider, out: Record<string, unknown>): void {
+/** What `reasoning_effort` values an OpenAI-compatible server takes when its config does not say (OpenAI's classic four). */
+const DEFAULT_EFFORTS: readonly ReasoningEffort[] = ['minimal', 'low', 'medium', 'high'];
+
+/**
+ * The effort to send for `wanted`: itself when the upstream takes it, else the nearest it takes
+ * (ties go to the lower effort). Returns the effort and whether it changed.
+ */
+export function nearestEffort(wanted: ReasoningEffort, supported: readonly ReasoningEffort[]): ReasoningEffort {
+  if (supported.includes(wanted)) return wanted;
+  const rank = REASONING_EFFORTS.indexOf(wanted);
+  let best = supported[0]!;
+  for (const candidate of supported) {
+    const distance = Math.abs(REASONING_EFFORTS.indexOf(candidate) - rank);
+    const bestDistance = Math.abs(REASONING_EFFORTS.indexOf(best) - rank);
+    if (distance < bestDistance || (distance === bestDistance && REASONING_EFFORTS.indexOf(candidate) < REASONING_EFFORTS.indexOf(best)))
+      best = candidate;
+  }
+  return best;
+}
+
+/**
+ * OpenRouter's `reasoning` → the form this upstream takes (see the provider's `reasoning_param`).
+ * An effort the upstream does not take is sent as the nearest one it does, and named in `adjusted`.
+ */
+function mapReasoning(request: ChatRequest, provider: ResolvedProvider, out: Record<string, unknown>, adjusted: string[]): void {
   const reasoning = reasoningOf(request.body);
   if (!reasoning || provider.reasoningParam === 'none') return;
   if (provider.reasoningParam === 'enable_thinking') {
@@ -13,7 +37,9 @@ function mapReasoning(request: ChatRequest, provider: ResolvedProvider, out: Rec
     return;
   }
   if (reasoning.effort !== undefined && out.reasoning_effort === undefined) {
-    out.reasoning_effort = reasoning.effort === 'xhigh' || reasoning.effort === 'max' ? 'high' : reasoning.effort;
+    const sent = nearestEffort(reasoning.effort, provider.reasoningEfforts ?? DEFAULT_EFFORTS);
+    out.reasoning_effort = sent;
+    if (sent !== reasoning.effort) adjusted.push(`reasoning.effort=${reasoning.effort}->${sent}`);
   }
 }
 
@@ -41,21 +67,28 @@ function reasoningHistory(messages: unknown): unknown {
   return changed ? out : messages;
 }
 
-export function chatBody(request: ChatRequest, upstreamModel: string, provider: ResolvedProvider, stream: boolean): string {
+/** The upstream body (JSON) and the parameters sent other than asked (`x-agora-adjusted-parameters`). */
+export function chatBody(
+  request: ChatRequest,
+  upstreamModel: string,
+  provider: ResolvedProvider,
+  stream: boolean,
+): { text: string; adjusted: string[] } {
+  const adjusted: string[] = [];
   const out: Record<string, unknown> = {};
   const body = request.body;
   for (const key in body) if (!GATEWAY_FIELDS.has(key)) out[key] = body[key];
   out.messages = reasoningHistory(body.messages);
   out.model = upstreamModel;
   out.stream = stream;
-  mapReasoning(request, provider, out);
+  mapReasoning(request, provider, out, adjusted);
   if (stream && provider.streamUsage) {
     // Usage is always asked for, so every streamed answer can be metered (OpenRouter does the same).
     out.stream_options = { ...(body.stream_options as Record<string, unknown> | undefined), include_usage: true };
   } else if (!stream) {
     delete out.stream_options;
   }
-  return JSON.stringify(out);
+  return { text: JSON.stringify(out), adjusted };
 }
 
 export function embeddingBody(request: EmbeddingRequest, upstreamModel: string): string {
