@@ -19,6 +19,7 @@ import type { LedgerWrite } from './store/repos/ledger.js';
 import type { AdminStore } from './admin-store.js';
 import type { RetryBudget } from './routing/execute.js';
 import type { Planner } from './routing/plan.js';
+import type { LifecycleParts } from './lifecycle/parts.js';
 
 export interface GatewayState {
   /** SIGTERM received: new connections are refused, responses carry `connection: close`. */
@@ -52,6 +53,8 @@ export interface Gateway {
   admin: AdminStore;
   logger: Logger;
   state: GatewayState;
+  /** What a request's lifecycle needs (the parts above, narrowed): handed to lifecycle/ by the routes. */
+  lifecycle: LifecycleParts;
 }
 
 export interface Exchange {

@@ -12,6 +12,7 @@ import type { ResolvedConfig } from './config/types.js';
 import type { Gateway } from './gateway.js';
 import { createHttpServer } from './http/server.js';
 import { dispatcher, errorShapeFor } from './routes.js';
+import type { LifecycleParts } from './lifecycle/parts.js';
 import { CancelSource } from './lib/cancel.js';
 import { createLogger, withRedaction, type Logger } from './lib/logger.js';
 import { CreditBook } from './metering/ledger.js';
@@ -115,18 +116,26 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     name: 'generation records',
     intervalMs: options.sinkIntervalMs ?? 50,
   });
-  const gateway: Gateway = {
-    config: options.config,
-    catalog,
+  const state = { draining: false, inFlight: 0, stopping: new CancelSource(), startedAt: Date.now() };
+  const lifecycle: LifecycleParts = {
     planner,
     budget: new RetryBudget(),
-    keys,
+    maxAttempts: routing.maxAttempts,
     sink,
     credits,
     ledgerWriter,
     storeHealth: probe,
     limiter: sharedLimiter ?? localLimiter,
     idempotency: new IdempotencyStore((keyId, key) => store.ledger.findIdempotency(keyId, key)),
+    logger,
+    stopping: state.stopping,
+  };
+  const gateway: Gateway = {
+    ...lifecycle,
+    config: options.config,
+    catalog,
+    keys,
+    lifecycle,
     admin: {
       findGeneration: (id) => store.generations.findById(id),
       listGenerations: (query) => store.generations.list(query),
@@ -139,8 +148,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       postLedgerEntry: (entry) => store.ledger.insertOne(entry),
       accountTotals: (id) => store.ledger.totals(id),
     },
-    logger,
-    state: { draining: false, inFlight: 0, stopping: new CancelSource(), startedAt: Date.now() },
+    state,
   };
   const server = createHttpServer({ settings: options.config.server, logger, state: gateway.state, errorShapeFor }, dispatcher(gateway));
   const host = options.host ?? options.config.server.host;

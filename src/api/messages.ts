@@ -13,7 +13,7 @@ import { estimatePromptTokens } from '../lib/token-estimate.js';
 import { anthropicToCanonical } from '../surfaces/anthropic/request.js';
 import { ANTHROPIC_SURFACE, sendAnthropicError } from '../surfaces/anthropic/surface.js';
 import { invalidRequest } from '../spec/errors.js';
-import { runChat } from './chat-completions.js';
+import { serveChat } from '../lifecycle/chat.js';
 
 export async function messages(exchange: Exchange): Promise<void> {
   const { request, gateway } = exchange;
@@ -22,7 +22,7 @@ export async function messages(exchange: Exchange): Promise<void> {
     const key = authenticated instanceof Promise ? await authenticated : authenticated;
     if (key.rpm !== null) await limitRequests(gateway.limiter, key, exchange.response);
     const raw = await readBody(request, gateway.config.server.bodyLimitBytes);
-    await runChat(exchange, key, raw, anthropicToCanonical(parseJsonBody(raw)), ANTHROPIC_SURFACE);
+    await serveChat(gateway.lifecycle, exchange, key, raw, anthropicToCanonical(parseJsonBody(raw)), ANTHROPIC_SURFACE);
   } catch (error) {
     sendAnthropicError(exchange.response, error, gateway.logger, request.complete ? undefined : { connection: 'close' });
   }

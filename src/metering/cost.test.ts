@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { toPicoPricing, type ListPrices } from '../lib/money.js';
-import type { Usage } from '../spec/usage.js';
+import { usageFromOpenAI, type Usage } from '../spec/usage.js';
 import { ZERO_COST, computeCost, costFields, maximumCost } from './cost.js';
 
 function usage(counts: Partial<Omit<Usage, 'raw'>>): Usage {
@@ -174,6 +174,19 @@ describe('computeCost', () => {
     });
     // Nothing known: nothing charged.
     expect(computeCost(usage({}), pricing).totalNanos).toBe(0);
+  });
+
+  // BUG (spec/usage.ts usageFromOpenAI accepts any finite number ≥ 0 as a count; metering/cost.ts
+  // computeCost passes it to BigInt()): an upstream reporting a fractional count makes billing throw
+  // a RangeError after the answer arrived (settle throws, the hold is never released). Usage figures
+  // are untrusted input (SECURITY.md), so pricing them must not throw.
+  it.fails('prices an untrusted fractional token count without throwing', () => {
+    const reported = usageFromOpenAI({ prompt_tokens: 12.5, completion_tokens: 3 });
+    // At 0.0001 USD/M = 100 pUSD per token, 3 completion tokens are 300 pUSD and the prompt is 1,200, 1,250
+    // or 1,300 pUSD (12, 12.5 or 13 tokens): 1,500 / 1,550 / 1,600 pUSD, i.e. 2 nUSD (half up) whichever
+    // way the fraction is handled.
+    const cost = computeCost(reported, prices({ prompt: 0.0001, completion: 0.0001 })); // actual: RangeError, 12.5 is not a BigInt
+    expect(cost.totalNanos).toBe(2);
   });
 
   it('costs ZERO_COST when there is no usage at all', () => {

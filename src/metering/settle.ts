@@ -2,7 +2,7 @@
  * Reserve before forwarding, settle after: the money side of one request.
  * `reserve` holds the most the request can cost at the priciest endpoint it may be sent to
  * (prompt estimate + max_tokens, or the endpoint's max output, or what is left of its context);
- * `settle` prices the real usage, posts the charge and resolves when the charge is committed;
+ * `price` prices the real usage, `post` posts the charge and resolves when it is committed;
  * a failed or empty generation costs nothing and only releases the hold.
  */
 import type { KeyRecord } from '../catalog/keys.js';
@@ -77,42 +77,36 @@ export function reserve(
   return reservation instanceof Promise ? reservation.then((held) => ({ key, reservation: held })) : { key, reservation };
 }
 
-export interface Settlement {
-  cost: Cost;
-  /** Resolves when the charge (and stored response) is committed; undefined when there is nothing to write. Rejects after the timeout. */
-  committed: Promise<void> | undefined;
-}
-
 /**
- * Prices the outcome and posts the charge. The cost is known at once (also on `trace`);
- * `finalize` receives it and may return the idempotency record to commit in the same transaction.
+ * Prices the outcome (a failed or empty generation costs nothing) and notes it on `trace`. Known
+ * at once, so the answer can carry its cost before the charge is posted.
  */
-export function settle(
-  gateway: BillingParts,
-  billing: Billing,
-  trace: GenerationTrace,
-  attempt: Attempt | undefined,
-  success: boolean,
-  finalize?: (cost: Cost) => IdempotencyRecordsTable | undefined,
-): Settlement {
+export function price(trace: GenerationTrace, attempt: Attempt | undefined, success: boolean): Cost {
   let cost = success && attempt ? computeCost(trace.billableUsage(), attempt.endpoint.prices) : ZERO_COST;
   // An upstream reporting absurd usage cannot push a balance out of the exact integer range.
   if (cost.totalNanos > MAX_BALANCE_NANOS) cost = { ...cost, totalNanos: MAX_BALANCE_NANOS };
   trace.cost = cost.totalNanos;
   trace.costBreakdown = cost;
-  const stored = finalize?.(cost);
-  const committed = billing.reservation
-    ? gateway.credits.settle(
-        billing.reservation,
-        billing.key,
-        cost.totalNanos,
-        { id: trace.id, upstreamId: trace.upstreamId, model: trace.model, provider: trace.provider },
-        stored,
-      )
-    : stored
-      ? gateway.ledgerWriter.commit({ idempotency: stored })
-      : undefined;
-  return { cost, committed }; // the ledger writer rejects a commit that waits longer than SETTLE_TIMEOUT_MS
+  return cost;
+}
+
+/**
+ * Posts the charge for `cost` (and the stored answer of an Idempotency-Key, in the same commit).
+ * Resolves when both are committed; undefined when there is nothing to write. The ledger writer
+ * rejects a commit that waits longer than SETTLE_TIMEOUT_MS.
+ */
+export function post(
+  gateway: BillingParts,
+  billing: Billing,
+  trace: GenerationTrace,
+  cost: Cost,
+  stored?: IdempotencyRecordsTable,
+): Promise<void> | undefined {
+  if (billing.reservation) {
+    const generation = { id: trace.id, upstreamId: trace.upstreamId, model: trace.model, provider: trace.provider };
+    return gateway.credits.settle(billing.reservation, billing.key, cost.totalNanos, generation, stored);
+  }
+  return stored ? gateway.ledgerWriter.commit({ idempotency: stored }) : undefined;
 }
 
 /** Releases a hold without charging (the request failed before any answer). */

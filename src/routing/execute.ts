@@ -10,9 +10,7 @@
  * health; every attempt, and every endpoint the plan skipped, is recorded with its reason.
  */
 import type { CancelSignal } from '../lib/cancel.js';
-import type { Logger } from '../lib/logger.js';
 import { toAgoraError, UpstreamError, type AgoraError } from '../spec/errors.js';
-import type { ChatEvent } from '../spec/chat-event.js';
 import type { Exclusion } from './filters.js';
 import type { Attempt } from './plan.js';
 
@@ -117,11 +115,14 @@ export interface ExecuteOptions {
   budget: RetryBudget;
   /** Records of endpoints the plan skipped, listed first. */
   skipped?: AttemptRecord[];
-  /** Each failed attempt is logged here at debug level (its text already redacted). */
-  logger?: Logger;
+  /** Told of every failed attempt (its error already redacted): the lifecycle reports it to health and the log. */
+  onFailure: (attempt: Attempt, error: AgoraError) => void;
 }
 
-/** Runs `call` against each attempt until one succeeds. The caller reports the final outcome of the winner. */
+/**
+ * Runs `call` against each attempt until one succeeds; every failure goes to `options.onFailure`.
+ * The caller reports the winner's outcome when it is known (a stream's only at its end).
+ */
 export async function executeWithFallback<T>(
   attempts: Attempt[],
   signal: CancelSignal,
@@ -152,13 +153,7 @@ export async function executeWithFallback<T>(
       } catch (thrown) {
         const error = attemptError(attempt, thrown);
         records.push(record(attempt, error.status, started, error.code));
-        reportFailure(attempt, error);
-        options.logger?.debug('attempt failed', {
-          endpoint: attempt.endpoint.key,
-          status: error.status,
-          code: error.code,
-          error: error.message,
-        });
+        options.onFailure(attempt, error);
         lastError = error;
         if (!error.retryable || signal.aborted) break;
       } finally {
@@ -180,12 +175,4 @@ function amplifies(error: AgoraError): boolean {
 
 function budgetError(): AgoraError {
   return toAgoraError(new Error('retry budget exhausted before any attempt'));
-}
-
-/** Opens a stream and waits for its first event, so failures before the first byte can fail over. */
-export async function openStream(
-  stream: AsyncIterable<ChatEvent>,
-): Promise<{ iterator: AsyncIterator<ChatEvent>; first: IteratorResult<ChatEvent> }> {
-  const iterator = stream[Symbol.asyncIterator]();
-  return { iterator, first: await iterator.next() };
 }

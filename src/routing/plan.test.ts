@@ -130,7 +130,12 @@ function openCircuit(key: string, now: number): void {
 describe('the catalog the planner reads', () => {
   it('keeps endpoints cheapest first, with inverse-square weights', () => {
     const entry = snapshot.get('acme/chat')!;
-    expect(entry.endpoints.map((endpoint) => endpoint.key)).toEqual(['acme/chat:off', 'acme/chat:cheap', 'acme/chat:mid', 'acme/chat:pricey']);
+    expect(entry.endpoints.map((endpoint) => endpoint.key)).toEqual([
+      'acme/chat:off',
+      'acme/chat:cheap',
+      'acme/chat:mid',
+      'acme/chat:pricey',
+    ]);
     // 1 / 2² = 0.25, 1 / 4² = 0.0625, 1 / 8² = 0.015625.
     expect(entry.endpoints.slice(1).map((endpoint) => endpoint.weight)).toEqual([0.25, 0.0625, 0.015625]);
   });
@@ -157,7 +162,9 @@ describe('filters', () => {
   it('exclude an endpoint whose status is disabled', () => {
     const plan = planner.plan(request({ modelIds: ['acme/retired'] }), T);
     expect(keys(plan)).toEqual(['acme/retired:mid']);
-    expect(plan.excluded).toEqual([{ endpoint: 'acme/retired:cheap', provider: 'cheap', constraint: 'status', detail: 'endpoint is disabled' }]);
+    expect(plan.excluded).toEqual([
+      { endpoint: 'acme/retired:cheap', provider: 'cheap', constraint: 'status', detail: 'endpoint is disabled' },
+    ]);
   });
 
   it('keep only the providers in provider.only', () => {
@@ -388,6 +395,21 @@ describe('health', () => {
     expect(planError({}, T + 29_900).headers).toEqual({ 'retry-after': '1' });
   });
 
+  // BUG (routing/health.ts, EndpointHealth.rateLimited): a half-open probe answered 429 keeps its
+  // probe slot forever, so once every endpoint's probe met a 429 the model answers 503 for good.
+  it.fails('plans again once the cool-downs of probes answered 429 have passed', () => {
+    const all = ['acme/chat:cheap', 'acme/chat:mid', 'acme/chat:pricey'];
+    for (const key of all) openCircuit(key, T);
+    for (const key of all) {
+      health.get(key).begin(T + 30_000); // each probe …
+      health.get(key).rateLimited(T + 30_000, 1); // … is answered 429, Retry-After: 1
+    }
+    // Ten minutes later: every cool-down (1 s) and ejection (30 s) is long over.
+    // Actual: 503 all_endpoints_unavailable, Retry-After: 1, at every later time.
+    const plan = planner.plan(request({ provider: { sort: 'price' } }), T + 630_000);
+    expect(keys(plan)).toEqual(all);
+  });
+
   it('admits a circuit again once its ejection has passed (as a probe, behind stable endpoints)', () => {
     for (const key of ['acme/chat:cheap', 'acme/chat:mid', 'acme/chat:pricey']) openCircuit(key, T);
     const plan = planner.plan(request({ provider: { sort: 'price' } }), T + 30_000);
@@ -430,7 +452,10 @@ describe('models', () => {
 
   it('serves from the fallback model when the first cannot hold the request', () => {
     // 200,000 tokens fit no acme/chat endpoint (at most 128,000); acme/chat-large has no context limit.
-    const plan = planner.plan(request({ modelIds: ['acme/chat', 'acme/chat-large'], promptTokensEstimate: 200_000, provider: { sort: 'price' } }), T);
+    const plan = planner.plan(
+      request({ modelIds: ['acme/chat', 'acme/chat-large'], promptTokensEstimate: 200_000, provider: { sort: 'price' } }),
+      T,
+    );
     expect(keys(plan)).toEqual(['acme/chat-large:mid', 'acme/chat-large:cheap']);
     expect(plan.excluded.filter((item) => item.constraint === 'context_length')).toHaveLength(3);
   });

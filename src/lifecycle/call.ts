@@ -1,30 +1,53 @@
 /**
- * What one chat call carries through its steps (see chat-completions.ts), and the small pieces the
- * JSON and the streamed answer share.
+ * What one call carries through the lifecycle (parse → plan → reserve → execute → settle →
+ * record), and the small pieces the JSON answer, the stream and embeddings share.
  */
-import type { Exchange } from '../gateway.js';
+import type { KeyRecord } from '../catalog/keys.js';
 import type { RequestCancel } from '../http/respond.js';
-import { shuttingDown } from '../spec/errors.js';
 import { costFields } from '../metering/cost.js';
 import type { IdempotentCall } from '../metering/idempotency.js';
 import type { Billing } from '../metering/settle.js';
 import type { GenerationTrace } from '../metering/trace.js';
-import type { AllAttemptsFailed } from '../routing/execute.js';
+import type { AllAttemptsFailed, ExecuteOptions } from '../routing/execute.js';
+import { skippedRecords } from '../routing/execute.js';
 import type { Attempt, Plan } from '../routing/plan.js';
 import type { ChatEvent } from '../spec/chat-event.js';
 import type { ChatRequest } from '../spec/chat-request.js';
+import { shuttingDown } from '../spec/errors.js';
 import type { ChatSurface } from '../surfaces/surface.js';
+import { attemptFailed, record } from './outcome.js';
+import type { HttpExchange, LifecycleParts } from './parts.js';
 
-export interface ChatCall {
-  exchange: Exchange;
-  chat: ChatRequest;
+/** The steps' shared state for one request, whatever its kind. */
+export interface Call {
+  parts: LifecycleParts;
+  exchange: HttpExchange;
+  key: KeyRecord;
   plan: Plan;
   trace: GenerationTrace;
   billing: Billing;
+  /** Cancelled when the client leaves, or when the shutdown grace ends (`byShutdown`). */
+  signal: RequestCancel;
+  /** The shape answers and errors leave in (OpenAI or Anthropic). */
+  surface: ChatSurface;
   /** Set when the request carries an Idempotency-Key. */
   idempotent: IdempotentCall | undefined;
-  /** The shape answers leave in (OpenAI or Anthropic). */
-  surface: ChatSurface;
+}
+
+/** A chat call: the shared call state plus the canonical request. */
+export interface ChatCall extends Call {
+  chat: ChatRequest;
+}
+
+/** The fallback loop's options for this call: failures go to health and the log from the lifecycle. */
+export function executeOptions(call: Call): ExecuteOptions {
+  const { parts } = call;
+  return {
+    maxAttempts: parts.maxAttempts,
+    budget: parts.budget,
+    skipped: skippedRecords(call.plan.excluded),
+    onFailure: (attempt, error) => attemptFailed(parts, attempt, error),
+  };
 }
 
 /**
@@ -39,13 +62,20 @@ export function withCost(usage: unknown, cost: ReturnType<typeof costFields>): R
   return target;
 }
 
-export function modelHeaders(trace: GenerationTrace): Record<string, string> {
+/** The headers every model answer carries: generation id, attempts made, provider, and what the upstream did not honour as asked. */
+export function modelHeaders(
+  trace: GenerationTrace,
+  notes?: { dropped?: string[] | undefined; adjusted?: string[] | undefined },
+): Record<string, string> {
   const made = trace.attempts.filter((attempt) => attempt.status !== 0).length;
   const headers: Record<string, string> = { 'x-agora-generation-id': trace.id, 'x-agora-attempts': String(made) };
   if (trace.provider) headers['x-agora-provider'] = trace.provider;
+  if (notes?.dropped && notes.dropped.length > 0) headers['x-agora-dropped-parameters'] = notes.dropped.join(', ');
+  if (notes?.adjusted && notes.adjusted.length > 0) headers['x-agora-adjusted-parameters'] = notes.adjusted.join(', ');
   return headers;
 }
 
+/** The record names the endpoint that answered (or failed last). */
 export function adopt(trace: GenerationTrace, attempt: Attempt): void {
   trace.model = attempt.modelId;
   trace.provider = attempt.endpoint.provider.id;
@@ -53,22 +83,17 @@ export function adopt(trace: GenerationTrace, attempt: Attempt): void {
 }
 
 /**
- * Every attempt failed before a byte was sent: an ordinary JSON error, recorded. Cancelled by the
+ * Every attempt failed before a byte was sent: an ordinary error answer, recorded. Cancelled by the
  * client: nothing to send. Cancelled by the gateway's shutdown: a 503 the client can retry.
  */
-export function failBeforeFirstByte(call: ChatCall, failure: AllAttemptsFailed, signal?: RequestCancel): void {
-  const { exchange, trace } = call;
+export function failBeforeFirstByte(call: Call, failure: AllAttemptsFailed): void {
+  const { exchange, trace, signal } = call;
   trace.attempts = failure.records;
   if (failure.lastAttempt) adopt(trace, failure.lastAttempt);
   const cancelled = failure.error.status === 499;
-  const error = cancelled && signal?.byShutdown ? shuttingDown() : failure.error;
-  if (!cancelled || signal?.byShutdown) call.surface.sendError(exchange.response, error, exchange.gateway.logger, modelHeaders(trace));
-  exchange.gateway.sink.enqueue(trace.row(cancelled ? 'cancelled' : 'error', error.status, error));
-}
-
-/** Cache stickiness: the next turn of this conversation goes back to the same endpoint. */
-export function remember(call: ChatCall, attempt: Attempt): void {
-  if (call.plan.conversation) call.exchange.gateway.planner.sticky.set(call.plan.conversation, attempt.endpoint.key, Date.now());
+  const error = cancelled && signal.byShutdown ? shuttingDown() : failure.error;
+  if (!cancelled || signal.byShutdown) call.surface.sendError(exchange.response, error, call.parts.logger, modelHeaders(trace));
+  record(call.parts, trace, cancelled ? 'cancelled' : 'error', error.status, error);
 }
 
 /** Whether a whole answer has any content (an empty answer costs nothing, as on OpenRouter). */
