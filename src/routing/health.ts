@@ -130,7 +130,7 @@ export class EndpointHealth {
     return !this.probeInFlight;
   }
 
-  /** Marks the start of a request; returns false when a concurrent probe already holds a half-open circuit. */
+  /** Marks the start of a request; the first one after the circuit's open time takes the half-open probe slot. */
   begin(now: number): void {
     if (this.circuit !== 'closed' && now >= this.openUntil) {
       this.circuit = 'half-open';
@@ -186,6 +186,7 @@ export class EndpointHealth {
     this.observer?.rateLimited(this.key, retryAfterSeconds);
     const wait = Math.min(60, Math.max(1, retryAfterSeconds ?? 1)) * 1000;
     this.cooldownUntil = Math.max(this.cooldownUntil, now + wait);
+    this.probeInFlight = false; // a probe answered 429 is over: the next one may go once the cool-down has passed
     this.push(true, now);
   }
 

@@ -395,9 +395,9 @@ describe('health', () => {
     expect(planError({}, T + 29_900).headers).toEqual({ 'retry-after': '1' });
   });
 
-  // BUG (routing/health.ts, EndpointHealth.rateLimited): a half-open probe answered 429 keeps its
-  // probe slot forever, so once every endpoint's probe met a 429 the model answers 503 for good.
-  it.fails('plans again once the cool-downs of probes answered 429 have passed', () => {
+  // Found by this suite: a half-open probe answered 429 used to keep its probe slot forever, so once
+  // every endpoint's probe met a 429 the model answered 503 for good.
+  it('plans again once the cool-downs of probes answered 429 have passed', () => {
     const all = ['acme/chat:cheap', 'acme/chat:mid', 'acme/chat:pricey'];
     for (const key of all) openCircuit(key, T);
     for (const key of all) {

@@ -15,8 +15,11 @@ export interface Usage {
   raw: unknown;
 }
 
+/** A token count as reported: a whole number (an upstream's fraction is rounded, half up; the raw object keeps it), or unknown. */
 function count(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= Number.MAX_SAFE_INTEGER
+    ? Math.round(value)
+    : undefined;
 }
 
 /** Reads an OpenAI-shaped `usage` object (also DeepSeek's `prompt_cache_hit_tokens`). */
