@@ -13,6 +13,7 @@ import { skippedRecords } from '../routing/execute.js';
 import type { Attempt, Plan } from '../routing/plan.js';
 import type { ChatEvent } from '../spec/chat-event.js';
 import type { ChatRequest } from '../spec/chat-request.js';
+import type { UsageBody } from '../spec/chat-types.js';
 import { shuttingDown } from '../spec/errors.js';
 import type { ChatSurface } from '../surfaces/surface.js';
 import { attemptFailed, record } from './outcome.js';
@@ -54,8 +55,8 @@ export function executeOptions(call: Call): ExecuteOptions {
  * Adds OpenRouter's `cost`, `cost_details` and `is_byok` to a usage object, in place: a spread
  * copy would push V8 into dictionary mode and make the response's JSON.stringify several times slower.
  */
-export function withCost(usage: unknown, cost: ReturnType<typeof costFields>): Record<string, unknown> {
-  const target = (typeof usage === 'object' && usage !== null ? usage : {}) as Record<string, unknown>;
+export function withCost(usage: UsageBody | null | undefined, cost: ReturnType<typeof costFields>): UsageBody {
+  const target: UsageBody = typeof usage === 'object' && usage !== null ? usage : {};
   target.cost = cost.cost;
   target.cost_details = cost.cost_details;
   target.is_byok = false;

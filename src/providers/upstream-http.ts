@@ -8,7 +8,7 @@ import { Pool } from 'undici';
 import type { ResolvedProvider } from '../config/types.js';
 import type { CancelSignal } from '../lib/cancel.js';
 import { HttpCall } from './http-call.js';
-import { GATEWAY_FIELDS } from '../spec/chat-request.js';
+import type { ChatBody, ChatParameter, ParameterContract } from '../spec/chat-types.js';
 import { invalidRequest } from '../spec/errors.js';
 import { httpStatusError, malformedResponse } from './upstream-errors.js';
 
@@ -78,21 +78,19 @@ function retryAfter(http: HttpCall): string | undefined {
 
 /**
  * The parameter contract of an adapter for one request: parameters it maps pass, a refused one
- * whose value matters is a 400 naming it, and any other parameter is dropped and returned so the
+ * whose value matters is a 400 naming it (one whose value asks for nothing passes), and any other parameter (named in the contract as
+ * dropped, or an extra the canonical request does not name) is left out and returned so the
  * response can name it (`x-agora-dropped-parameters`). Never a silent loss.
  */
-export function droppedParameters(
-  body: Record<string, unknown>,
-  mapped: ReadonlySet<string>,
-  refused: Readonly<Record<string, (value: unknown) => boolean>>,
-  providerName: string,
-): string[] {
+export function droppedParameters(body: ChatBody, contract: ParameterContract, providerName: string): string[] {
   const dropped: string[] = [];
   for (const [key, value] of Object.entries(body)) {
-    if (GATEWAY_FIELDS.has(key) || mapped.has(key) || value === undefined || value === null) continue;
-    const refuse = Object.hasOwn(refused, key) ? refused[key] : undefined;
-    if (refuse) {
-      if (refuse(value)) throw invalidRequest(`'${key}' cannot be served by ${providerName}.`, key, 'unsupported_parameter');
+    if (value === undefined || value === null) continue;
+    const policy = Object.hasOwn(contract, key) ? contract[key as ChatParameter] : 'dropped';
+    if (policy === 'mapped' || policy === 'gateway') continue;
+    if (policy !== 'dropped') {
+      // A value that asks for nothing the upstream lacks (`logprobs: false`, `n: 1`) changes nothing: neither refused nor reported.
+      if (policy.refuseWhen(value)) throw invalidRequest(`'${key}' cannot be served by ${providerName}.`, key, 'unsupported_parameter');
       continue;
     }
     dropped.push(key);

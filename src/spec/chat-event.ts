@@ -4,25 +4,11 @@
  * system_fingerprint, refusal, vendor extras) pass through unharmed; the adapter lifts out what
  * the gateway itself needs (usage, finish reason) so the handler never re-scans a chunk.
  */
+import type { ChatChunk, ChatCompletion, EmbeddingList } from './chat-types.js';
 import type { FinishReason } from './finish-reason.js';
+
+export type { ChatChunk, ChatChunkChoice, ChatCompletion, ChatDelta } from './chat-types.js';
 import type { Usage } from './usage.js';
-
-export interface ChatChunkChoice {
-  index: number;
-  delta: Record<string, unknown>;
-  finish_reason: string | null;
-  [field: string]: unknown;
-}
-
-export interface ChatChunk {
-  id?: string;
-  object?: string;
-  created?: number;
-  model?: string;
-  choices: ChatChunkChoice[];
-  usage?: Record<string, unknown> | null;
-  [field: string]: unknown;
-}
 
 export type ChatEvent = {
   type: 'chunk';
@@ -41,7 +27,7 @@ export type ChatEvent = {
 
 /** A complete, non-streamed answer: OpenAI's `chat.completion` object plus what was lifted from it. */
 export interface ChatResult {
-  body: Record<string, unknown> & { choices: unknown[] };
+  body: ChatCompletion;
   usage: Usage | undefined;
   finishReason: FinishReason | undefined;
   /** The upstream's own response id, kept for reconciliation. */
@@ -53,6 +39,6 @@ export interface ChatResult {
 }
 
 export interface EmbeddingResult {
-  body: Record<string, unknown> & { data: unknown[] };
+  body: EmbeddingList;
   usage: Usage | undefined;
 }

@@ -4,48 +4,47 @@
  * the gateway's own routing fields beside it. Validation is strict on what the gateway itself reads
  * and on the types OpenAI documents; an error names the field (`messages[1].role`).
  */
+import type { ChatBody, ContentPartType, EmbeddingBody, ParameterContract, ReasoningEffort } from './chat-types.js';
 import { invalidRequest, preview } from './errors.js';
 
-/** Fields that steer the gateway and are never forwarded upstream. */
-export const GATEWAY_FIELDS = new Set([
-  'models',
-  'provider',
-  'route',
-  'transforms',
-  'plugins',
-  'usage',
-  'session_id',
-  'debug',
-  'reasoning',
-  'include_reasoning',
-]);
+export type * from './chat-types.js';
+
+/** Fields that steer the gateway and are never forwarded upstream (every adapter's contract starts from these). */
+export const GATEWAY_PARAMETERS = {
+  models: 'gateway',
+  provider: 'gateway',
+  route: 'gateway',
+  transforms: 'gateway',
+  plugins: 'gateway',
+  usage: 'gateway',
+  session_id: 'gateway',
+  debug: 'gateway',
+  reasoning: 'gateway',
+  include_reasoning: 'gateway',
+} as const satisfies Partial<ParameterContract>;
+
+export const GATEWAY_FIELDS: ReadonlySet<string> = new Set(Object.keys(GATEWAY_PARAMETERS));
 
 /** OpenRouter's `reasoning` request object (also the legacy `include_reasoning`). */
 export interface ReasoningRequest {
-  effort: 'minimal' | 'low' | 'medium' | 'high' | 'xhigh' | 'max' | 'none' | undefined;
+  effort: ReasoningEffort | undefined;
   maxTokens: number | undefined;
   exclude: boolean;
   enabled: boolean | undefined;
 }
 
-export function reasoningOf(body: Record<string, unknown>): ReasoningRequest | undefined {
-  const raw = body.reasoning;
-  if (raw === undefined || raw === null) {
+export function reasoningOf(body: ChatBody): ReasoningRequest | undefined {
+  const value = body.reasoning;
+  if (value === undefined || value === null) {
     if (body.include_reasoning === false) return { effort: undefined, maxTokens: undefined, exclude: true, enabled: undefined };
     return undefined;
   }
-  const value = raw as Record<string, unknown>;
-  return {
-    effort: value.effort as ReasoningRequest['effort'],
-    maxTokens: typeof value.max_tokens === 'number' ? value.max_tokens : undefined,
-    exclude: value.exclude === true,
-    enabled: typeof value.enabled === 'boolean' ? value.enabled : undefined,
-  };
+  return { effort: value.effort, maxTokens: value.max_tokens, exclude: value.exclude === true, enabled: value.enabled };
 }
 
 export interface ChatRequest {
   /** The client's body as sent (validated); adapters build the upstream body from it. */
-  body: Record<string, unknown>;
+  body: ChatBody;
   /** Requested model ids in fallback order: `model` first, then `models`. */
   models: string[];
   stream: boolean;
@@ -103,9 +102,8 @@ function expectObject(value: unknown, at: string, required = false): value is Bo
 }
 
 /**
- * A content part. The documented types are checked field by field (every translator reads them);
- * other types pass (vendor extensions such as Qwen's `video_url`) and an adapter that cannot carry
- * one refuses it with a 400.
+ * A content part: one of the documented types, checked field by field (every translator reads
+ * them). An adapter that cannot carry a type refuses it with a 400.
  */
 function validatePart(part: unknown, at: string): void {
   if (!isObject(part) || typeof part.type !== 'string') {
@@ -136,8 +134,14 @@ function validatePart(part: unknown, at: string): void {
     case 'refusal':
       expectString(part.refusal, `${at}.refusal`, true);
       break;
-    default:
+    case 'video_url':
+      if (expectObject(part.video_url, `${at}.video_url`, true)) expectString(part.video_url.url, `${at}.video_url.url`, true);
       break;
+    default:
+      throw invalidRequest(
+        `Invalid value for '${at}.type': ${preview(part.type)} is not a content part type; expected one of ${PART_TYPES.join(', ')}.`,
+        `${at}.type`,
+      );
   }
 }
 
@@ -242,7 +246,7 @@ function validateTools(tools: unknown): void {
   });
 }
 
-/** `none`, `auto`, `required`, or `{type: "function", function: {name}}` (other object types pass to upstreams that know them). */
+/** `none`, `auto`, `required`, or `{type: "function", function: {name}}`. */
 function validateToolChoice(choice: unknown): void {
   if (choice === undefined || choice === null) return;
   if (typeof choice === 'string') {
@@ -255,10 +259,13 @@ function validateToolChoice(choice: unknown): void {
   }
   if (!isObject(choice))
     throw invalidRequest("Invalid type for 'tool_choice': expected a string or an object.", 'tool_choice', 'invalid_type');
-  expectString(choice.type, 'tool_choice.type', true);
-  if (choice.type === 'function' && expectObject(choice.function, 'tool_choice.function', true)) {
-    expectString(choice.function.name, 'tool_choice.function.name', true);
+  if (choice.type !== 'function') {
+    throw invalidRequest(
+      `Invalid value for 'tool_choice.type': expected "function", got ${preview(choice.type ?? null)}.`,
+      'tool_choice.type',
+    );
   }
+  if (expectObject(choice.function, 'tool_choice.function', true)) expectString(choice.function.name, 'tool_choice.function.name', true);
 }
 
 function validateResponseFormat(format: unknown): void {
@@ -274,6 +281,9 @@ function validateResponseFormat(format: unknown): void {
     expectObject(format.json_schema.schema, 'response_format.json_schema.schema');
   }
 }
+
+/** The content part types the gateway carries (OpenAI's, and OpenRouter's video). */
+const PART_TYPES: readonly ContentPartType[] = ['text', 'image_url', 'input_audio', 'file', 'video_url', 'refusal'];
 
 /** The reasoning efforts OpenAI and OpenRouter document (`reasoning.effort`, `reasoning_effort`). */
 const REASONING_EFFORTS: readonly string[] = ['minimal', 'low', 'medium', 'high', 'xhigh', 'max', 'none'];
@@ -378,11 +388,12 @@ export function parseChatRequest(body: unknown): ChatRequest {
     );
   }
   const maxTokens = (body.max_completion_tokens ?? body.max_tokens) as number | undefined;
-  return { body, models, stream: body.stream === true, maxTokens: maxTokens ?? undefined };
+  // Every field read below the boundary was checked above: from here on the body is the typed canonical request.
+  return { body: body as ChatBody, models, stream: body.stream === true, maxTokens: maxTokens ?? undefined };
 }
 
 export interface EmbeddingRequest {
-  body: Record<string, unknown>;
+  body: EmbeddingBody;
   model: string;
 }
 
@@ -407,5 +418,5 @@ export function parseEmbeddingRequest(body: unknown): EmbeddingRequest {
     throw invalidRequest("Invalid value for 'encoding_format': expected float or base64.", 'encoding_format');
   }
   expectNumber(body, 'dimensions', 1, 65536, true);
-  return { body, model: body.model };
+  return { body: body as EmbeddingBody, model: body.model };
 }

@@ -5,6 +5,8 @@
  * gateway gives the client the encoding it asked for, whatever the upstream sent.
  */
 
+import type { EmbeddingItem } from './chat-types.js';
+
 export type EmbeddingEncoding = 'float' | 'base64';
 
 /** A float vector as OpenAI's base64: little-endian float32 bytes. */
@@ -23,11 +25,11 @@ export function base64ToFloats(text: string): number[] {
 }
 
 /** Rewrites each `data[i].embedding` in place into `wanted` (only the ones in the other encoding change). */
-export function toEncoding(data: unknown[], wanted: EmbeddingEncoding): void {
+export function toEncoding(data: EmbeddingItem[], wanted: EmbeddingEncoding): void {
   for (const item of data) {
+    // Upstream answers are read leniently: an item that is not an object is passed on as it came.
     if (typeof item !== 'object' || item === null) continue;
-    const record = item as { embedding?: unknown };
-    if (wanted === 'base64' && Array.isArray(record.embedding)) record.embedding = floatsToBase64(record.embedding as number[]);
-    else if (wanted === 'float' && typeof record.embedding === 'string') record.embedding = base64ToFloats(record.embedding);
+    if (wanted === 'base64' && Array.isArray(item.embedding)) item.embedding = floatsToBase64(item.embedding);
+    else if (wanted === 'float' && typeof item.embedding === 'string') item.embedding = base64ToFloats(item.embedding);
   }
 }

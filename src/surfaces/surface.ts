@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '../lib/logger.js';
-import type { ChatChunk } from '../spec/chat-event.js';
+import type { ChatChunk, ChatCompletion } from '../spec/chat-event.js';
 import type { AgoraError } from '../spec/errors.js';
 
 export interface StreamEncoder {
@@ -20,7 +20,7 @@ export interface StreamEncoder {
 export interface ChatSurface {
   readonly name: 'openai' | 'anthropic';
   /** The JSON body for a whole answer (a canonical completion already carrying the gateway's id, model and cost). */
-  answer(body: Record<string, unknown>): unknown;
+  answer(body: ChatCompletion): unknown;
   encoder(id: string, model: string, promptTokens: number): StreamEncoder;
   /** Sends an error before any byte of the answer went out. */
   sendError(response: ServerResponse, error: unknown, logger: Logger, headers?: Record<string, string>): void;

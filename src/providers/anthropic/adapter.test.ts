@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Secrets } from '../../lib/secrets.js';
 import { DEFAULT_SUPPORTED_PARAMETERS, type ResolvedProvider } from '../../config/types.js';
-import type { ChatRequest } from '../../spec/chat-request.js';
+import { parseChatRequest, type ChatRequest } from '../../spec/chat-request.js';
 import { AgoraError } from '../../spec/errors.js';
 import { adapterConformance } from '../conformance.js';
 import { createAnthropicAdapter } from './adapter.js';
@@ -56,7 +56,8 @@ adapterConformance({
   },
 });
 
-const request = (body: Record<string, unknown>): ChatRequest => ({ body, models: ['x'], stream: false, maxTokens: undefined });
+/** A client body as the gateway validates it (parseChatRequest is the only way into the canonical request). */
+const request = (body: Record<string, unknown>): ChatRequest => parseChatRequest({ model: 'x', ...body });
 
 describe('anthropic request translation', () => {
   it('maps system, turns, tool calls and results, images and tool choice; merges same-role turns', () => {

@@ -1,10 +1,12 @@
 /** An Anthropic `message` → the canonical (OpenAI `chat.completion`) answer, usage in OpenAI's terms. */
 import type { ChatResult } from '../../spec/chat-event.js';
+import type { AnswerMessage, ChatCompletion, ReasoningDetail, ToolCall, UsageBody } from '../../spec/chat-types.js';
 import { finishReasonFromOpenAI } from '../../spec/finish-reason.js';
 import { usageFromOpenAI } from '../../spec/usage.js';
 import { malformedResponse } from '../upstream-errors.js';
 
-type Json = Record<string, unknown>;
+/** Anthropic's wire objects, read leniently. */
+type Wire = Record<string, unknown>;
 
 const FINISH: Record<string, string> = {
   end_turn: 'stop',
@@ -21,9 +23,9 @@ export function finishFromAnthropic(reason: unknown): string | null {
 }
 
 /** Anthropic counts cache reads and writes apart from input_tokens; OpenAI's prompt_tokens include them. */
-export function usageToOpenAI(usage: unknown): Json | undefined {
+export function usageToOpenAI(usage: unknown): UsageBody | undefined {
   if (typeof usage !== 'object' || usage === null) return undefined;
-  const value = usage as Json;
+  const value = usage as Wire;
   const input = typeof value.input_tokens === 'number' ? value.input_tokens : 0;
   const read = typeof value.cache_read_input_tokens === 'number' ? value.cache_read_input_tokens : 0;
   const written = typeof value.cache_creation_input_tokens === 'number' ? value.cache_creation_input_tokens : 0;
@@ -36,55 +38,62 @@ export function usageToOpenAI(usage: unknown): Json | undefined {
   };
 }
 
-export function chatResultFromAnthropic(text: string, providerName: string): ChatResult {
-  let body: Json;
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+export function chatResultFromAnthropic(bodyText: string, providerName: string): ChatResult {
+  let body: Wire;
   try {
-    body = JSON.parse(text) as Json;
+    body = JSON.parse(bodyText) as Wire;
   } catch {
     throw malformedResponse(providerName, 'the body is not valid JSON');
   }
   if (!Array.isArray(body.content)) throw malformedResponse(providerName, "no 'content' array");
   let content = '';
   let reasoning = '';
-  const details: Json[] = [];
-  const toolCalls: Json[] = [];
-  for (const block of body.content as Json[]) {
-    if (block.type === 'text') content += String(block.text ?? '');
+  const details: ReasoningDetail[] = [];
+  const toolCalls: ToolCall[] = [];
+  for (const block of body.content as Wire[]) {
+    if (block.type === 'text') content += text(block.text) ?? '';
     else if (block.type === 'thinking') {
-      reasoning += String(block.thinking ?? '');
+      reasoning += text(block.thinking) ?? '';
+      const signature = text(block.signature);
       details.push({
         type: 'reasoning.text',
-        text: block.thinking ?? '',
-        signature: block.signature ?? null,
+        text: text(block.thinking) ?? '',
+        ...(signature !== undefined ? { signature } : {}),
         format: 'anthropic-claude-v1',
         index: details.length,
       });
     } else if (block.type === 'redacted_thinking') {
-      details.push({ type: 'reasoning.encrypted', data: block.data, format: 'anthropic-claude-v1', index: details.length });
+      details.push({ type: 'reasoning.encrypted', data: text(block.data) ?? '', format: 'anthropic-claude-v1', index: details.length });
     } else if (block.type === 'tool_use') {
-      toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } });
+      toolCalls.push({
+        id: text(block.id) ?? '',
+        type: 'function',
+        function: { name: text(block.name) ?? '', arguments: JSON.stringify(block.input ?? {}) },
+      });
     }
   }
   const finish = finishFromAnthropic(body.stop_reason);
-  const message: Json = { role: 'assistant', content: content === '' && toolCalls.length > 0 ? null : content };
+  const message: AnswerMessage = { role: 'assistant', content: content === '' && toolCalls.length > 0 ? null : content };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   if (reasoning !== '' || details.length > 0) {
     message.reasoning = reasoning;
     message.reasoning_details = details;
   }
   const usage = usageToOpenAI(body.usage);
-  const canonical: ChatResult['body'] = {
-    id: body.id,
+  const canonical: ChatCompletion = {
+    id: text(body.id),
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
-    model: body.model,
-    choices: [{ index: 0, message, finish_reason: finish, native_finish_reason: body.stop_reason ?? null, logprobs: null }],
+    model: text(body.model),
+    choices: [{ index: 0, message, finish_reason: finish, native_finish_reason: text(body.stop_reason) ?? null, logprobs: null }],
     ...(usage ? { usage } : {}),
   };
   return {
     body: canonical,
     usage: usageFromOpenAI(usage),
     finishReason: finishReasonFromOpenAI(finish),
-    upstreamId: typeof body.id === 'string' ? body.id : undefined,
+    upstreamId: text(body.id),
   };
 }

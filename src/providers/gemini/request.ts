@@ -4,173 +4,183 @@
  * results functionResponse parts (named after the call they answer), sampling generationConfig.
  */
 import type { ResolvedProvider } from '../../config/types.js';
-import { GATEWAY_FIELDS, reasoningOf, type ChatRequest, type EmbeddingRequest } from '../../spec/chat-request.js';
+import { GATEWAY_PARAMETERS, reasoningOf, type ChatRequest, type EmbeddingRequest } from '../../spec/chat-request.js';
+import type { ChatMessage, ContentPart, ParameterContract, ReasoningEffort } from '../../spec/chat-types.js';
 import { invalidRequest, preview } from '../../spec/errors.js';
+import { droppedParameters } from '../upstream-http.js';
 
-type Json = Record<string, unknown>;
+/** Gemini's wire shapes (only what is built here). */
+type Wire = Record<string, unknown>;
+interface Content {
+  role: 'user' | 'model';
+  parts: Wire[];
+}
 
-const MAPPED = new Set([
-  'model',
-  'messages',
-  'max_tokens',
-  'max_completion_tokens',
-  'temperature',
-  'top_p',
-  'top_k',
-  'stop',
-  'stream',
-  'stream_options',
-  'tools',
-  'tool_choice',
-  'seed',
-  'n',
-  'response_format',
-  'presence_penalty',
-  'frequency_penalty',
-  'reasoning_effort',
-  'user',
-  'parallel_tool_calls',
-]);
-const REFUSED: Record<string, (value: unknown) => boolean> = {
-  logprobs: (value) => value === true,
-  top_logprobs: (value) => typeof value === 'number' && value > 0,
+/** Gemini's parameter contract: a parameter added to the canonical request fails to compile here until it is classified. */
+const CONTRACT = {
+  ...GATEWAY_PARAMETERS,
+  model: 'mapped',
+  messages: 'mapped',
+  stream: 'mapped',
+  stream_options: 'mapped',
+  max_tokens: 'mapped',
+  max_completion_tokens: 'mapped',
+  temperature: 'mapped',
+  top_p: 'mapped',
+  top_k: 'mapped',
+  stop: 'mapped',
+  tools: 'mapped',
+  tool_choice: 'mapped',
+  seed: 'mapped',
+  n: 'mapped',
+  response_format: 'mapped',
+  presence_penalty: 'mapped',
+  frequency_penalty: 'mapped',
+  reasoning_effort: 'mapped',
+  user: 'mapped',
+  parallel_tool_calls: 'mapped',
+  metadata: 'dropped',
+  logit_bias: 'dropped',
+  logprobs: { refuseWhen: (value) => value === true },
+  top_logprobs: { refuseWhen: (value) => typeof value === 'number' && value > 0 },
+} satisfies ParameterContract;
+
+/** Gemini's thinking budget for each effort (ai.google.dev/gemini-api/docs/thinking). */
+const EFFORT_BUDGET: Record<ReasoningEffort, number> = {
+  none: 0,
+  minimal: 512,
+  low: 1_024,
+  medium: 8_192,
+  high: 24_576,
+  xhigh: 24_576,
+  max: 24_576,
 };
-const EFFORT_BUDGET: Record<string, number> = { minimal: 512, low: 1_024, medium: 8_192, high: 24_576, xhigh: 24_576, max: 24_576 };
 
-function textOf(content: unknown): string {
+function textOf(content: string | ContentPart[] | null | undefined): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content))
-    return content.map((part) => (typeof (part as Json)?.text === 'string' ? ((part as Json).text as string) : '')).join('');
+  if (Array.isArray(content)) return content.map((part) => (part.type === 'text' ? part.text : '')).join('');
   return '';
 }
 
-function parts(content: unknown): Json[] {
+function parts(content: string | ContentPart[]): Wire[] {
   if (typeof content === 'string') return [{ text: content }];
-  if (!Array.isArray(content)) return [];
-  return (content as Json[]).map((part) => {
-    if (part.type === 'text') return { text: part.text };
-    if (part.type === 'image_url') {
-      const url = String(typeof part.image_url === 'string' ? part.image_url : (part.image_url as Json).url);
-      const match = /^data:([^;,]+);base64,(.*)$/s.exec(url);
-      return match ? { inlineData: { mimeType: match[1], data: match[2] } } : { fileData: { mimeType: 'image/*', fileUri: url } };
+  return content.map((part) => {
+    switch (part.type) {
+      case 'text':
+        return { text: part.text };
+      case 'image_url': {
+        const url = typeof part.image_url === 'string' ? part.image_url : part.image_url.url;
+        const match = /^data:([^;,]+);base64,(.*)$/s.exec(url);
+        return match ? { inlineData: { mimeType: match[1], data: match[2] } } : { fileData: { mimeType: 'image/*', fileUri: url } };
+      }
+      default:
+        throw invalidRequest(`Content part type ${preview(part.type)} cannot be sent to Gemini.`, 'messages');
     }
-    throw invalidRequest(`Content part type ${preview(part.type)} cannot be sent to Gemini.`, 'messages');
   });
 }
 
-function translateMessages(messages: Json[]): { system: Json | undefined; contents: Json[] } {
+function translateMessages(messages: readonly ChatMessage[]): { system: Wire | undefined; contents: Content[] } {
   const system: string[] = [];
-  const contents: Array<{ role: string; parts: Json[] }> = [];
+  const contents: Content[] = [];
   const callNames = new Map<string, string>();
-  const push = (role: string, items: Json[]): void => {
+  const push = (role: Content['role'], items: Wire[]): void => {
     const previous = contents[contents.length - 1];
     if (previous && previous.role === role) previous.parts.push(...items);
     else contents.push({ role, parts: items });
   };
   for (const message of messages) {
-    if (message.role === 'system' || message.role === 'developer') system.push(textOf(message.content));
-    else if (message.role === 'user') push('user', parts(message.content));
-    else if (message.role === 'assistant') {
-      const items = textOf(message.content) !== '' ? [{ text: textOf(message.content) }] : [];
-      for (const call of (message.tool_calls as Json[] | undefined) ?? []) {
-        const fn = call.function as Json;
-        callNames.set(String(call.id), String(fn.name));
-        let args: unknown = {};
-        try {
-          args = typeof fn.arguments === 'string' && fn.arguments !== '' ? JSON.parse(fn.arguments) : {};
-        } catch {
-          throw invalidRequest(`Tool call ${String(call.id)} has arguments that are not JSON; Gemini needs an object.`, 'messages');
+    switch (message.role) {
+      case 'system':
+      case 'developer':
+        system.push(textOf(message.content));
+        break;
+      case 'user':
+        push('user', parts(message.content));
+        break;
+      case 'assistant': {
+        const text = textOf(message.content);
+        const items: Wire[] = text !== '' ? [{ text }] : [];
+        for (const call of message.tool_calls ?? []) {
+          callNames.set(call.id, call.function.name);
+          let args: unknown = {};
+          try {
+            args = call.function.arguments ? JSON.parse(call.function.arguments) : {};
+          } catch {
+            throw invalidRequest(`Tool call ${preview(call.id)} has arguments that are not JSON; Gemini needs an object.`, 'messages');
+          }
+          items.push({ functionCall: { name: call.function.name, args } });
         }
-        items.push({ functionCall: { name: fn.name, args } } as never);
+        push('model', items);
+        break;
       }
-      push('model', items);
-    } else if (message.role === 'tool') {
-      const name = callNames.get(String(message.tool_call_id));
-      if (!name) throw invalidRequest(`The tool message for ${String(message.tool_call_id)} answers no earlier tool call.`, 'messages');
-      push('user', [{ functionResponse: { name, response: { content: textOf(message.content) } } }]);
-    } else {
-      throw invalidRequest(`Message role ${preview(message.role)} cannot be sent to Gemini.`, 'messages');
+      case 'tool': {
+        const name = callNames.get(message.tool_call_id);
+        if (!name) throw invalidRequest(`The tool message for ${preview(message.tool_call_id)} answers no earlier tool call.`, 'messages');
+        push('user', [{ functionResponse: { name, response: { content: textOf(message.content) } } }]);
+        break;
+      }
+      case 'function':
+        throw invalidRequest(`Message role ${preview(message.role)} cannot be sent to Gemini.`, 'messages');
     }
   }
   return { system: system.length > 0 ? { parts: [{ text: system.join('\n\n') }] } : undefined, contents };
 }
 
-export function geminiRequest(request: ChatRequest, provider: ResolvedProvider): { body: Json; dropped: string[] } {
+export function geminiRequest(request: ChatRequest, provider: ResolvedProvider): { body: Wire; dropped: string[] } {
   const body = request.body;
-  const dropped: string[] = [];
-  for (const [key, value] of Object.entries(body)) {
-    if (GATEWAY_FIELDS.has(key) || MAPPED.has(key) || value === undefined || value === null) continue;
-    const refuse = Object.hasOwn(REFUSED, key) ? REFUSED[key] : undefined;
-    if (refuse) {
-      if (refuse(value)) throw invalidRequest(`'${key}' cannot be served by ${provider.name}.`, key, 'unsupported_parameter');
-      continue;
-    }
-    dropped.push(key);
-  }
-  const { system, contents } = translateMessages(body.messages as Json[]);
-  const config: Json = {};
+  const dropped = droppedParameters(body, CONTRACT, provider.name);
+  const { system, contents } = translateMessages(body.messages);
+  const config: Wire = {};
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
-  if (maxTokens !== undefined) config.maxOutputTokens = maxTokens;
-  if (body.temperature !== undefined) config.temperature = body.temperature;
-  if (body.top_p !== undefined) config.topP = body.top_p;
-  if (body.top_k !== undefined) config.topK = body.top_k;
-  if (body.stop !== undefined) config.stopSequences = typeof body.stop === 'string' ? [body.stop] : body.stop;
-  if (body.seed !== undefined) config.seed = body.seed;
-  if (body.n !== undefined) config.candidateCount = body.n;
-  if (body.presence_penalty !== undefined) config.presencePenalty = body.presence_penalty;
-  if (body.frequency_penalty !== undefined) config.frequencyPenalty = body.frequency_penalty;
-  const format = body.response_format as Json | undefined;
+  if (maxTokens !== undefined && maxTokens !== null) config.maxOutputTokens = maxTokens;
+  if (body.temperature !== undefined && body.temperature !== null) config.temperature = body.temperature;
+  if (body.top_p !== undefined && body.top_p !== null) config.topP = body.top_p;
+  if (body.top_k !== undefined && body.top_k !== null) config.topK = body.top_k;
+  if (body.stop !== undefined && body.stop !== null) config.stopSequences = typeof body.stop === 'string' ? [body.stop] : body.stop;
+  if (body.seed !== undefined && body.seed !== null) config.seed = body.seed;
+  if (body.n !== undefined && body.n !== null) config.candidateCount = body.n;
+  if (body.presence_penalty !== undefined && body.presence_penalty !== null) config.presencePenalty = body.presence_penalty;
+  if (body.frequency_penalty !== undefined && body.frequency_penalty !== null) config.frequencyPenalty = body.frequency_penalty;
+  const format = body.response_format;
   if (format?.type === 'json_object') config.responseMimeType = 'application/json';
   if (format?.type === 'json_schema') {
     config.responseMimeType = 'application/json';
-    config.responseJsonSchema = (format.json_schema as Json | undefined)?.schema;
+    config.responseJsonSchema = format.json_schema.schema;
   }
   const reasoning =
     reasoningOf(body) ??
-    (typeof body.reasoning_effort === 'string'
-      ? { effort: body.reasoning_effort as 'low', maxTokens: undefined, exclude: false, enabled: undefined }
-      : undefined);
+    (body.reasoning_effort ? { effort: body.reasoning_effort, maxTokens: undefined, exclude: false, enabled: undefined } : undefined);
   if (reasoning) {
     const off = reasoning.enabled === false || reasoning.effort === 'none';
     config.thinkingConfig = {
-      thinkingBudget: off ? 0 : (reasoning.maxTokens ?? EFFORT_BUDGET[reasoning.effort ?? 'medium'] ?? 8_192),
+      thinkingBudget: off ? 0 : (reasoning.maxTokens ?? EFFORT_BUDGET[reasoning.effort ?? 'medium']),
       includeThoughts: !off && !reasoning.exclude,
     };
   }
-  const out: Json = { contents };
+  const out: Wire = { contents };
   if (system) out.systemInstruction = system;
   if (Object.keys(config).length > 0) out.generationConfig = config;
-  if (Array.isArray(body.tools)) {
+  if (body.tools) {
     out.tools = [
       {
-        functionDeclarations: (body.tools as Json[]).map((tool) => {
-          const fn = tool.function as Json;
-          return {
-            name: fn.name,
-            ...(fn.description ? { description: fn.description } : {}),
-            ...(fn.parameters ? { parameters: fn.parameters } : {}),
-          };
-        }),
+        functionDeclarations: body.tools.map((tool) => ({
+          name: tool.function.name,
+          ...(tool.function.description ? { description: tool.function.description } : {}),
+          ...(tool.function.parameters ? { parameters: tool.function.parameters } : {}),
+        })),
       },
     ];
   }
   const choice = body.tool_choice;
   if (choice !== undefined && choice !== null) {
-    const named = typeof choice === 'object' ? ((choice as Json).function as Json | undefined)?.name : undefined;
-    if (typeof choice === 'object' && typeof named !== 'string') {
-      throw invalidRequest(
-        `'tool_choice' of type ${preview((choice as Json).type)} cannot be served by ${provider.name}; use none, auto, required or a function.`,
-        'tool_choice',
-        'unsupported_parameter',
-      );
-    }
+    const named = typeof choice === 'object' ? choice.function.name : undefined;
     const mode = choice === 'none' ? 'NONE' : choice === 'required' || named !== undefined ? 'ANY' : 'AUTO';
     out.toolConfig = { functionCallingConfig: { mode, ...(named !== undefined ? { allowedFunctionNames: [named] } : {}) } };
   }
   return { body: out, dropped };
 }
 
-export function geminiEmbedRequest(request: EmbeddingRequest, upstreamModel: string): Json {
+export function geminiEmbedRequest(request: EmbeddingRequest, upstreamModel: string): Wire {
   const input = request.body.input;
   const texts = Array.isArray(input) ? input : [input];
   if (!texts.every((item) => typeof item === 'string'))

@@ -1,12 +1,16 @@
 /** Gemini `GenerateContentResponse` → the canonical (OpenAI) answer and chunks. */
 import type { ChatChunk, ChatResult, EmbeddingResult } from '../../spec/chat-event.js';
+import type { AnswerMessage, ChatChoice, ChatDelta, ToolCallDelta, UsageBody } from '../../spec/chat-types.js';
 import { finishReasonFromOpenAI } from '../../spec/finish-reason.js';
 import { usageFromOpenAI } from '../../spec/usage.js';
 import type { Secrets } from '../../lib/secrets.js';
 import { floatsToBase64 } from '../../spec/embedding-encoding.js';
 import { inBandError, malformedResponse } from '../upstream-errors.js';
 
+/** Gemini's wire objects, read leniently. */
 type Json = Record<string, unknown>;
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 const FINISH: Record<string, string> = {
   STOP: 'stop',
@@ -25,7 +29,7 @@ export function finishFromGemini(reason: unknown, hasToolCalls: boolean): string
 }
 
 /** Gemini counts thoughts apart from candidates; OpenAI's completion_tokens include reasoning. */
-export function usageToOpenAI(metadata: unknown): Json | undefined {
+export function usageToOpenAI(metadata: unknown): UsageBody | undefined {
   if (typeof metadata !== 'object' || metadata === null) return undefined;
   const value = metadata as Json;
   const prompt = typeof value.promptTokenCount === 'number' ? value.promptTokenCount : 0;
@@ -42,7 +46,7 @@ export function usageToOpenAI(metadata: unknown): Json | undefined {
 }
 
 export interface CandidateDelta {
-  delta: Json;
+  delta: ChatDelta;
   finish: string | null;
   hasOutput: boolean;
 }
@@ -52,7 +56,7 @@ export function candidateDelta(candidate: Json, callOffset: number): CandidateDe
   const content = (candidate.content ?? {}) as Json;
   let text = '';
   let reasoning = '';
-  const calls: Json[] = [];
+  const calls: ToolCallDelta[] = [];
   for (const part of (content.parts as Json[] | undefined) ?? []) {
     if (typeof part.text === 'string') {
       if (part.thought === true) reasoning += part.text;
@@ -62,13 +66,13 @@ export function candidateDelta(candidate: Json, callOffset: number): CandidateDe
       const index = callOffset + calls.length;
       calls.push({
         index,
-        id: call.id ?? `call_${index}`,
+        id: str(call.id) ?? `call_${index}`,
         type: 'function',
-        function: { name: call.name, arguments: JSON.stringify(call.args ?? {}) },
+        function: { name: str(call.name) ?? '', arguments: JSON.stringify(call.args ?? {}) },
       });
     }
   }
-  const delta: Json = {};
+  const delta: ChatDelta = {};
   if (text !== '') delta.content = text;
   if (reasoning !== '') {
     delta.reasoning = reasoning;
@@ -98,28 +102,35 @@ export function chatResultFromGemini(text: string, providerName: string, model: 
   if (!Array.isArray(body.candidates)) throw malformedResponse(providerName, "no 'candidates' array");
   const choices = (body.candidates as Json[]).map((candidate, index) => {
     const { delta, finish } = candidateDelta(candidate, 0);
-    const message: Json = { role: 'assistant', content: delta.content ?? (delta.tool_calls ? null : '') };
-    if (delta.tool_calls) message.tool_calls = (delta.tool_calls as Json[]).map(({ index: _index, ...call }) => call);
+    const message: AnswerMessage = { role: 'assistant', content: delta.content ?? (delta.tool_calls ? null : '') };
+    if (delta.tool_calls) {
+      message.tool_calls = delta.tool_calls.map((call) => ({
+        id: call.id ?? '',
+        type: 'function',
+        function: { name: call.function?.name ?? '', arguments: call.function?.arguments ?? '{}' },
+      }));
+    }
     if (delta.reasoning) {
       message.reasoning = delta.reasoning;
-      message.reasoning_details = delta.reasoning_details;
+      if (delta.reasoning_details) message.reasoning_details = delta.reasoning_details;
     }
-    return {
+    const choice: ChatChoice = {
       index: typeof candidate.index === 'number' ? candidate.index : index,
       message,
       finish_reason: finish ?? 'stop',
-      native_finish_reason: candidate.finishReason ?? null,
+      native_finish_reason: str(candidate.finishReason) ?? null,
       logprobs: null,
     };
+    return choice;
   });
   const usage = usageToOpenAI(body.usageMetadata);
   const first = choices[0];
   return {
     body: {
-      id: body.responseId ?? '',
+      id: str(body.responseId) ?? '',
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
-      model: body.modelVersion ?? model,
+      model: str(body.modelVersion) ?? model,
       choices,
       ...(usage ? { usage } : {}),
     },
@@ -138,15 +149,15 @@ export function chunkFromGemini(
   const { delta, finish, hasOutput } = candidate ? candidateDelta(candidate, callOffset) : { delta: {}, finish: null, hasOutput: false };
   return {
     chunk: {
-      id: String(body.responseId ?? ''),
+      id: str(body.responseId) ?? '',
       object: 'chat.completion.chunk',
       created: Math.floor(Date.now() / 1000),
-      model: String(body.modelVersion ?? model),
+      model: str(body.modelVersion) ?? model,
       choices: [{ index: 0, delta, finish_reason: finish }],
     },
     finish,
     hasOutput,
-    calls: Array.isArray(delta.tool_calls) ? delta.tool_calls.length : 0,
+    calls: delta.tool_calls?.length ?? 0,
   };
 }
 

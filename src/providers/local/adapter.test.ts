@@ -11,6 +11,7 @@ import { loadConfig } from '../../config/load.js';
 import { addLocalModel } from '../../config/local.js';
 import { CancelSource, NEVER_CANCELLED } from '../../lib/cancel.js';
 import type { ChatEvent } from '../../spec/chat-event.js';
+import { parseChatRequest, type ChatRequest } from '../../spec/chat-request.js';
 import { LocalAdapter, localModelId } from './adapter.js';
 
 const MODEL = join(import.meta.dirname, '../../../../shared/models/llama-2-tiny-random.gguf');
@@ -33,12 +34,8 @@ describe.skipIf(!ready)('local llama.cpp adapter', () => {
     adapter = new LocalAdapter(config.providers.get('local')!);
   });
   afterAll(() => adapter?.close());
-  const request = (content: string, maxTokens = 8) => ({
-    body: { model: id, messages: [{ role: 'user', content }], max_tokens: maxTokens },
-    models: [id],
-    stream: true,
-    maxTokens,
-  });
+  const request = (content: string, maxTokens = 8, extra: Record<string, unknown> = {}): ChatRequest =>
+    parseChatRequest({ model: id, messages: [{ role: 'user', content }], max_tokens: maxTokens, stream: true, ...extra });
 
   it('names models after their file', () => {
     expect(localModelId('/models/Qwen3-0.6B-Q8_0.gguf')).toBe('local/qwen3-0.6b-q8_0');
@@ -49,7 +46,7 @@ describe.skipIf(!ready)('local llama.cpp adapter', () => {
     const events: ChatEvent[] = [];
     for await (const event of adapter.chatStream({ request: request('Hello'), upstreamModel: id, signal: NEVER_CANCELLED }))
       events.push(event);
-    const text = events.map((event) => (event.chunk.choices[0]?.delta.content as string | undefined) ?? '').join('');
+    const text = events.map((event) => event.chunk.choices[0]?.delta.content ?? '').join('');
     expect(events.filter((event) => event.hasOutput).length).toBeGreaterThan(1);
     expect(text.length).toBeGreaterThan(0);
     expect(events.find((event) => event.finishReason)?.finishReason?.unified).toBe('length');
@@ -74,8 +71,8 @@ describe.skipIf(!ready)('local llama.cpp adapter', () => {
   });
 
   it('refuses parameters a local text model cannot honour', async () => {
-    const body = { ...request('x').body, tools: [{ type: 'function', function: { name: 'f' } }] };
-    await expect(adapter.chat({ request: { ...request('x'), body }, upstreamModel: id, signal: NEVER_CANCELLED })).rejects.toMatchObject({
+    const withTools = request('x', 8, { tools: [{ type: 'function', function: { name: 'f' } }] });
+    await expect(adapter.chat({ request: withTools, upstreamModel: id, signal: NEVER_CANCELLED })).rejects.toMatchObject({
       status: 400,
       param: 'tools',
     });

@@ -8,7 +8,8 @@ import type { ResolvedProvider } from '../../config/types.js';
 import type { CancelSignal } from '../../lib/cancel.js';
 import type { ChatChunk, ChatEvent, ChatResult, EmbeddingResult } from '../../spec/chat-event.js';
 import type { ChatRequest, EmbeddingRequest } from '../../spec/chat-request.js';
-import { AgoraError, invalidRequest } from '../../spec/errors.js';
+import type { ChatCompletion, ChatDelta, ChatMessage, ContentPart, UsageBody } from '../../spec/chat-types.js';
+import { AgoraError, invalidRequest, preview } from '../../spec/errors.js';
 import { finishReasonFromOpenAI } from '../../spec/finish-reason.js';
 import type { AdapterCall, ProviderAdapter } from '../../spec/provider-adapter.js';
 import { usageFromOpenAI } from '../../spec/usage.js';
@@ -37,13 +38,13 @@ export async function importLlama(): Promise<Llama> {
 
 const UNSUPPORTED = ['tools', 'tool_choice', 'logprobs', 'top_logprobs', 'response_format', 'n'];
 
-function text(content: unknown): string {
+function text(content: string | ContentPart[] | null | undefined): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
     return content
-      .map((part: Json) => {
-        if (part.type === 'text') return String(part.text ?? '');
-        throw invalidRequest(`Content part type ${JSON.stringify(part.type)} cannot be sent to a local text model.`, 'messages');
+      .map((part) => {
+        if (part.type === 'text') return part.text;
+        throw invalidRequest(`Content part type ${preview(part.type)} cannot be sent to a local text model.`, 'messages');
       })
       .join('');
   }
@@ -51,13 +52,13 @@ function text(content: unknown): string {
 }
 
 /** OpenAI messages → node-llama-cpp chat history plus the last user prompt. */
-function history(messages: Json[]): { items: Json[]; prompt: string } {
+function history(messages: readonly ChatMessage[]): { items: Json[]; prompt: string } {
   const items: Json[] = [];
   for (const message of messages) {
     if (message.role === 'system' || message.role === 'developer') items.push({ type: 'system', text: text(message.content) });
     else if (message.role === 'user') items.push({ type: 'user', text: text(message.content) });
     else if (message.role === 'assistant') items.push({ type: 'model', response: [text(message.content)] });
-    else throw invalidRequest(`Message role ${JSON.stringify(message.role)} cannot be sent to a local model.`, 'messages');
+    else throw invalidRequest(`Message role ${preview(message.role)} cannot be sent to a local model.`, 'messages');
   }
   const last = items.pop();
   if (!last || last.type !== 'user') throw invalidRequest('The last message must be a user message for a local model.', 'messages');
@@ -108,15 +109,15 @@ export class LocalAdapter implements ProviderAdapter {
   async chat(call: AdapterCall<ChatRequest>): Promise<ChatResult> {
     let content = '';
     let finish: string | null = null;
-    let usage: Json | undefined;
+    let usage: UsageBody | undefined;
     let id = '';
     for await (const event of this.chatStream(call)) {
       id = event.chunk.id ?? id;
-      content += (event.chunk.choices[0]?.delta.content as string | undefined) ?? '';
+      content += event.chunk.choices[0]?.delta.content ?? '';
       finish = event.chunk.choices[0]?.finish_reason ?? finish;
       if (event.chunk.usage) usage = event.chunk.usage;
     }
-    const body = {
+    const body: ChatCompletion = {
       id,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
@@ -135,11 +136,11 @@ export class LocalAdapter implements ProviderAdapter {
         throw invalidRequest(`'${name}' cannot be served by the local model ${call.upstreamModel}.`, name, 'unsupported_parameter');
       }
     }
-    const { items, prompt } = history(body.messages as Json[]);
+    const { items, prompt } = history(body.messages);
     const slot = await this.acquire();
     const { module } = await this.load();
     const id = `local-${Date.now().toString(36)}-${++this.counter}`;
-    const chunk = (delta: Json, finishReason: string | null = null, usage: Json | null = null): ChatChunk => ({
+    const chunk = (delta: ChatDelta, finishReason: string | null = null, usage: UsageBody | null = null): ChatChunk => ({
       id,
       object: 'chat.completion.chunk',
       created: Math.floor(Date.now() / 1000),
@@ -159,11 +160,11 @@ export class LocalAdapter implements ProviderAdapter {
     const stop = body.stop === undefined ? undefined : typeof body.stop === 'string' ? [body.stop] : body.stop;
     const running = session
       .promptWithMeta(prompt, {
-        maxTokens: (body.max_completion_tokens ?? body.max_tokens) as number | undefined,
-        temperature: body.temperature as number | undefined,
-        topP: body.top_p as number | undefined,
-        topK: body.top_k as number | undefined,
-        seed: body.seed as number | undefined,
+        maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+        temperature: body.temperature ?? undefined,
+        topP: body.top_p ?? undefined,
+        topK: body.top_k ?? undefined,
+        seed: body.seed ?? undefined,
         ...(stop ? { customStopTriggers: stop } : {}),
         signal: abort.signal,
         stopOnAbortSignal: true,

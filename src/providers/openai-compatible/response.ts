@@ -51,6 +51,12 @@ export function chatResult(text: string, providerName: string, secrets: Secrets,
   // Some servers answer an error with status 200 and an `error` object instead of choices.
   if (body.error && !Array.isArray(body.choices)) throw inBandError(body, providerName, secrets);
   if (!Array.isArray(body.choices)) throw malformedResponse(providerName, "no 'choices' array");
+  for (const choice of body.choices as unknown[]) {
+    const item = choice as { message?: unknown } | null;
+    if (typeof item !== 'object' || item === null || typeof item.message !== 'object' || item.message === null) {
+      throw malformedResponse(providerName, "a choice is not an object with a 'message' object");
+    }
+  }
   normaliseReasoning(body.choices, excludeReasoning);
   const first = body.choices[0] as Record<string, unknown> | undefined;
   return {

@@ -5,6 +5,7 @@
  * cut the stream with an error chunk.
  */
 import type { ChatChunk, ChatEvent } from '../../spec/chat-event.js';
+import type { AnswerMessage, ChatDelta } from '../../spec/chat-types.js';
 import { finishReasonFromOpenAI, type FinishReason } from '../../spec/finish-reason.js';
 import { usageFromOpenAI } from '../../spec/usage.js';
 import { SseReader } from '../../lib/sse-reader.js';
@@ -67,6 +68,18 @@ export function toChatEvent(parsed: Record<string, unknown>, providerName: strin
   if (parsed.error !== undefined && parsed.error !== null) throw inBandError(parsed, providerName, secrets);
   if (parsed.choices !== undefined && !Array.isArray(parsed.choices))
     throw malformedResponse(providerName, "a chunk's 'choices' is not an array");
+  for (const choice of (parsed.choices as unknown[] | undefined) ?? []) {
+    const item = choice as { delta?: unknown } | null;
+    if (
+      typeof item !== 'object' ||
+      item === null ||
+      (item.delta !== undefined && (typeof item.delta !== 'object' || item.delta === null))
+    ) {
+      throw malformedResponse(providerName, "a chunk's choice is not an object with a 'delta' object");
+    }
+    if (item.delta === undefined) item.delta = {};
+  }
+  // Checked above as far as the gateway reads it; other fields pass through as the upstream sent them.
   const chunk = parsed as ChatChunk;
   if (chunk.choices === undefined) chunk.choices = [];
   const event: ChatEvent = { type: 'chunk', chunk, hasOutput: hasOutput(chunk) };
@@ -111,20 +124,22 @@ export async function* readChatStream(
   if (reader.hasPartialEvent) throw malformedResponse(providerName, 'the stream ended in the middle of an event');
 }
 
+/** A whole message as one delta (tool calls gain their index). */
+function toDelta(message: AnswerMessage | undefined): ChatDelta {
+  if (!message) return {};
+  const { tool_calls: calls, ...rest } = message;
+  return calls ? { ...rest, tool_calls: calls.map((call, index) => ({ index, ...call })) } : rest;
+}
+
 /** An upstream that ignored `stream: true` and answered with one JSON object: replay it as one chunk. */
 export function completionAsEvents(text: string, providerName: string, secrets: Secrets): ChatEvent[] {
   const result = chatResult(text, providerName, secrets);
-  const choices = (result.body.choices as Array<Record<string, unknown>>).map((choice, index) => ({
+  const choices = result.body.choices.map((choice, index) => ({
     index: typeof choice.index === 'number' ? choice.index : index,
-    delta: (choice.message ?? {}) as Record<string, unknown>,
-    finish_reason: (choice.finish_reason ?? null) as string | null,
+    delta: toDelta(choice.message),
+    finish_reason: choice.finish_reason ?? null,
   }));
-  const chunk: ChatChunk = {
-    ...result.body,
-    object: 'chat.completion.chunk',
-    choices,
-    usage: (result.body.usage ?? null) as ChatChunk['usage'],
-  };
+  const chunk: ChatChunk = { ...result.body, object: 'chat.completion.chunk', choices, usage: result.body.usage ?? null };
   const event: ChatEvent = { type: 'chunk', chunk, hasOutput: hasOutput(chunk) };
   if (result.usage) event.usage = result.usage;
   if (result.finishReason) event.finishReason = result.finishReason;

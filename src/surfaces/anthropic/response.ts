@@ -2,6 +2,7 @@
  * The canonical answer → Anthropic's `message` object, and errors → Anthropic's error shape
  * `{"type": "error", "error": {"type", "message"}}` (docs.anthropic.com/en/api/errors).
  */
+import type { ChatCompletion, UsageBody } from '../../spec/chat-types.js';
 import type { AgoraError } from '../../spec/errors.js';
 
 type Json = Record<string, unknown>;
@@ -21,23 +22,21 @@ export function stopReason(finish: string | null | undefined): string | null {
 }
 
 /** OpenAI-shaped usage (with our cost) → Anthropic usage; input excludes cache reads and writes, as Anthropic counts it. */
-export function anthropicUsage(usage: unknown): Json {
-  const value = (typeof usage === 'object' && usage !== null ? usage : {}) as Json;
-  const details = (value.prompt_tokens_details ?? {}) as Json;
-  const prompt = typeof value.prompt_tokens === 'number' ? value.prompt_tokens : 0;
-  const cached = typeof details.cached_tokens === 'number' ? details.cached_tokens : 0;
-  const written = typeof details.cache_write_tokens === 'number' ? details.cache_write_tokens : 0;
+export function anthropicUsage(usage: UsageBody | null | undefined): Json {
+  const prompt = usage?.prompt_tokens ?? 0;
+  const cached = usage?.prompt_tokens_details?.cached_tokens ?? 0;
+  const written = usage?.prompt_tokens_details?.cache_write_tokens ?? 0;
   return {
     input_tokens: Math.max(0, prompt - cached - written),
-    output_tokens: typeof value.completion_tokens === 'number' ? value.completion_tokens : 0,
+    output_tokens: usage?.completion_tokens ?? 0,
     cache_read_input_tokens: cached,
     cache_creation_input_tokens: written,
-    ...(value.cost !== undefined ? { cost: value.cost, cost_details: value.cost_details } : {}),
+    ...(usage?.cost !== undefined ? { cost: usage.cost, cost_details: usage.cost_details } : {}),
   };
 }
 
-function parseArguments(text: unknown): unknown {
-  if (typeof text !== 'string' || text === '') return {};
+function parseArguments(text: string | undefined): unknown {
+  if (text === undefined || text === '') return {};
   try {
     return JSON.parse(text);
   } catch {
@@ -46,38 +45,27 @@ function parseArguments(text: unknown): unknown {
 }
 
 /** A whole canonical completion (id, model and usage already the gateway's) → an Anthropic message. */
-export function anthropicMessage(body: Json): Json {
-  const choice = ((body.choices as Json[] | undefined) ?? [])[0] ?? {};
-  const message = (choice.message ?? {}) as Json;
+export function anthropicMessage(body: ChatCompletion): Json {
+  const choice = body.choices[0];
+  const message = choice?.message;
   const content: Json[] = [];
-  const details = Array.isArray(message.reasoning_details) ? (message.reasoning_details as Json[]) : [];
+  const details = message?.reasoning_details ?? [];
   if (details.length > 0) {
     // Thinking blocks as the upstream gave them, each with its signature (Anthropic checks them on the next turn).
     for (const detail of details) {
-      if (detail.type === 'reasoning.text') {
-        content.push({
-          type: 'thinking',
-          thinking: typeof detail.text === 'string' ? detail.text : '',
-          signature: typeof detail.signature === 'string' ? detail.signature : '',
-        });
-      } else if (detail.type === 'reasoning.encrypted' && typeof detail.data === 'string') {
+      if (detail.type === 'reasoning.text')
+        content.push({ type: 'thinking', thinking: detail.text ?? '', signature: detail.signature ?? '' });
+      else if (detail.type === 'reasoning.encrypted' && detail.data !== undefined)
         content.push({ type: 'redacted_thinking', data: detail.data });
-      }
     }
   } else {
-    const reasoning =
-      typeof message.reasoning_content === 'string'
-        ? message.reasoning_content
-        : typeof message.reasoning === 'string'
-          ? message.reasoning
-          : '';
+    const reasoning = message?.reasoning_content ?? message?.reasoning ?? '';
     // Reasoning from a vendor without signatures (DeepSeek, Qwen…): there is none to give.
     if (reasoning) content.push({ type: 'thinking', thinking: reasoning, signature: '' });
   }
-  if (typeof message.content === 'string' && message.content !== '') content.push({ type: 'text', text: message.content });
-  for (const call of (message.tool_calls as Json[] | undefined) ?? []) {
-    const fn = (call.function ?? {}) as Json;
-    content.push({ type: 'tool_use', id: call.id, name: fn.name, input: parseArguments(fn.arguments) });
+  if (message?.content) content.push({ type: 'text', text: message.content });
+  for (const call of message?.tool_calls ?? []) {
+    content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseArguments(call.function.arguments) });
   }
   return {
     id: body.id,
@@ -85,7 +73,7 @@ export function anthropicMessage(body: Json): Json {
     role: 'assistant',
     model: body.model,
     content,
-    stop_reason: stopReason(choice.finish_reason as string | null),
+    stop_reason: stopReason(choice?.finish_reason),
     stop_sequence: null,
     usage: anthropicUsage(body.usage),
   };

@@ -67,9 +67,8 @@ export class AnthropicStreamEncoder {
     const choice = chunk.choices[0];
     if (!choice) return out;
     const delta = choice.delta;
-    const reasoning =
-      typeof delta.reasoning_content === 'string' ? delta.reasoning_content : typeof delta.reasoning === 'string' ? delta.reasoning : '';
-    const details = Array.isArray(delta.reasoning_details) ? (delta.reasoning_details as Json[]) : [];
+    const reasoning = delta.reasoning_content ?? delta.reasoning ?? '';
+    const details = delta.reasoning_details ?? [];
     const detailIndex = details[0]?.index;
     if (reasoning) {
       if (this.open !== 'thinking' || (detailIndex !== undefined && detailIndex !== this.thinkingDetail)) {
@@ -83,7 +82,7 @@ export class AnthropicStreamEncoder {
       });
     }
     for (const detail of details) {
-      if (detail.type === 'reasoning.text' && typeof detail.signature === 'string' && detail.signature !== '') {
+      if (detail.type === 'reasoning.text' && detail.signature) {
         // The signature closes its thinking block (Anthropic sends it last, as signature_delta).
         if (this.open !== 'thinking') {
           out += this.begin('thinking', { type: 'thinking', thinking: '' });
@@ -94,11 +93,11 @@ export class AnthropicStreamEncoder {
           index: this.index,
           delta: { type: 'signature_delta', signature: detail.signature },
         });
-      } else if (detail.type === 'reasoning.encrypted' && typeof detail.data === 'string') {
+      } else if (detail.type === 'reasoning.encrypted' && detail.data !== undefined) {
         out += this.begin('redacted_thinking', { type: 'redacted_thinking', data: detail.data });
       }
     }
-    if (typeof delta.content === 'string' && delta.content !== '') {
+    if (delta.content) {
       if (this.open !== 'text') out += this.begin('text', { type: 'text', text: '' });
       out += event('content_block_delta', {
         type: 'content_block_delta',
@@ -106,18 +105,18 @@ export class AnthropicStreamEncoder {
         delta: { type: 'text_delta', text: delta.content },
       });
     }
-    for (const call of (delta.tool_calls as Json[] | undefined) ?? []) {
-      const toolIndex = typeof call.index === 'number' ? call.index : 0;
-      const fn = (call.function ?? {}) as Json;
+    for (const call of delta.tool_calls ?? []) {
+      const toolIndex = call.index;
       if (!this.toolBlocks.has(toolIndex)) {
-        out += this.begin('tool_use', { type: 'tool_use', id: call.id ?? `toolu_${this.id}_${toolIndex}`, name: fn.name ?? '', input: {} });
+        const block = { type: 'tool_use', id: call.id ?? `toolu_${this.id}_${toolIndex}`, name: call.function?.name ?? '', input: {} };
+        out += this.begin('tool_use', block);
         this.toolBlocks.set(toolIndex, this.index);
       }
-      if (typeof fn.arguments === 'string' && fn.arguments !== '') {
+      if (call.function?.arguments) {
         out += event('content_block_delta', {
           type: 'content_block_delta',
           index: this.toolBlocks.get(toolIndex),
-          delta: { type: 'input_json_delta', partial_json: fn.arguments },
+          delta: { type: 'input_json_delta', partial_json: call.function.arguments },
         });
       }
     }
