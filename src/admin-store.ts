@@ -3,7 +3,7 @@
  * Implemented in main.ts over the store's repositories, so api/ never imports store/repos.
  */
 import type { GenerationRow } from './store/repos/generations.js';
-import type { AccountRow, ApiKeyRow, KeyChanges, NewKey } from './store/repos/keys.js';
+import type { AccountRow, ApiKeyRow, KeyChanges, NewKey } from './store/repos/api-keys.js';
 import type { NewLedgerEntry } from './store/repos/ledger.js';
 
 export interface UsageQuery {

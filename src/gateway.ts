@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CatalogSnapshot } from './catalog/snapshot.js';
-import type { KeyDirectory } from './catalog/keys.js';
+import type { KeyDirectory } from './catalog/key-directory.js';
 import type { ResolvedConfig } from './config/types.js';
 import type { CancelSource } from './lib/cancel.js';
 import type { Logger } from './lib/logger.js';

@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { KeyDirectory } from './catalog/keys.js';
+import { KeyDirectory } from './catalog/key-directory.js';
 import { CatalogSnapshot } from './catalog/snapshot.js';
 import type { LocalAdapter } from './providers/local/adapter.js';
 import type { ResolvedConfig } from './config/types.js';

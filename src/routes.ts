@@ -10,15 +10,15 @@ import { credits, topUp } from './api/credits.js';
 import { embeddings } from './api/embeddings.js';
 import { generation } from './api/generation.js';
 import { health } from './api/health.js';
-import { createKeyRoute, currentKey, disableKeyRoute, listKeysRoute, updateKeyRoute } from './api/keys.js';
+import { createKeyRoute, currentKey, disableKeyRoute, listKeysRoute, updateKeyRoute } from './api/key-admin.js';
 import { countTokens, messages } from './api/messages.js';
 import { listModels } from './api/models.js';
 import { usageExport } from './api/usage.js';
 import type { Exchange, Gateway, RouteHandler } from './gateway.js';
 import { openAIErrorBody, sendError, type ErrorRenderer } from './http/errors.js';
-import { anthropicErrorBody } from './surfaces/anthropic/response.js';
+import { anthropicErrorBody } from './surfaces/anthropic/render-message.js';
 import type { Dispatch } from './http/server.js';
-import { invalidRequest, notFound } from './spec/errors.js';
+import { invalidRequest, notFound } from './contract/errors.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 

@@ -9,7 +9,7 @@ import type { CatalogEndpoint } from '../catalog/snapshot.js';
 import type { Exchange } from '../gateway.js';
 import { sendJson } from '../http/respond.js';
 import type { EndpointHealth } from '../routing/health.js';
-import { notFound } from '../spec/errors.js';
+import { notFound } from '../contract/errors.js';
 import { modelItem, perTokenString } from './models.js';
 
 export function listCatalog(exchange: Exchange): void {

@@ -4,11 +4,11 @@
  * (`lifecycle/chat.ts`) with the OpenAI surface rendering answers, chunks and errors.
  */
 import type { Exchange } from '../gateway.js';
-import { authenticate } from '../http/middleware/auth.js';
-import { parseJsonBody, readBody } from '../http/middleware/body-limit.js';
-import { limitRequests } from '../http/middleware/rate-limit.js';
+import { authenticate } from '../http/auth.js';
+import { parseJsonBody, readBody } from '../http/read-body.js';
+import { limitRequests } from '../http/rate-limit.js';
 import { serveChat } from '../lifecycle/chat.js';
-import { parseChatRequest } from '../spec/chat-request.js';
+import { parseChatRequest } from '../contract/chat-request.js';
 import { OPENAI_SURFACE } from '../surfaces/openai.js';
 
 export async function chatCompletions(exchange: Exchange): Promise<void> {

@@ -6,11 +6,11 @@
 import { randomBase62 } from '../lib/ids.js';
 import { formatUsd, MAX_BALANCE_NANOS, nanosToUsd } from '../lib/money.js';
 import { usdAmount } from './money-input.js';
-import { authenticate, requireAdmin } from '../http/middleware/auth.js';
-import { readJsonBody } from '../http/middleware/body-limit.js';
+import { authenticate, requireAdmin } from '../http/auth.js';
+import { readJsonBody } from '../http/read-body.js';
 import type { Exchange } from '../gateway.js';
 import { sendJson } from '../http/respond.js';
-import { invalidRequest, notFound } from '../spec/errors.js';
+import { invalidRequest, notFound } from '../contract/errors.js';
 
 export async function credits(exchange: Exchange): Promise<void> {
   const { gateway } = exchange;

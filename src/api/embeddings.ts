@@ -1,10 +1,10 @@
 /** POST /v1/embeddings (OpenAI Embeddings) — parse → lifecycle (`lifecycle/embeddings.ts`) → render in OpenAI's shape. */
 import type { Exchange } from '../gateway.js';
-import { authenticate } from '../http/middleware/auth.js';
-import { readJsonBody } from '../http/middleware/body-limit.js';
-import { limitRequests } from '../http/middleware/rate-limit.js';
+import { authenticate } from '../http/auth.js';
+import { readJsonBody } from '../http/read-body.js';
+import { limitRequests } from '../http/rate-limit.js';
 import { serveEmbeddings } from '../lifecycle/embeddings.js';
-import { parseEmbeddingRequest } from '../spec/chat-request.js';
+import { parseEmbeddingRequest } from '../contract/chat-request.js';
 
 export async function embeddings(exchange: Exchange): Promise<void> {
   const { request, response, gateway } = exchange;

@@ -4,11 +4,11 @@
  * Records are written in batches a few milliseconds after the response: a just-finished id may
  * need a flush first, which this route forces.
  */
-import { authenticate } from '../http/middleware/auth.js';
+import { authenticate } from '../http/auth.js';
 import type { Exchange } from '../gateway.js';
 import { sendJson } from '../http/respond.js';
 import { nanosToUsd } from '../lib/money.js';
-import { invalidRequest, notFound } from '../spec/errors.js';
+import { invalidRequest, notFound } from '../contract/errors.js';
 import type { GenerationRow } from '../store/repos/generations.js';
 
 export function generationData(row: GenerationRow): Record<string, unknown> {

@@ -4,15 +4,15 @@
  * `runChat`) → answers, stream events and errors in Anthropic's shapes.
  * POST /v1/messages/count_tokens — the gateway's estimate of the prompt, `{input_tokens}`.
  */
-import { authenticate } from '../http/middleware/auth.js';
-import { parseJsonBody, readBody } from '../http/middleware/body-limit.js';
-import { limitRequests } from '../http/middleware/rate-limit.js';
+import { authenticate } from '../http/auth.js';
+import { parseJsonBody, readBody } from '../http/read-body.js';
+import { limitRequests } from '../http/rate-limit.js';
 import type { Exchange } from '../gateway.js';
 import { sendJson } from '../http/respond.js';
 import { estimatePromptTokens } from '../lib/token-estimate.js';
-import { anthropicToCanonical } from '../surfaces/anthropic/request.js';
+import { anthropicToCanonical } from '../surfaces/anthropic/parse-messages.js';
 import { ANTHROPIC_SURFACE, sendAnthropicError } from '../surfaces/anthropic/surface.js';
-import { invalidRequest } from '../spec/errors.js';
+import { invalidRequest } from '../contract/errors.js';
 import { serveChat } from '../lifecycle/chat.js';
 
 export async function messages(exchange: Exchange): Promise<void> {

@@ -1,6 +1,6 @@
 /** Amounts of money a client or an operator sends in (top-ups, opening credits, spend limits), checked once. */
 import { MAX_POSTING_USD, usdToNanos } from '../lib/money.js';
-import { invalidRequest } from '../spec/errors.js';
+import { invalidRequest } from '../contract/errors.js';
 
 /**
  * A USD amount from a client (a top-up, a credit, a limit) → integer nanodollars, or a 400 naming

@@ -2,10 +2,10 @@
  * GET /api/v1/usage?from=ISO&to=ISO&format=json|csv — the calling key's generations in a period
  * (admin keys: every key, or `key_id=`), with tokens by kind and cost. At most 100,000 rows.
  */
-import { authenticate } from '../http/middleware/auth.js';
+import { authenticate } from '../http/auth.js';
 import type { Exchange } from '../gateway.js';
 import { formatUsd } from '../lib/money.js';
-import { invalidRequest } from '../spec/errors.js';
+import { invalidRequest } from '../contract/errors.js';
 import type { GenerationRow } from '../store/repos/generations.js';
 
 const COLUMNS = [

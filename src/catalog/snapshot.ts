@@ -6,7 +6,7 @@
 import type { ResolvedConfig, ResolvedEndpoint, ResolvedModel, ResolvedProvider } from '../config/types.js';
 import { toPicoPricing, type PicoPricing } from '../lib/money.js';
 import { createAdapter } from '../providers/registry.js';
-import type { ProviderAdapter } from '../spec/provider-adapter.js';
+import type { ProviderAdapter } from '../contract/provider-adapter.js';
 
 export interface CatalogEndpoint {
   /** `${modelId}:${providerId}`, unique per endpoint. */

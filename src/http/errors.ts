@@ -4,7 +4,7 @@
  * stream has started. No stack trace or internal detail ever leaves here.
  */
 import type { ServerResponse } from 'node:http';
-import { toAgoraError, type AgoraError } from '../spec/errors.js';
+import { toAgoraError, type AgoraError } from '../contract/errors.js';
 import type { Logger } from '../lib/logger.js';
 
 export function openAIErrorBody(error: AgoraError): Record<string, unknown> {

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import type { ServerSettings } from '../config/types.js';
 import type { Logger } from '../lib/logger.js';
-import { AgoraError, invalidRequest } from '../spec/errors.js';
+import { AgoraError, invalidRequest } from '../contract/errors.js';
 import { openAIErrorBody, type ErrorRenderer } from './errors.js';
 
 /** What the HTTP layer needs of the gateway. */

@@ -2,7 +2,7 @@
  * What one call carries through the lifecycle (parse → plan → reserve → execute → settle →
  * record), and the small pieces the JSON answer, the stream and embeddings share.
  */
-import type { KeyRecord } from '../catalog/keys.js';
+import type { KeyRecord } from '../catalog/key-directory.js';
 import type { RequestCancel } from '../http/respond.js';
 import { costFields } from '../metering/cost.js';
 import type { IdempotentCall } from '../metering/idempotency.js';
@@ -11,10 +11,10 @@ import type { GenerationTrace } from '../metering/trace.js';
 import type { AllAttemptsFailed, ExecuteOptions } from '../routing/execute.js';
 import { skippedRecords } from '../routing/execute.js';
 import type { Attempt, Plan } from '../routing/plan.js';
-import type { ChatEvent } from '../spec/chat-event.js';
-import type { ChatRequest } from '../spec/chat-request.js';
-import type { UsageBody } from '../spec/chat-types.js';
-import { shuttingDown } from '../spec/errors.js';
+import type { ChatEvent } from '../contract/chat-event.js';
+import type { ChatRequest } from '../contract/chat-request.js';
+import type { UsageBody } from '../contract/chat-types.js';
+import { shuttingDown } from '../contract/errors.js';
 import type { ChatSurface } from '../surfaces/surface.js';
 import { attemptFailed, record } from './outcome.js';
 import type { HttpExchange, LifecycleParts } from './parts.js';

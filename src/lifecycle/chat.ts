@@ -5,8 +5,8 @@
  * waits for its commit) → record. Streams take the same steps in stream.ts.
  */
 import type { IncomingMessage } from 'node:http';
-import type { KeyRecord } from '../catalog/keys.js';
-import { debitTokens, limitTokens } from '../http/middleware/rate-limit.js';
+import type { KeyRecord } from '../catalog/key-directory.js';
+import { debitTokens, limitTokens } from '../http/rate-limit.js';
 import { abortOnDisconnect, replayStored, sendJsonAfterSettlement } from '../http/respond.js';
 import { estimatePromptTokens } from '../lib/token-estimate.js';
 import { costFields, type Cost } from '../metering/cost.js';
@@ -15,8 +15,8 @@ import { post, price, release, reserve } from '../metering/settle.js';
 import { GenerationTrace } from '../metering/trace.js';
 import { AllAttemptsFailed, executeWithFallback } from '../routing/execute.js';
 import { conversationKey } from '../routing/stickiness.js';
-import type { ChatRequest } from '../spec/chat-request.js';
-import { invalidRequest, toAgoraError } from '../spec/errors.js';
+import type { ChatRequest } from '../contract/chat-request.js';
+import { invalidRequest, toAgoraError } from '../contract/errors.js';
 import type { ChatSurface } from '../surfaces/surface.js';
 import { adopt, executeOptions, failBeforeFirstByte, hasAnswer, modelHeaders, withCost, type Call, type ChatCall } from './call.js';
 import { attemptSucceeded, record } from './outcome.js';

@@ -3,15 +3,15 @@
  * render (the encoding the client asked for, the cost in `usage`) → post the charge before the last
  * byte → record. The same steps as a chat answer (chat.ts), without idempotency or tokens limits.
  */
-import type { KeyRecord } from '../catalog/keys.js';
+import type { KeyRecord } from '../catalog/key-directory.js';
 import { abortOnDisconnect } from '../http/respond.js';
 import { estimatePromptTokens } from '../lib/token-estimate.js';
 import { costFields } from '../metering/cost.js';
 import { price, release, reserve } from '../metering/settle.js';
 import { GenerationTrace } from '../metering/trace.js';
 import { AllAttemptsFailed, executeWithFallback } from '../routing/execute.js';
-import type { EmbeddingRequest } from '../spec/chat-request.js';
-import { toEncoding } from '../spec/embedding-encoding.js';
+import type { EmbeddingRequest } from '../contract/chat-request.js';
+import { toEncoding } from '../contract/embedding-encoding.js';
 import { OPENAI_SURFACE } from '../surfaces/openai.js';
 import { adopt, executeOptions, failBeforeFirstByte, modelHeaders, type Call } from './call.js';
 import { deliverJson } from './chat.js';

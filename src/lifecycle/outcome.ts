@@ -5,7 +5,7 @@
  */
 import { reportFailure } from '../routing/execute.js';
 import type { Attempt } from '../routing/plan.js';
-import type { AgoraError } from '../spec/errors.js';
+import type { AgoraError } from '../contract/errors.js';
 import type { GenerationStatus, GenerationTrace } from '../metering/trace.js';
 import type { LifecycleParts } from './parts.js';
 

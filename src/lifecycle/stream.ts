@@ -11,9 +11,9 @@ import { costFields } from '../metering/cost.js';
 import { post, price } from '../metering/settle.js';
 import { AllAttemptsFailed, attemptError, executeWithFallback } from '../routing/execute.js';
 import type { Attempt } from '../routing/plan.js';
-import type { ChatChunk, ChatEvent } from '../spec/chat-event.js';
-import type { ChatRequest } from '../spec/chat-request.js';
-import { shuttingDown, UpstreamError, type AgoraError } from '../spec/errors.js';
+import type { ChatChunk, ChatEvent } from '../contract/chat-event.js';
+import type { ChatRequest } from '../contract/chat-request.js';
+import { shuttingDown, UpstreamError, type AgoraError } from '../contract/errors.js';
 import { adopt, executeOptions, failBeforeFirstByte, modelHeaders, outputBytes, withCost, type Call, type ChatCall } from './call.js';
 import { attemptFailed, attemptSucceeded, record } from './outcome.js';
 

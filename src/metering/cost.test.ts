@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { toPicoPricing, type ListPrices } from '../lib/money.js';
-import { usageFromOpenAI, type Usage } from '../spec/usage.js';
+import { usageFromOpenAI, type Usage } from '../contract/usage.js';
 import { ZERO_COST, computeCost, costFields, maximumCost } from './cost.js';
 
 function usage(counts: Partial<Omit<Usage, 'raw'>>): Usage {

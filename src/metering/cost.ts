@@ -6,7 +6,7 @@
  * passes its threshold (Gemini and Anthropic list prices work this way).
  */
 import { picosToNanos, picosToUsd, type PicoPricing } from '../lib/money.js';
-import type { Usage } from '../spec/usage.js';
+import type { Usage } from '../contract/usage.js';
 
 export interface Cost {
   /** What is charged, in nanodollars. */

@@ -7,7 +7,7 @@
  * process has not seen costs one indexed read, so retries after a restart still replay.
  */
 import { createHash } from 'node:crypto';
-import { AgoraError } from '../spec/errors.js';
+import { AgoraError } from '../contract/errors.js';
 import type { IdempotencyRecordsTable } from '../store/database.js';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;

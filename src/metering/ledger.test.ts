@@ -7,7 +7,7 @@
  * resolves or rejects by hand; every `now` is explicit.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AgoraError } from '../spec/errors.js';
+import { AgoraError } from '../contract/errors.js';
 import type { LedgerWrite } from '../store/repos/ledger.js';
 import { CreditBook, type KeyLimits, type Reservation } from './ledger.js';
 import type { BatchWriter } from './sink.js';

@@ -10,7 +10,7 @@
  * restart, balances are recomputed from the ledger.
  */
 import { formatUsd } from '../lib/money.js';
-import { AgoraError } from '../spec/errors.js';
+import { AgoraError } from '../contract/errors.js';
 import type { IdempotencyRecordsTable } from '../store/database.js';
 import type { LedgerWrite } from '../store/repos/ledger.js';
 import type { BatchWriter } from './sink.js';

@@ -1,5 +1,5 @@
 /** Loads credit state from the ledger at start, and for accounts first seen later (keys created by another process). */
-import type { KeyRecord } from '../catalog/keys.js';
+import type { KeyRecord } from '../catalog/key-directory.js';
 import type { Store } from '../store/index.js';
 import { dayStart, monthStart, type CreditBook } from './ledger.js';
 

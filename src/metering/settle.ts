@@ -5,10 +5,10 @@
  * `price` prices the real usage, `post` posts the charge and resolves when it is committed;
  * a failed or empty generation costs nothing and only releases the hold.
  */
-import type { KeyRecord } from '../catalog/keys.js';
+import type { KeyRecord } from '../catalog/key-directory.js';
 import type { Attempt } from '../routing/plan.js';
 import { MAX_BALANCE_NANOS } from '../lib/money.js';
-import { AgoraError } from '../spec/errors.js';
+import { AgoraError } from '../contract/errors.js';
 import { computeCost, maximumCost, ZERO_COST, type Cost } from './cost.js';
 import type { Reservation } from './ledger.js';
 import type { GenerationTrace } from './trace.js';

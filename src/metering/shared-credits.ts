@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { formatUsd } from '../lib/money.js';
-import { AgoraError } from '../spec/errors.js';
+import { AgoraError } from '../contract/errors.js';
 import type { IdempotencyRecordsTable } from '../store/database.js';
 import type { LedgerWrite } from '../store/repos/ledger.js';
 import { CreditBook, dayStart, monthStart, type ChargedGeneration, type KeyLimits, type Reservation } from './ledger.js';

@@ -6,9 +6,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { newGenerationId } from '../lib/ids.js';
 import type { AttemptRecord } from '../routing/execute.js';
 import type { Cost } from './cost.js';
-import type { AgoraError } from '../spec/errors.js';
-import type { FinishReason } from '../spec/finish-reason.js';
-import type { Usage } from '../spec/usage.js';
+import type { AgoraError } from '../contract/errors.js';
+import type { FinishReason } from '../contract/finish-reason.js';
+import type { Usage } from '../contract/usage.js';
 import type { NewGeneration } from '../store/repos/generations.js';
 
 export type GenerationStatus = 'success' | 'error' | 'cancelled';

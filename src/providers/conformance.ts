@@ -21,12 +21,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelSource, NEVER_CANCELLED, type CancelSignal } from '../lib/cancel.js';
-import type { ChatEvent } from '../spec/chat-event.js';
-import type { ChatRequest } from '../spec/chat-request.js';
-import { AgoraError } from '../spec/errors.js';
-import type { FinishReason } from '../spec/finish-reason.js';
-import type { ProviderAdapter } from '../spec/provider-adapter.js';
-import type { Usage } from '../spec/usage.js';
+import type { ChatEvent } from '../contract/chat-event.js';
+import type { ChatRequest } from '../contract/chat-request.js';
+import { AgoraError } from '../contract/errors.js';
+import type { FinishReason } from '../contract/finish-reason.js';
+import type { ProviderAdapter } from '../contract/provider-adapter.js';
+import type { Usage } from '../contract/usage.js';
 
 export type FixtureCase = 'text' | 'textStream' | 'toolCallStream' | 'reasoningStream' | 'error400' | 'error500' | 'error429';
 

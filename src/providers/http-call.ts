@@ -5,7 +5,7 @@
  * its chunks.
  */
 import type { Dispatcher, Pool } from 'undici';
-import { UpstreamError } from '../spec/errors.js';
+import { UpstreamError } from '../contract/errors.js';
 import type { CancelSignal } from '../lib/cancel.js';
 
 export interface HttpCallOptions {

@@ -1,7 +1,7 @@
 /** Provider type → adapter factory. The only place that knows which adapters exist. */
 import type { ProviderType } from '../config/schema.js';
 import type { ResolvedProvider } from '../config/types.js';
-import type { AdapterFactory, ProviderAdapter } from '../spec/provider-adapter.js';
+import type { AdapterFactory, ProviderAdapter } from '../contract/provider-adapter.js';
 import { createAnthropicAdapter } from './anthropic/adapter.js';
 import { createGeminiAdapter } from './gemini/adapter.js';
 import { createLocalAdapter } from './local/adapter.js';

@@ -4,7 +4,7 @@
  * builds send `{error: "text"}`, FastAPI-based servers `{detail: ...}`, others plain text.
  */
 import type { Secrets } from '../lib/secrets.js';
-import { UpstreamError } from '../spec/errors.js';
+import { UpstreamError } from '../contract/errors.js';
 
 /** Longest upstream message passed on (after redaction). */
 export const MESSAGE_LIMIT = 500;

@@ -8,8 +8,8 @@ import { Pool } from 'undici';
 import type { ResolvedProvider } from '../config/types.js';
 import type { CancelSignal } from '../lib/cancel.js';
 import { HttpCall } from './http-call.js';
-import type { ChatBody, ChatParameter, ParameterContract } from '../spec/chat-types.js';
-import { invalidRequest } from '../spec/errors.js';
+import type { ChatBody, ChatParameter, ParameterContract } from '../contract/chat-types.js';
+import { invalidRequest } from '../contract/errors.js';
 import { httpStatusError, malformedResponse } from './upstream-errors.js';
 
 export class UpstreamHttp {

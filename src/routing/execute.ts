@@ -10,7 +10,7 @@
  * health; every attempt, and every endpoint the plan skipped, is recorded with its reason.
  */
 import type { CancelSignal } from '../lib/cancel.js';
-import { toAgoraError, UpstreamError, type AgoraError } from '../spec/errors.js';
+import { toAgoraError, UpstreamError, type AgoraError } from '../contract/errors.js';
 import type { Exclusion } from './filters.js';
 import type { Attempt } from './plan.js';
 

@@ -10,7 +10,7 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { CatalogSnapshot } from '../catalog/snapshot.js';
 import { loadConfig } from '../config/load.js';
-import { AgoraError } from '../spec/errors.js';
+import { AgoraError } from '../contract/errors.js';
 import { HealthRegistry } from './health.js';
 import { Planner, type Plan, type PlanRequest } from './plan.js';
 import { StickyRoutes } from './stickiness.js';

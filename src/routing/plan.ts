@@ -13,8 +13,8 @@
 import type { CatalogEndpoint, CatalogModel, CatalogSnapshot } from '../catalog/snapshot.js';
 import { KNOWN_PARAMETERS } from '../config/schema.js';
 import { closeMatches } from '../lib/close-matches.js';
-import { AgoraError, invalidRequest, notFound } from '../spec/errors.js';
-import type { ProviderAdapter } from '../spec/provider-adapter.js';
+import { AgoraError, invalidRequest, notFound } from '../contract/errors.js';
+import type { ProviderAdapter } from '../contract/provider-adapter.js';
 import { firstFailedConstraint, type Exclusion, type FilterInput } from './filters.js';
 import type { EndpointHealth, HealthRegistry } from './health.js';
 import { parsePreferences, splitVariant, type ProviderPreferences } from './preferences.js';

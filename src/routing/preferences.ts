@@ -3,7 +3,7 @@
  * model variants, validated strictly (a 400 names the bad field).
  */
 import { QUANTIZATIONS } from '../config/schema.js';
-import { fieldName, invalidRequest, preview } from '../spec/errors.js';
+import { fieldName, invalidRequest, preview } from '../contract/errors.js';
 
 export type SortBy = 'price' | 'throughput' | 'latency';
 

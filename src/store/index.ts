@@ -8,7 +8,7 @@ import type { Database } from './database.js';
 import { migrationProvider } from './migrations/index.js';
 import { ensureSchema, parsePostgresUrl, postgresDialect } from './postgres.js';
 import { GenerationsRepo } from './repos/generations.js';
-import { KeysRepo } from './repos/keys.js';
+import { KeysRepo } from './repos/api-keys.js';
 import { LedgerRepo } from './repos/ledger.js';
 import { sqliteDialect } from './sqlite.js';
 import { SqliteCheckpointer } from './sqlite-checkpoint.js';

@@ -1,6 +1,6 @@
 /** The OpenAI surface: canonical answers and chunks are already in its shape; streams end with `data: [DONE]`. */
 import { sendError, streamErrorChunk } from '../http/errors.js';
-import type { ChatChunk } from '../spec/chat-event.js';
+import type { ChatChunk } from '../contract/chat-event.js';
 import type { ChatSurface, StreamEncoder } from './surface.js';
 
 class OpenAIEncoder implements StreamEncoder {

@@ -5,8 +5,8 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '../lib/logger.js';
-import type { ChatChunk, ChatCompletion } from '../spec/chat-event.js';
-import type { AgoraError } from '../spec/errors.js';
+import type { ChatChunk, ChatCompletion } from '../contract/chat-event.js';
+import type { AgoraError } from '../contract/errors.js';
 
 export interface StreamEncoder {
   /** SSE frames for one canonical chunk ('' when it maps to nothing). */

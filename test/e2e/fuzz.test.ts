@@ -319,7 +319,7 @@ const USER = { role: 'user', content: 'hi' };
 const chatBase = (model: string, extra: Json = {}): Json => ({ model, messages: [{ ...USER }], ...extra });
 const model = fc.constantFrom(...MODELS);
 
-/** A mutation of a valid chat body that src/spec/chat-request.ts (or routing/preferences.ts) certainly refuses. */
+/** A mutation of a valid chat body that src/contract/chat-request.ts (or routing/preferences.ts) certainly refuses. */
 function invalidChat(): fc.Arbitrary<Case> {
   const withModel = <T>(arbitrary: fc.Arbitrary<T>, build: (model: string, value: T) => Case): fc.Arbitrary<Case> =>
     fc.tuple(model, arbitrary).map(([name, value]) => build(name, value));
@@ -654,7 +654,7 @@ const ANTHROPIC_KNOWN = [
   'provider',
 ];
 
-/** A mutation of a valid Anthropic Messages body that src/surfaces/anthropic/request.ts certainly refuses. */
+/** A mutation of a valid Anthropic Messages body that src/surfaces/anthropic/parse-messages.ts certainly refuses. */
 function invalidMessages(countTokensRoute: boolean): fc.Arbitrary<Case> {
   const withModel = <T>(arbitrary: fc.Arbitrary<T>, build: (model: string, value: T) => Case): fc.Arbitrary<Case> =>
     fc.tuple(model, arbitrary).map(([name, value]) => build(name, value));

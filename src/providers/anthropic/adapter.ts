@@ -5,10 +5,10 @@
  * Anthropic has no embeddings API.
  */
 import type { ResolvedProvider } from '../../config/types.js';
-import type { ChatRequest, EmbeddingRequest } from '../../spec/chat-request.js';
-import type { ChatEvent, ChatResult, EmbeddingResult } from '../../spec/chat-event.js';
-import { invalidRequest } from '../../spec/errors.js';
-import type { AdapterCall, ProviderAdapter } from '../../spec/provider-adapter.js';
+import type { ChatRequest, EmbeddingRequest } from '../../contract/chat-request.js';
+import type { ChatEvent, ChatResult, EmbeddingResult } from '../../contract/chat-event.js';
+import { invalidRequest } from '../../contract/errors.js';
+import type { AdapterCall, ProviderAdapter } from '../../contract/provider-adapter.js';
 import { UpstreamHttp } from '../upstream-http.js';
 import { anthropicRequest } from './request.js';
 import { chatResultFromAnthropic } from './response.js';

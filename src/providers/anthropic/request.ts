@@ -4,7 +4,7 @@
  * warning (reported in `x-agora-dropped-parameters`), what is refused with a 400 naming it.
  */
 import type { ResolvedProvider } from '../../config/types.js';
-import { GATEWAY_PARAMETERS, reasoningOf, type ChatRequest } from '../../spec/chat-request.js';
+import { GATEWAY_PARAMETERS, reasoningOf, type ChatRequest } from '../../contract/chat-request.js';
 import type {
   AssistantMessage,
   ChatMessage,
@@ -13,8 +13,8 @@ import type {
   ReasoningDetail,
   ReasoningEffort,
   ToolChoice,
-} from '../../spec/chat-types.js';
-import { invalidRequest, preview } from '../../spec/errors.js';
+} from '../../contract/chat-types.js';
+import { invalidRequest, preview } from '../../contract/errors.js';
 import { droppedParameters } from '../upstream-http.js';
 
 /** Anthropic's wire shapes (only what is built here). */

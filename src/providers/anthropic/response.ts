@@ -1,8 +1,8 @@
 /** An Anthropic `message` → the canonical (OpenAI `chat.completion`) answer, usage in OpenAI's terms. */
-import type { ChatResult } from '../../spec/chat-event.js';
-import type { AnswerMessage, ChatCompletion, ReasoningDetail, ToolCall, UsageBody } from '../../spec/chat-types.js';
-import { finishReasonFromOpenAI } from '../../spec/finish-reason.js';
-import { usageFromOpenAI } from '../../spec/usage.js';
+import type { ChatResult } from '../../contract/chat-event.js';
+import type { AnswerMessage, ChatCompletion, ReasoningDetail, ToolCall, UsageBody } from '../../contract/chat-types.js';
+import { finishReasonFromOpenAI } from '../../contract/finish-reason.js';
+import { usageFromOpenAI } from '../../contract/usage.js';
 import { malformedResponse } from '../upstream-errors.js';
 
 /** Anthropic's wire objects, read leniently. */

@@ -4,10 +4,10 @@
  * message_delta → finish reason, then one usage chunk. `event: error` (overloaded_error …) is thrown.
  */
 import { SseReader } from '../../lib/sse-reader.js';
-import type { ChatChunk, ChatEvent } from '../../spec/chat-event.js';
-import { UpstreamError } from '../../spec/errors.js';
-import { finishReasonFromOpenAI } from '../../spec/finish-reason.js';
-import { usageFromOpenAI } from '../../spec/usage.js';
+import type { ChatChunk, ChatEvent } from '../../contract/chat-event.js';
+import { UpstreamError } from '../../contract/errors.js';
+import { finishReasonFromOpenAI } from '../../contract/finish-reason.js';
+import { usageFromOpenAI } from '../../contract/usage.js';
 import type { Secrets } from '../../lib/secrets.js';
 import { malformedResponse, MESSAGE_LIMIT } from '../upstream-errors.js';
 import { finishFromAnthropic, usageToOpenAI } from './response.js';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Secrets } from '../../lib/secrets.js';
 import { DEFAULT_SUPPORTED_PARAMETERS, type ResolvedProvider } from '../../config/types.js';
-import type { ChatRequest } from '../../spec/chat-request.js';
+import type { ChatRequest } from '../../contract/chat-request.js';
 import { adapterConformance } from '../conformance.js';
 import { createGeminiAdapter } from './adapter.js';
 import { geminiRequest } from './request.js';

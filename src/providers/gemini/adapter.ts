@@ -5,9 +5,9 @@
  * a log line), translated to and from the canonical shapes.
  */
 import type { ResolvedProvider } from '../../config/types.js';
-import type { ChatRequest, EmbeddingRequest } from '../../spec/chat-request.js';
-import type { ChatEvent, ChatResult, EmbeddingResult } from '../../spec/chat-event.js';
-import type { AdapterCall, ProviderAdapter } from '../../spec/provider-adapter.js';
+import type { ChatRequest, EmbeddingRequest } from '../../contract/chat-request.js';
+import type { ChatEvent, ChatResult, EmbeddingResult } from '../../contract/chat-event.js';
+import type { AdapterCall, ProviderAdapter } from '../../contract/provider-adapter.js';
 import { UpstreamHttp } from '../upstream-http.js';
 import { geminiEmbedRequest, geminiRequest } from './request.js';
 import { chatResultFromGemini, embeddingResultFromGemini } from './response.js';

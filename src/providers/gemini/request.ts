@@ -4,9 +4,9 @@
  * results functionResponse parts (named after the call they answer), sampling generationConfig.
  */
 import type { ResolvedProvider } from '../../config/types.js';
-import { GATEWAY_PARAMETERS, reasoningOf, type ChatRequest, type EmbeddingRequest } from '../../spec/chat-request.js';
-import type { ChatMessage, ContentPart, ParameterContract, ReasoningEffort } from '../../spec/chat-types.js';
-import { invalidRequest, preview } from '../../spec/errors.js';
+import { GATEWAY_PARAMETERS, reasoningOf, type ChatRequest, type EmbeddingRequest } from '../../contract/chat-request.js';
+import type { ChatMessage, ContentPart, ParameterContract, ReasoningEffort } from '../../contract/chat-types.js';
+import { invalidRequest, preview } from '../../contract/errors.js';
 import { droppedParameters } from '../upstream-http.js';
 
 /** Gemini's wire shapes (only what is built here). */

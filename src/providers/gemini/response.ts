@@ -1,10 +1,10 @@
 /** Gemini `GenerateContentResponse` → the canonical (OpenAI) answer and chunks. */
-import type { ChatChunk, ChatResult, EmbeddingResult } from '../../spec/chat-event.js';
-import type { AnswerMessage, ChatChoice, ChatDelta, ToolCallDelta, UsageBody } from '../../spec/chat-types.js';
-import { finishReasonFromOpenAI } from '../../spec/finish-reason.js';
-import { usageFromOpenAI } from '../../spec/usage.js';
+import type { ChatChunk, ChatResult, EmbeddingResult } from '../../contract/chat-event.js';
+import type { AnswerMessage, ChatChoice, ChatDelta, ToolCallDelta, UsageBody } from '../../contract/chat-types.js';
+import { finishReasonFromOpenAI } from '../../contract/finish-reason.js';
+import { usageFromOpenAI } from '../../contract/usage.js';
 import type { Secrets } from '../../lib/secrets.js';
-import { floatsToBase64 } from '../../spec/embedding-encoding.js';
+import { floatsToBase64 } from '../../contract/embedding-encoding.js';
 import { inBandError, malformedResponse } from '../upstream-errors.js';
 
 /** Gemini's wire objects, read leniently. */

@@ -1,8 +1,8 @@
 /** Gemini `streamGenerateContent?alt=sse` → canonical chunks, then one usage chunk from the last usageMetadata. */
 import { SseReader } from '../../lib/sse-reader.js';
-import type { ChatChunk, ChatEvent } from '../../spec/chat-event.js';
-import { finishReasonFromOpenAI } from '../../spec/finish-reason.js';
-import { usageFromOpenAI } from '../../spec/usage.js';
+import type { ChatChunk, ChatEvent } from '../../contract/chat-event.js';
+import { finishReasonFromOpenAI } from '../../contract/finish-reason.js';
+import { usageFromOpenAI } from '../../contract/usage.js';
 import type { Secrets } from '../../lib/secrets.js';
 import { inBandError, malformedResponse } from '../upstream-errors.js';
 import { chunkFromGemini, usageToOpenAI } from './response.js';

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import { addLocalModel } from '../../config/local.js';
 import { CancelSource, NEVER_CANCELLED } from '../../lib/cancel.js';
-import type { ChatEvent } from '../../spec/chat-event.js';
-import { parseChatRequest, type ChatRequest } from '../../spec/chat-request.js';
+import type { ChatEvent } from '../../contract/chat-event.js';
+import { parseChatRequest, type ChatRequest } from '../../contract/chat-request.js';
 import { LocalAdapter, localModelId } from './adapter.js';
 
 const MODEL = join(import.meta.dirname, '../../../../shared/models/llama-2-tiny-random.gguf');

@@ -6,13 +6,13 @@
  */
 import type { ResolvedProvider } from '../../config/types.js';
 import type { CancelSignal } from '../../lib/cancel.js';
-import type { ChatChunk, ChatEvent, ChatResult, EmbeddingResult } from '../../spec/chat-event.js';
-import type { ChatRequest, EmbeddingRequest } from '../../spec/chat-request.js';
-import type { ChatCompletion, ChatDelta, ChatMessage, ContentPart, UsageBody } from '../../spec/chat-types.js';
-import { AgoraError, invalidRequest, preview } from '../../spec/errors.js';
-import { finishReasonFromOpenAI } from '../../spec/finish-reason.js';
-import type { AdapterCall, ProviderAdapter } from '../../spec/provider-adapter.js';
-import { usageFromOpenAI } from '../../spec/usage.js';
+import type { ChatChunk, ChatEvent, ChatResult, EmbeddingResult } from '../../contract/chat-event.js';
+import type { ChatRequest, EmbeddingRequest } from '../../contract/chat-request.js';
+import type { ChatCompletion, ChatDelta, ChatMessage, ContentPart, UsageBody } from '../../contract/chat-types.js';
+import { AgoraError, invalidRequest, preview } from '../../contract/errors.js';
+import { finishReasonFromOpenAI } from '../../contract/finish-reason.js';
+import type { AdapterCall, ProviderAdapter } from '../../contract/provider-adapter.js';
+import { usageFromOpenAI } from '../../contract/usage.js';
 
 type Json = Record<string, unknown>;
 /** node-llama-cpp is optional (not installed with --omit=optional), so it is typed at this boundary only. */

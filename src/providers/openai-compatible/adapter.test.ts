@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import type { ResolvedProvider } from '../../config/types.js';
 import { NEVER_CANCELLED } from '../../lib/cancel.js';
 import { Secrets } from '../../lib/secrets.js';
-import type { ChatEvent } from '../../spec/chat-event.js';
-import type { ChatRequest } from '../../spec/chat-request.js';
-import { AgoraError } from '../../spec/errors.js';
+import type { ChatEvent } from '../../contract/chat-event.js';
+import type { ChatRequest } from '../../contract/chat-request.js';
+import { AgoraError } from '../../contract/errors.js';
 import { adapterConformance } from '../conformance.js';
 import { createOpenAICompatibleAdapter } from './adapter.js';
 

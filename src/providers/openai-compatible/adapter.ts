@@ -4,9 +4,9 @@
  * connect, first-byte and idle deadlines from the provider's config.
  */
 import type { ResolvedProvider } from '../../config/types.js';
-import { reasoningOf, type ChatRequest, type EmbeddingRequest } from '../../spec/chat-request.js';
-import type { ChatEvent, ChatResult, EmbeddingResult } from '../../spec/chat-event.js';
-import type { AdapterCall, ProviderAdapter } from '../../spec/provider-adapter.js';
+import { reasoningOf, type ChatRequest, type EmbeddingRequest } from '../../contract/chat-request.js';
+import type { ChatEvent, ChatResult, EmbeddingResult } from '../../contract/chat-event.js';
+import type { AdapterCall, ProviderAdapter } from '../../contract/provider-adapter.js';
 import { UpstreamHttp } from '../upstream-http.js';
 import { chatBody, embeddingBody, requestHeaders } from './request.js';
 import { chatResult, embeddingResult } from './response.js';

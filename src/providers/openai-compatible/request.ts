@@ -1,7 +1,7 @@
 /** Builds the upstream request: the client's body minus the gateway's own fields, with the upstream model name. */
 import { REASONING_EFFORTS, type ReasoningEffort } from '../../config/schema.js';
 import type { ResolvedProvider } from '../../config/types.js';
-import { GATEWAY_FIELDS, reasoningOf, type ChatRequest, type EmbeddingRequest } from '../../spec/chat-request.js';
+import { GATEWAY_FIELDS, reasoningOf, type ChatRequest, type EmbeddingRequest } from '../../contract/chat-request.js';
 
 /** What `reasoning_effort` values an OpenAI-compatible server takes when its config does not say (OpenAI's classic four). */
 const DEFAULT_EFFORTS: readonly ReasoningEffort[] = ['minimal', 'low', 'medium', 'high'];

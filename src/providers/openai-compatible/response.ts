@@ -1,7 +1,7 @@
 /** Reads a non-streamed OpenAI-compatible answer: lenient about extra fields, strict about the shape we need. */
-import type { ChatResult, EmbeddingResult } from '../../spec/chat-event.js';
-import { finishReasonFromOpenAI } from '../../spec/finish-reason.js';
-import { usageFromOpenAI } from '../../spec/usage.js';
+import type { ChatResult, EmbeddingResult } from '../../contract/chat-event.js';
+import { finishReasonFromOpenAI } from '../../contract/finish-reason.js';
+import { usageFromOpenAI } from '../../contract/usage.js';
 import { splitThink } from '../../lib/think-tags.js';
 import type { Secrets } from '../../lib/secrets.js';
 import { inBandError, malformedResponse } from '../upstream-errors.js';

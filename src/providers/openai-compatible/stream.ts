@@ -4,10 +4,10 @@
  * thrown as UpstreamError, so before the first event they trigger failover and after it they
  * cut the stream with an error chunk.
  */
-import type { ChatChunk, ChatEvent } from '../../spec/chat-event.js';
-import type { AnswerMessage, ChatDelta } from '../../spec/chat-types.js';
-import { finishReasonFromOpenAI, type FinishReason } from '../../spec/finish-reason.js';
-import { usageFromOpenAI } from '../../spec/usage.js';
+import type { ChatChunk, ChatEvent } from '../../contract/chat-event.js';
+import type { AnswerMessage, ChatDelta } from '../../contract/chat-types.js';
+import { finishReasonFromOpenAI, type FinishReason } from '../../contract/finish-reason.js';
+import { usageFromOpenAI } from '../../contract/usage.js';
 import { SseReader } from '../../lib/sse-reader.js';
 import { ThinkSplitter } from '../../lib/think-tags.js';
 

@@ -3,8 +3,8 @@ import type { ServerResponse } from 'node:http';
 import { sendError } from '../../http/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ChatSurface } from '../surface.js';
-import { anthropicErrorBody, anthropicMessage } from './response.js';
-import { AnthropicStreamEncoder } from './stream.js';
+import { anthropicErrorBody, anthropicMessage } from './render-message.js';
+import { AnthropicStreamEncoder } from './render-events.js';
 
 /** Sends an error in Anthropic's shape through the one mapper (`http/errors.ts`). */
 export function sendAnthropicError(response: ServerResponse, thrown: unknown, logger: Logger, headers?: Record<string, string>): void {

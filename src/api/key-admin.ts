@@ -3,16 +3,16 @@
  * GET /api/v1/keys (list), POST /api/v1/keys (create; the key is returned once),
  * PATCH /api/v1/keys/{id} (limits, name, disabled), DELETE /api/v1/keys/{id} (disable).
  */
-import { toKeyRecord } from '../catalog/keys.js';
+import { toKeyRecord } from '../catalog/key-directory.js';
 import { hashApiKey } from '../lib/api-key.js';
 import { nanosToUsd } from '../lib/money.js';
 import { usdAmount } from './money-input.js';
-import { authenticate, requireAdmin } from '../http/middleware/auth.js';
-import { readJsonBody } from '../http/middleware/body-limit.js';
+import { authenticate, requireAdmin } from '../http/auth.js';
+import { readJsonBody } from '../http/read-body.js';
 import type { Exchange, Gateway } from '../gateway.js';
 import { sendJson } from '../http/respond.js';
-import { invalidRequest, notFound } from '../spec/errors.js';
-import type { ApiKeyRow, KeyChanges } from '../store/repos/keys.js';
+import { invalidRequest, notFound } from '../contract/errors.js';
+import type { ApiKeyRow, KeyChanges } from '../store/repos/api-keys.js';
 
 const usd = (nanos: number | null): number | null => (nanos === null ? null : nanosToUsd(nanos));
 

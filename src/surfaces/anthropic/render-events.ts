@@ -4,9 +4,9 @@
  * the order they appear), then message_delta (stop reason, output usage) and message_stop. A
  * failure after the first byte is an `event: error` (docs.anthropic.com/en/api/messages-streaming).
  */
-import type { ChatChunk } from '../../spec/chat-event.js';
-import type { AgoraError } from '../../spec/errors.js';
-import { anthropicErrorType, anthropicUsage, stopReason } from './response.js';
+import type { ChatChunk } from '../../contract/chat-event.js';
+import type { AgoraError } from '../../contract/errors.js';
+import { anthropicErrorType, anthropicUsage, stopReason } from './render-message.js';
 
 type Json = Record<string, unknown>;
 

@@ -8,9 +8,9 @@
  * debitTokens(limiter, key, completionTokens);                // after the answer
  */
 import type { ServerResponse } from 'node:http';
-import type { KeyRecord } from '../../catalog/keys.js';
-import type { Limiter, LimitResult } from '../../metering/rate-limit.js';
-import { AgoraError } from '../../spec/errors.js';
+import type { KeyRecord } from '../catalog/key-directory.js';
+import type { Limiter, LimitResult } from '../metering/rate-limit.js';
+import { AgoraError } from '../contract/errors.js';
 
 function setHeaders(response: ServerResponse, kind: 'requests' | 'tokens', result: LimitResult): void {
   response.setHeader(`x-ratelimit-limit-${kind}`, String(result.limit));

@@ -3,8 +3,8 @@
  * serve `/v1/messages`. Documented shapes: docs.anthropic.com/en/api/messages. Strict on what we
  * translate; a field we cannot carry is a 400 naming it, never silently dropped.
  */
-import { fieldName, invalidRequest, preview } from '../../spec/errors.js';
-import { parseChatRequest, type ChatRequest } from '../../spec/chat-request.js';
+import { fieldName, invalidRequest, preview } from '../../contract/errors.js';
+import { parseChatRequest, type ChatRequest } from '../../contract/chat-request.js';
 
 type Json = Record<string, unknown>;
 

@@ -7,9 +7,9 @@
  * const key = await authenticate(request.headers, directory);  // throws 401 AgoraError
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { hashApiKey } from '../../lib/api-key.js';
-import type { KeyDirectory, KeyRecord } from '../../catalog/keys.js';
-import { AgoraError, forbidden, unauthorized } from '../../spec/errors.js';
+import { hashApiKey } from '../lib/api-key.js';
+import type { KeyDirectory, KeyRecord } from '../catalog/key-directory.js';
+import { AgoraError, forbidden, unauthorized } from '../contract/errors.js';
 
 export function presentedKey(headers: IncomingHttpHeaders, allowXApiKey: boolean): string | undefined {
   const authorization = headers.authorization;

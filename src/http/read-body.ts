@@ -6,8 +6,8 @@
  * const json = await readJsonBody(request, 16 * 1024 * 1024);  // throws 413 or 400 AgoraError
  */
 import type { IncomingMessage } from 'node:http';
-import { findDepthViolation, MAX_JSON_DEPTH } from '../../lib/json-depth.js';
-import { clientClosed, invalidRequest, payloadTooLarge } from '../../spec/errors.js';
+import { findDepthViolation, MAX_JSON_DEPTH } from '../lib/json-depth.js';
+import { clientClosed, invalidRequest, payloadTooLarge } from '../contract/errors.js';
 
 export function readBody(request: IncomingMessage, limitBytes: number): Promise<Buffer> {
   const declared = request.headers['content-length'];

@@ -2,8 +2,8 @@
  * The canonical answer → Anthropic's `message` object, and errors → Anthropic's error shape
  * `{"type": "error", "error": {"type", "message"}}` (docs.anthropic.com/en/api/errors).
  */
-import type { ChatCompletion, UsageBody } from '../../spec/chat-types.js';
-import type { AgoraError } from '../../spec/errors.js';
+import type { ChatCompletion, UsageBody } from '../../contract/chat-types.js';
+import type { AgoraError } from '../../contract/errors.js';
 
 type Json = Record<string, unknown>;
 
