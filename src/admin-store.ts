@@ -1,6 +1,7 @@
 /**
  * The narrow view of the store that admin and record routes use (never the model-call path).
- * Implemented in main.ts over the store's repositories, so api/ never imports store/repos.
+ * Implemented in main.ts over the store's repositories: routes read row *types* from store/repos
+ * to render them, but run no SQL of their own — every query is one of these methods.
  */
 import type { GenerationRow } from './store/repos/generations.js';
 import type { AccountRow, ApiKeyRow, KeyChanges, NewKey } from './store/repos/api-keys.js';

@@ -1,7 +1,19 @@
 /**
- * The only place that writes `data: …\n\n`. Writes made in one tick are corked together, so the
- * chunks parsed from one upstream read leave in one socket write; `write()` reports backpressure.
+ * Server-sent events: the frame formats (`data:` and `event:` frames, the only place that spells
+ * them; the surfaces' encoders build their streams from `dataFrame` and `eventFrame`) and the one
+ * writer of frames to a response. Writes made in one tick are corked together, so the chunks parsed
+ * from one upstream read leave in one socket write; `write()` reports backpressure.
  */
+
+/** One `data:` frame carrying `payload` as JSON (or a bare marker such as `[DONE]`). */
+export function dataFrame(payload: unknown): string {
+  return `data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`;
+}
+
+/** One named event frame (`event: NAME` then its `data:` line), as Anthropic's streams use. */
+export function eventFrame(name: string, payload: unknown): string {
+  return `event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`;
+}
 import type { ServerResponse } from 'node:http';
 
 export class SseWriter {
@@ -33,7 +45,7 @@ export class SseWriter {
 
   /** Writes one `data:` event with `payload` as JSON. */
   data(payload: unknown): boolean {
-    return this.raw(`data: ${JSON.stringify(payload)}\n\n`);
+    return this.raw(dataFrame(payload));
   }
 
   end(): void {

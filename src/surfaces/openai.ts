@@ -1,5 +1,6 @@
 /** The OpenAI surface: canonical answers and chunks are already in its shape; streams end with `data: [DONE]`. */
 import { sendError, streamErrorChunk } from '../http/errors.js';
+import { dataFrame } from '../http/sse-writer.js';
 import type { ChatChunk } from '../contract/chat-event.js';
 import type { ChatSurface, StreamEncoder } from './surface.js';
 
@@ -10,15 +11,15 @@ class OpenAIEncoder implements StreamEncoder {
   ) {}
 
   chunk(chunk: ChatChunk): string {
-    return `data: ${JSON.stringify(chunk)}\n\n`;
+    return dataFrame(chunk);
   }
 
   end(usageChunk: ChatChunk): string {
-    return `data: ${JSON.stringify(usageChunk)}\n\ndata: [DONE]\n\n`;
+    return dataFrame(usageChunk) + dataFrame('[DONE]');
   }
 
   error(error: Parameters<StreamEncoder['error']>[0], provider: string): string {
-    return `data: ${JSON.stringify(streamErrorChunk(error, this.id, this.model, provider))}\n\ndata: [DONE]\n\n`;
+    return dataFrame(streamErrorChunk(error, this.id, this.model, provider)) + dataFrame('[DONE]');
   }
 }
 

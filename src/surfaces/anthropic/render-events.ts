@@ -4,15 +4,14 @@
  * the order they appear), then message_delta (stop reason, output usage) and message_stop. A
  * failure after the first byte is an `event: error` (docs.anthropic.com/en/api/messages-streaming).
  */
+import { eventFrame } from '../../http/sse-writer.js';
 import type { ChatChunk } from '../../contract/chat-event.js';
 import type { AgoraError } from '../../contract/errors.js';
 import { anthropicErrorType, anthropicUsage, stopReason } from './render-message.js';
 
 type Json = Record<string, unknown>;
 
-function event(name: string, data: Json): string {
-  return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
-}
+const event = eventFrame;
 
 export class AnthropicStreamEncoder {
   private started = false;
