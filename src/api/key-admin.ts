@@ -125,7 +125,9 @@ export async function createKeyRoute(exchange: Exchange): Promise<void> {
     ...(credit !== undefined && credit !== null ? { initialCredit: credit, mode: 'prepaid' as const } : {}),
   });
   if (row.account_id && !gateway.credits.account(row.account_id)) {
-    gateway.credits.loadAccount(row.account_id, credit ? 'prepaid' : 'unlimited', credit ?? 0);
+    // Loaded as the store has it: its mode (a credit of 0 still makes a prepaid account) and its whole ledger.
+    const [account, totals] = await Promise.all([gateway.admin.findAccount(row.account_id), gateway.admin.accountTotals(row.account_id)]);
+    gateway.credits.loadAccount(row.account_id, account?.mode ?? 'unlimited', totals.credits - totals.usage);
   } else if (row.account_id && credit) {
     gateway.credits.applyCredit(row.account_id, credit); // an opening credit on an account this process already holds
   }

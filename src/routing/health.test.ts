@@ -114,17 +114,20 @@ describe('failure rate', () => {
 });
 
 describe('half-open probing', () => {
-  it('admits exactly one probe at a time once openUntil has passed', () => {
+  it('rejoins the pool once openUntil has passed, so live traffic probes it; while the probe is out it is only a late choice', () => {
     const health = new EndpointHealth('m:p');
     failTimes(health, 5, T);
     const reopen = T + BASE;
     expect(health.admits(reopen - 1)).toBe(false);
+    expect(health.recentlyOut(reopen - 1)).toBe(true);
     expect(health.admits(reopen)).toBe(true);
+    expect(health.recentlyOut(reopen)).toBe(false); // the probe is due: a first choice like any other
     health.begin(reopen);
     expect(health.circuit).toBe('half-open');
-    // A second request while the probe is in flight is refused.
-    expect(health.admits(reopen)).toBe(false);
-    expect(health.admits(reopen + 5_000)).toBe(false);
+    // While the probe is in flight, another request may still go there, but only behind every endpoint that is not recovering.
+    expect(health.admits(reopen)).toBe(true);
+    expect(health.recentlyOut(reopen)).toBe(true);
+    expect(health.recentlyOut(reopen + 5_000)).toBe(true);
   });
 
   it('closes the circuit after a good probe', () => {
@@ -187,9 +190,9 @@ describe('half-open probing', () => {
     const reopen = T + BASE;
     const before = health.stats(reopen);
     health.begin(reopen);
-    expect(health.admits(reopen)).toBe(false);
+    expect(health.recentlyOut(reopen)).toBe(true); // its probe is out
     health.abandon(); // the client left: no verdict on the endpoint
-    expect(health.admits(reopen)).toBe(true);
+    expect(health.recentlyOut(reopen)).toBe(false); // the next request may probe it
     expect(health.circuit).toBe('half-open');
     expect(health.ejections).toBe(1);
     const after = health.stats(reopen);

@@ -122,12 +122,15 @@ export class EndpointHealth {
     this.recent = new Uint8Array(options.windowSize);
   }
 
-  /** Whether a request may be sent now; a half-open circuit admits one probe at a time. */
+  /**
+   * Whether a request may be sent now: never during a 429 cool-down or while the circuit is open;
+   * once the ejection is over the endpoint is admitted again (its probe comes from live traffic,
+   * and while a probe is out it is only a late choice: see `recentlyOut`).
+   */
   admits(now: number): boolean {
     if (now < this.cooldownUntil) return false;
     if (this.circuit === 'closed') return true;
-    if (now < this.openUntil) return false;
-    return !this.probeInFlight;
+    return now >= this.openUntil;
   }
 
   /** Marks the start of a request; the first one after the circuit's open time takes the half-open probe slot. */
@@ -138,9 +141,15 @@ export class EndpointHealth {
     }
   }
 
-  /** True when failures in the last 30 s make this endpoint a poor first choice. */
+  /**
+   * True when this endpoint is a poor first choice: failures in the last 30 s, a cool-down, or a
+   * half-open probe already out. An endpoint whose ejection is over and whose probe is not yet sent
+   * rejoins the others, so live traffic probes it (Envoy's outlier detection returns an ejected host
+   * to the pool the same way); otherwise a restarted upstream would only be tried when all else fails.
+   */
   recentlyOut(now: number): boolean {
-    if (this.circuit !== 'closed' || now < this.cooldownUntil) return true;
+    if (now < this.cooldownUntil) return true;
+    if (this.circuit !== 'closed') return now < this.openUntil || this.probeInFlight;
     if (now - this.lastFailureAt >= this.options.outageWindowMs) return false; // the common case: no recent failure
     let failures = 0;
     let total = 0;

@@ -1,8 +1,14 @@
 /**
- * kill -9 of the gateway at random points during 1,000 requests, restarted each time on the same
- * database. Afterwards: every answer a client received complete is charged exactly once, every
- * charge matches what the fake provider says it served (its own meter, by response id) to the
- * nanodollar, no response is charged twice, and no reservation is left behind.
+ * kill -9 of the gateway at points chosen by progress during load, restarted each time on the same
+ * database: exactly 600 answers are delivered complete across exactly 10 kills. Afterwards: every
+ * answer a client received complete is charged exactly once, every charge matches what the fake
+ * provider says it served (its own meter, by upstream id) to the nanodollar, no upstream answer is
+ * charged twice, no charge exists for an answer the provider did not serve, and no reservation is
+ * left behind.
+ *
+ * Nothing waits on the clock: a kill comes after a seeded number of answers since the previous
+ * restart (counted at the client or at the provider), and requests that hit a dead gateway wait for
+ * the restart, so a slow machine (a restart can take a second) runs the same schedule, only slower.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -12,7 +18,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
+import { Counter, Gate } from '../helpers/events.js';
 import { MASTER_KEY, routingConfig, UPSTREAM_KEY } from '../helpers/gateway.js';
+import { randomInt, seededRandom } from '../helpers/random.js';
 import { openStore } from '../../src/store/index.js';
 
 const CLI = join(import.meta.dirname, '../../bin/agora.js');
@@ -20,6 +28,18 @@ const run = promisify(execFile);
 // usage reported by the fake for `ok`: 12 prompt + 6 completion tokens; at $1 / $2 per 1M: 24,000 nanodollars
 const PRICE = { prompt: 1, completion: 2 };
 const costOf = (prompt: number, completion: number): number => (prompt * PRICE.prompt + completion * PRICE.completion) * 1000;
+
+/** Answers delivered complete, in all. */
+const COMPLETE = 600;
+/** Kills, each after 10–40 answers (seeded) since the previous restart (or the start). */
+const KILLS = 10;
+const KILL_AFTER = { min: 10, max: 40 };
+const WORKERS = 16;
+const SEED = 0xc4a5;
+// Every kill comes in time: a kill is due at most KILL_AFTER.max answers after the previous restart
+// (an answer completed since then was also served since then, so counting at the provider comes no
+// later), and each kill lets through at most WORKERS answers whose bytes were already on their way.
+// So all 10 kills happen within 10 × (40 + 16) = 560 complete answers, before the 600th.
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -42,6 +62,15 @@ describe('kill -9 during load', () => {
 
   it('loses no charge and doubles none', async () => {
     upstream = await startFakeUpstream({ name: 'meter' });
+    // The provider's meter as an event: every answer it serves counts (the fake pushes to `served`).
+    const servedCount = new Counter();
+    const served = upstream.served;
+    const push = served.push.bind(served);
+    served.push = (...records) => {
+      const length = push(...records);
+      servedCount.add(records.length);
+      return length;
+    };
     const config = join(folder, 'agora.yaml');
     writeFileSync(config, routingConfig({ acme: upstream.url }, { 'acme/chat': [{ provider: 'acme', model: 'ok', ...PRICE }] }));
     const database = `sqlite:${join(folder, 'agora.db')}`;
@@ -50,6 +79,7 @@ describe('kill -9 during load', () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
 
+    /** Starts the gateway; resolves once it says it listens. */
     const start = async (): Promise<void> => {
       const process_ = spawn(
         process.execPath,
@@ -69,56 +99,112 @@ describe('kill -9 during load', () => {
         process_.once('exit', (code) => reject(new Error(`gateway exited early (${code})`)));
       });
     };
+    /** SIGKILL; resolves once the process is gone. */
+    const kill = async (): Promise<void> => {
+      const victim = child!;
+      const exited = new Promise((resolve) => victim.once('exit', resolve));
+      victim.kill('SIGKILL');
+      await exited;
+    };
+
+    const up = new Gate(); // open while a gateway is listening
     await start();
 
     const complete = new Map<string, 'json' | 'stream'>();
-    let next = 0;
+    const completeCount = new Counter();
+    const settled = new Counter(); // requests finished, however
+    let inFlight = 0;
     let kills = 0;
-    let done = false;
+    /** Bumped at every kill: a request that fails while no kill happened since it started would be a gateway fault. */
+    let epoch = 0;
+    const unexplained: string[] = [];
+    let workersDone = false;
+    let stopChaos: () => void = () => undefined;
+    const stopped = new Promise<void>((resolve) => (stopChaos = resolve));
+
+    const random = seededRandom(SEED);
+    const schedule: string[] = [];
+    let chaosFailed = false;
     const chaos = (async () => {
-      while (!done) {
-        await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 300));
-        if (done) break;
-        const victim = child!;
-        const exited = new Promise((resolve) => victim.once('exit', resolve));
-        victim.kill('SIGKILL');
-        await exited;
-        kills++;
-        await start();
+      try {
+        while (kills < KILLS) {
+          const after = randomInt(random, KILL_AFTER.min, KILL_AFTER.max);
+          // counted at the client (a kill right after an answer arrived) or at the provider (a kill
+          // right when an upstream answer exists, before or while the gateway charges and relays it)
+          const atProvider = random() < 0.5;
+          const counter = atProvider ? servedCount : completeCount;
+          schedule.push(`${after}${atProvider ? 'p' : 'c'}`);
+          await Promise.race([counter.reach(counter.value + after), stopped]);
+          if (workersDone) return;
+          up.close();
+          epoch++;
+          await kill();
+          kills++;
+          await start();
+          up.open();
+        }
+      } catch (error) {
+        chaosFailed = true; // stop the workers instead of leaving them waiting for a restart
+        up.open();
+        throw error;
       }
     })();
-    const worker = async (): Promise<void> => {
-      while (next < 1_000) {
-        const index = next++;
-        const stream = index % 2 === 0;
-        try {
-          const response = await fetch(`${url}/v1/chat/completions`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ model: 'acme/chat', max_tokens: 50, stream, messages: [{ role: 'user', content: `n${index}` }] }),
-          });
-          const text = await response.text();
-          if (response.status !== 200) continue;
-          if (stream) {
-            if (!text.endsWith('data: [DONE]\n\n')) continue;
-            const first = JSON.parse(text.slice('data: '.length, text.indexOf('\n'))) as { id: string };
-            complete.set(first.id, 'stream');
-          } else {
-            complete.set((JSON.parse(text) as { id: string }).id, 'json');
-          }
-        } catch {
-          // the gateway died under this request (or is restarting): no complete answer; back off a little
-          await new Promise((resolve) => setTimeout(resolve, 100));
+
+    /** One request; true when it failed (the gateway died under it, or was down). */
+    const request = async (index: number): Promise<boolean> => {
+      const stream = index % 2 === 0;
+      const startedEpoch = epoch;
+      const wasUp = up.isOpen;
+      let failure: string | undefined;
+      try {
+        const response = await fetch(`${url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'acme/chat', max_tokens: 50, stream, messages: [{ role: 'user', content: `n${index}` }] }),
+        });
+        const text = await response.text();
+        if (response.status !== 200) failure = `status ${response.status}: ${text.slice(0, 200)}`;
+        else if (stream && !text.endsWith('data: [DONE]\n\n')) failure = 'stream cut short';
+        else {
+          const id = stream
+            ? (JSON.parse(text.slice('data: '.length, text.indexOf('\n'))) as { id: string }).id
+            : (JSON.parse(text) as { id: string }).id;
+          complete.set(id, stream ? 'stream' : 'json');
+          completeCount.add();
         }
+      } catch (error) {
+        failure = String(error);
+      }
+      if (failure !== undefined && wasUp && startedEpoch === epoch) unexplained.push(`request ${index}: ${failure}`);
+      return failure !== undefined;
+    };
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      // A request starts only while fewer than COMPLETE answers are complete or on their way, so
+      // exactly COMPLETE answers end up complete.
+      while (complete.size < COMPLETE && !chaosFailed && unexplained.length < 20) {
+        if (complete.size + inFlight >= COMPLETE) {
+          await settled.next(); // enough requests running to finish the job, unless some of them fail
+          continue;
+        }
+        inFlight++;
+        const failed = await request(next++);
+        inFlight--;
+        settled.add();
+        if (failed) await up.wait(); // resumes at once if the gateway is already back
       }
     };
-    await Promise.all(Array.from({ length: 16 }, worker));
-    done = true;
+    await Promise.all(Array.from({ length: WORKERS }, worker));
+    workersDone = true;
+    stopChaos();
     await chaos;
-    expect(kills).toBeGreaterThanOrEqual(3);
-    expect(complete.size).toBeGreaterThan(300);
+    expect(complete.size).toBe(COMPLETE);
+    expect(kills).toBe(KILLS);
+    expect(unexplained).toEqual([]);
 
-    // a clean restart: balances are recomputed from the ledger, nothing is reserved
+    // a last restart with no load: balances are recomputed from the ledger, nothing is reserved
+    await kill();
+    await start();
     const credits = (await (await fetch(`${url}/api/v1/credits`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
       data: Record<string, number>;
     };
@@ -128,7 +214,7 @@ describe('kill -9 during load', () => {
     const entries = await store.db.selectFrom('ledger_entries').selectAll().execute();
     await store.close();
     const charges = entries.filter((entry) => entry.kind === 'charge');
-    const served = new Map(upstream.served.map((record) => [record.id, record]));
+    const meter = new Map(served.map((record) => [record.id, record]));
     const chargedGenerations = new Set<string>();
     const chargedUpstream = new Set<string>();
     for (const charge of charges) {
@@ -136,20 +222,21 @@ describe('kill -9 during load', () => {
       chargedGenerations.add(charge.generation_id!);
       expect(chargedUpstream.has(charge.upstream_id!)).toBe(false); // one upstream answer, one charge
       chargedUpstream.add(charge.upstream_id!);
-      const meter = served.get(charge.upstream_id!);
-      expect(meter, `charge ${charge.id} has no answer in the provider's meter`).toBeDefined();
-      expect(-charge.amount).toBe(costOf(meter!.promptTokens, meter!.completionTokens));
+      const answer = meter.get(charge.upstream_id!);
+      expect(answer, `charge ${charge.id} has no answer in the provider's meter`).toBeDefined();
+      expect(-charge.amount).toBe(costOf(answer!.promptTokens, answer!.completionTokens));
     }
     for (const id of complete.keys()) expect(chargedGenerations.has(id), `complete answer ${id} was not charged`).toBe(true);
     const balance = entries.reduce((sum, entry) => sum + entry.amount, 0);
     const expectedCharged = charges.reduce((sum, charge) => {
-      const meter = served.get(charge.upstream_id!)!;
-      return sum + costOf(meter.promptTokens, meter.completionTokens);
+      const answer = meter.get(charge.upstream_id!)!;
+      return sum + costOf(answer.promptTokens, answer.completionTokens);
     }, 0);
     expect(balance).toBe(100 * 1e9 - expectedCharged);
     expect(credits.data.balance).toBe((100 * 1e9 - expectedCharged) / 1e9);
     console.log(
-      `crash test: ${kills} kills, ${complete.size} complete answers, ${charges.length} charges, ${upstream.served.length} answers served upstream`,
+      `crash test: ${kills} kills (after ${schedule.join(' ')} answers; c: at the client, p: at the provider), ` +
+        `${complete.size} complete answers, ${charges.length} charges, ${served.length} answers served upstream, ${settled.value} requests`,
     );
-  }, 120_000);
+  }, 180_000);
 });

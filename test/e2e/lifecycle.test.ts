@@ -5,20 +5,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import OpenAI, { APIError } from 'openai';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
+import { pollUntil } from '../helpers/events.js';
 import {
   fakeConfig,
   freshDatabase,
   MASTER_KEY,
+  routingConfig,
   startTestGateway,
   UPSTREAM_KEY,
   type TestDatabase,
   type TestGateway,
 } from '../helpers/gateway.js';
+import { startHeldStreamUpstream, type HeldStreamUpstream } from '../helpers/held-stream.js';
 import { openStore } from '../../src/store/index.js';
 
 const run = promisify(execFile);
@@ -130,11 +134,11 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('keys from the CLI on %s', (
 });
 
 describe('SIGTERM', () => {
-  let upstream: FakeUpstream;
+  let upstream: HeldStreamUpstream;
   let child: ChildProcess | undefined;
 
   beforeAll(async () => {
-    upstream = await startFakeUpstream();
+    upstream = await startHeldStreamUpstream(30);
   });
   afterAll(async () => {
     child?.kill('SIGKILL');
@@ -144,37 +148,70 @@ describe('SIGTERM', () => {
   it('stops accepting, lets the in-flight stream finish, flushes the store and exits 0', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'agora-sigterm-'));
     const configFile = join(folder, 'agora.yaml');
-    writeFileSync(configFile, fakeConfig(upstream.url, ['drip:50:30']));
+    // The upstream holds its stream until the test releases it: give it all the time it needs.
+    const patient = 'timeouts: { connect_ms: 5000, first_byte_ms: 60000, idle_ms: 60000 }';
+    writeFileSync(
+      configFile,
+      routingConfig({ acme: { url: upstream.url, extra: patient } }, { 'acme/held': [{ provider: 'acme', model: 'held' }] }),
+    );
     const database = await freshDatabase('sqlite');
-    child = spawn(process.execPath, [CLI, 'serve', '--config', configFile, '--db', database.url, '--port', '0', '--log-level', 'info'], {
-      env: { ...process.env, AGORA_MASTER_KEY: MASTER_KEY, ACME_TEST_KEY: UPSTREAM_KEY },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const gatewayProcess = spawn(
+      process.execPath,
+      [CLI, 'serve', '--config', configFile, '--db', database.url, '--port', '0', '--log-level', 'info'],
+      {
+        env: { ...process.env, AGORA_MASTER_KEY: MASTER_KEY, ACME_TEST_KEY: UPSTREAM_KEY },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child = gatewayProcess;
     let stdout = '';
     let stderr = '';
-    child.stdout!.on('data', (data: Buffer) => (stdout += data.toString()));
-    child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
-    const exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 15_000;
-    while (!/on (http:\/\/\S+?) /.test(stdout) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    const url = /on (http:\/\/\S+?) /.exec(stdout)![1]!;
+    gatewayProcess.stdout!.on('data', (data: Buffer) => (stdout += data.toString()));
+    gatewayProcess.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
+    const exited = new Promise<number | null>((resolve) => gatewayProcess.on('exit', (code) => resolve(code)));
+    // the address, from the line the gateway prints once it listens
+    const url = await new Promise<string>((resolve, reject) => {
+      const look = (): void => {
+        const found = /on (http:\/\/\S+?) /.exec(stdout);
+        if (!found) return;
+        gatewayProcess.stdout!.off('data', look);
+        resolve(found[1]!);
+      };
+      gatewayProcess.stdout!.on('data', look);
+      void exited.then((code) => reject(new Error(`the gateway exited (${code}) before listening: ${stderr}`)));
+    });
+    const port = Number(new URL(url).port);
     const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: MASTER_KEY, maxRetries: 0 });
 
     const stream = await client.chat.completions.create({
-      model: 'acme/drip-50-30',
+      model: 'acme/held',
       messages: [{ role: 'user', content: 'x' }],
       stream: true,
     });
     const iterator = stream[Symbol.asyncIterator]();
     const first = await iterator.next();
     expect(first.done).toBe(false);
-    child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const refused = await fetch(`${url}/health`).then(
-      () => 'answered',
-      () => 'refused',
+    await upstream.holding(); // the stream is in flight, and stays so until released below
+    gatewayProcess.kill('SIGTERM');
+    // New connections are refused while the stream is still running: connect again as soon as each
+    // attempt is settled, until one is refused. An attempt caught in the listener's closing (reset
+    // before it was accepted) tries again.
+    const refusal = await pollUntil(
+      () =>
+        new Promise<string>((resolve) => {
+          const socket = connect(port, '127.0.0.1');
+          socket.once('connect', () => {
+            socket.destroy();
+            resolve('accepted');
+          });
+          socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? String(error)));
+        }),
+      (outcome) => (outcome !== 'accepted' && outcome !== 'ECONNRESET') || gatewayProcess.exitCode !== null,
+      { maxAttempts: 100_000, withinMs: 15_000 },
     );
-    expect(refused).toBe('refused');
+    expect(refusal.last).toBe('ECONNREFUSED');
+    expect(gatewayProcess.exitCode).toBeNull(); // still draining: the held stream keeps it alive
+    upstream.release();
     let finish: string | null | undefined;
     let chunks = 1;
     let id = first.value!.id;

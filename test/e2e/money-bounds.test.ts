@@ -154,6 +154,19 @@ describe('money bounds', () => {
     expect(balanceOf(accountId)).toBe(5_000_000_000);
   });
 
+  it('a key created with credit 0 is prepaid with nothing to spend: 402, nothing forwarded', async () => {
+    const { key, accountId } = await newAccount(0);
+    expect(gateway.running.gateway.credits.account(accountId)).toMatchObject({ mode: 'prepaid', balance: 0 });
+    const before = upstream.requests.length;
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'acme/ok', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(response.status).toBe(402);
+    expect(upstream.requests.length).toBe(before);
+  });
+
   it('the CLI refuses an out-of-range --credit before touching the database', async () => {
     const failed = await run(process.execPath, [CLI, 'keys', 'create', '--credit', '1e308', '--db', gateway.databaseUrl], {
       timeout: 20_000,

@@ -33,8 +33,10 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
     if (mode === 'frozen') {
+      // accepted, nothing forwarded (not piped: pipe() would resume a paused socket); up() cuts it
       client.pause();
       upstream.pause();
+      return;
     }
     client.pipe(upstream);
     upstream.pipe(client);
