@@ -74,6 +74,8 @@ export class KeyDirectory {
 
   /** Awaited before a key found by a lookup is used (loads its account's credits). */
   onDiscover: ((record: KeyRecord) => Promise<void>) | undefined;
+  /** Waiting for the next snapshot to be in place (see `nextLoad`). */
+  private loadWaiters: Array<() => void> = [];
 
   constructor(
     private readonly source: KeySource,
@@ -107,6 +109,16 @@ export class KeyDirectory {
     }
     this.byHash = next;
     this.unknown.clear();
+    const waiters = this.loadWaiters;
+    this.loadWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Resolves when the next snapshot (started after this call) is in place: a change made in the store is then seen. */
+  async nextLoad(): Promise<void> {
+    // A load already running may have read the store before the change: wait for the one after it.
+    await new Promise<void>((resolve) => this.loadWaiters.push(resolve));
+    await new Promise<void>((resolve) => this.loadWaiters.push(resolve));
   }
 
   /** Refreshes in the background; failures keep the last good snapshot. */

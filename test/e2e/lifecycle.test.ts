@@ -3,6 +3,7 @@
  * running gateway's database, and SIGTERM draining in-flight streams.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { once } from 'node:events';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -62,32 +63,33 @@ describe('embeddings and disconnects', () => {
     expect((wrongKind as APIError).status).toBe(400);
   });
 
-  it('cancels the upstream call within a second of the client going away', async () => {
+  it('cancels the upstream call when the client goes away: the upstream is cut long before its answer is done', async () => {
     const controller = new AbortController();
     const stream = await client.chat.completions.create(
       { model: 'acme/drip-100-60', messages: [{ role: 'user', content: 'long answer' }], stream: true },
       { signal: controller.signal },
     );
     const closesBefore = upstream.closedEarly.length;
-    let abortedAt = 0;
+    const servedBefore = upstream.served.length;
+    let aborted = false;
     let chunks = 0;
     try {
       for await (const chunk of stream) {
         chunks++;
-        if (chunk.choices[0]?.delta.content && abortedAt === 0) {
-          abortedAt = performance.now();
+        if (chunk.choices[0]?.delta.content && !aborted) {
+          aborted = true;
           controller.abort(); // the SDK ends the iteration quietly on abort
         }
       }
     } catch {
       // some SDK versions throw an APIUserAbortError instead
     }
-    expect(abortedAt).toBeGreaterThan(0);
+    expect(aborted).toBe(true);
     expect(chunks).toBeLessThan(10); // 60 chunks were coming, 100 ms apart
-    const deadline = Date.now() + 2_000;
-    while (upstream.closedEarly.length === closesBefore && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    // The fake notes a connection its client closed before the answer was complete: wait for that event.
+    if (upstream.closedEarly.length === closesBefore) await once(upstream.events, 'closed-early');
     expect(upstream.closedEarly.length).toBe(closesBefore + 1);
-    expect(upstream.closedEarly[upstream.closedEarly.length - 1]! - abortedAt).toBeLessThan(1_000);
+    expect(upstream.served.length).toBe(servedBefore); // the 60-chunk answer never completed upstream
   });
 });
 
@@ -117,18 +119,15 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('keys from the CLI on %s', (
     expect(listed.stdout).not.toContain(key);
     const id = /^(key_\w+)\s+from-cli/m.exec(listed.stdout)![1]!;
     await cli(['keys', 'disable', id, '--db', gateway.databaseUrl]);
-    const deadline = Date.now() + 3_000;
-    let status = 200;
-    while (status === 200 && Date.now() < deadline) {
-      status = await gateway
-        .client(key)
-        .chat.completions.create({ model: 'acme/ok', messages: [{ role: 'user', content: 'hi' }] })
-        .then(
-          () => 200,
-          (error: APIError) => error.status ?? 0,
-        );
-      if (status === 200) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    // The running gateway sees the change with its next background refresh of the key directory.
+    await gateway.running.gateway.keys.nextLoad();
+    const status = await gateway
+      .client(key)
+      .chat.completions.create({ model: 'acme/ok', messages: [{ role: 'user', content: 'hi' }] })
+      .then(
+        () => 200,
+        (error: APIError) => error.status ?? 0,
+      );
     expect(status).toBe(401);
   });
 });

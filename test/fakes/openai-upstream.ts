@@ -8,6 +8,7 @@
  * (`requests`) and the fake knows when a client closed a connection early (`closedEarly`).
  */
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { EventEmitter } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface ReceivedRequest {
@@ -23,6 +24,8 @@ export interface FakeUpstream {
   requests: ReceivedRequest[];
   /** Times (performance.now()) at which a client hung up before the answer was complete. */
   closedEarly: number[];
+  /** Emits `closed-early` each time one is added to `closedEarly`. */
+  events: EventEmitter;
   /** Completed answers (a provider's own meter): id, prompt and completion tokens. */
   served: Array<{ id: string; promptTokens: number; completionTokens: number }>;
   /** When set, every request behaves as this mode, whatever its model name (e.g. `status:500`). */
@@ -88,6 +91,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export async function startFakeUpstream(options: { port?: number; name?: string } = {}): Promise<FakeUpstream> {
   const requests: ReceivedRequest[] = [];
   const closedEarly: number[] = [];
+  const events = new EventEmitter();
   const served: FakeUpstream['served'] = [];
   const sockets = new Set<Socket>();
   let counter = 0;
@@ -105,7 +109,10 @@ export async function startFakeUpstream(options: { port?: number; name?: string 
       }
       requests.push({ path: request.url ?? '', headers: request.headers, body, receivedAt: performance.now() });
       response.on('close', () => {
-        if (!response.writableFinished) closedEarly.push(performance.now());
+        if (!response.writableFinished) {
+          closedEarly.push(performance.now());
+          events.emit('closed-early');
+        }
       });
       void answer(request.url ?? '', body, response).catch(() => response.destroy());
     });
@@ -314,6 +321,7 @@ export async function startFakeUpstream(options: { port?: number; name?: string 
     port,
     requests,
     closedEarly,
+    events,
     served,
     override: undefined,
     close: async () => {
