@@ -142,4 +142,10 @@ console.log(
 );
 console.log(`${table(['store', 'kind', 'accounting', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'errors'], rows)}\n`);
 console.log(`### accounting on / off\n${table(['store', 'kind', 'throughput ratio', 'cost of accounting'], summary)}\n`);
+// A figure measured on error answers means nothing: say so loudly, and fail.
+const failedRows = rows.filter((row) => Number(row[7]) > 0).map((row) => `${row[0]} ${row[1]} accounting ${row[2]}`);
+if (failedRows.length > 0) {
+  console.error(`ERROR: requests failed during ${failedRows.join(', ')}; the figures above are not valid.`);
+  process.exit(1);
+}
 process.exit(0);

@@ -224,4 +224,14 @@ console.log(`### ratios\n${table(['measure', 'value'], Object.entries(summary))}
 const out = join(dir, 'results.json');
 writeFileSync(out, JSON.stringify({ results, summary }, null, 2));
 console.log(`results: ${out}`);
+// A figure measured on error answers means nothing: say so loudly, and fail.
+const failed = Object.entries(results).flatMap(([phase, byTarget]) =>
+  Object.entries(byTarget)
+    .filter(([, runs]) => runs.some((result) => result.errors > 0))
+    .map(([target]) => `${phase} / ${target}`),
+);
+if (failed.length > 0) {
+  console.error(`\nERROR: requests failed during ${failed.join(', ')}; the figures above are not valid.`);
+  process.exit(1);
+}
 process.exit(0);

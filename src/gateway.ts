@@ -7,7 +7,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CatalogSnapshot } from './catalog/snapshot.js';
 import type { KeyDirectory } from './catalog/key-directory.js';
 import type { ResolvedConfig } from './config/types.js';
-import type { CancelSource } from './lib/cancel.js';
 import type { Logger } from './lib/logger.js';
 import type { CreditBook } from './metering/ledger.js';
 import type { StoreProbe } from './metering/store-probe.js';
@@ -28,8 +27,6 @@ export interface GatewayState {
   inFlight: number;
   /** Called when inFlight drops to 0 (shutdown waits on it). */
   onIdle?: (() => void) | undefined;
-  /** Cancelled when the shutdown grace period is over: requests still running end now, cleanly. */
-  stopping: CancelSource;
   startedAt: number;
 }
 

@@ -10,10 +10,9 @@ import { CatalogSnapshot } from './catalog/snapshot.js';
 import type { LocalAdapter } from './providers/local/adapter.js';
 import type { ResolvedConfig } from './config/types.js';
 import type { Gateway } from './gateway.js';
-import { createHttpServer } from './http/server.js';
+import { createHttpServer, endRunning } from './http/server.js';
 import { dispatcher, errorShapeFor } from './routes.js';
 import type { LifecycleParts } from './lifecycle/parts.js';
-import { CancelSource } from './lib/cancel.js';
 import { createLogger, withRedaction, type Logger } from './lib/logger.js';
 import { CreditBook } from './metering/ledger.js';
 import { SharedCreditBook } from './metering/shared-credits.js';
@@ -116,7 +115,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     name: 'generation records',
     intervalMs: options.sinkIntervalMs ?? 50,
   });
-  const state = { draining: false, inFlight: 0, stopping: new CancelSource(), startedAt: Date.now() };
+  const state = { draining: false, inFlight: 0, startedAt: Date.now() };
   const lifecycle: LifecycleParts = {
     planner,
     budget: new RetryBudget(),
@@ -128,7 +127,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     limiter: sharedLimiter ?? localLimiter,
     idempotency: new IdempotencyStore((keyId, key) => store.ledger.findIdempotency(keyId, key)),
     logger,
-    stopping: state.stopping,
   };
   const gateway: Gateway = {
     ...lifecycle,
@@ -182,7 +180,7 @@ async function stop(gateway: Gateway, server: Server, store: Store, graceMs: num
     // Grace is over. Requests still running end now as a client disconnect would, but cleanly:
     // a stream gets an error chunk and [DONE], is charged for what it delivered and recorded.
     logger.warn('grace period over; ending the requests still running', { in_flight: state.inFlight });
-    state.stopping.cancel();
+    endRunning(server);
     await whenIdle(state, server, SETTLE_TIMEOUT_MS + 1_000);
   }
   server.closeAllConnections();

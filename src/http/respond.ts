@@ -1,6 +1,6 @@
 /** Small response helpers shared by the routes. */
 import type { ServerResponse } from 'node:http';
-import { CancelSource, type CancelSignal } from '../lib/cancel.js';
+import { CancelSource } from '../lib/cancel.js';
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   const text = JSON.stringify(body);
@@ -14,22 +14,31 @@ export class RequestCancel extends CancelSource {
   byShutdown = false;
 }
 
+const CANCEL = Symbol('agora.request-cancel');
+type Cancellable = ServerResponse & { [CANCEL]?: RequestCancel };
+
 /**
  * A signal cancelled when the client goes away before the response has ended, so the upstream
  * call is cancelled at once (within the same tick as the socket close) — or when the gateway's
- * shutdown grace runs out (`byShutdown`), so the request can still end cleanly.
+ * shutdown grace runs out (`endForShutdown`, which sets `byShutdown`), so the request can still end
+ * cleanly. The signal rides on the response itself: nothing is registered per request.
  */
-export function abortOnDisconnect(response: ServerResponse, stopping: CancelSignal): RequestCancel {
+export function abortOnDisconnect(response: ServerResponse): RequestCancel {
   const source = new RequestCancel();
-  const removeStop = stopping.onCancel(() => {
-    source.byShutdown = true;
-    source.cancel();
-  });
+  (response as Cancellable)[CANCEL] = source;
   response.once('close', () => {
-    removeStop();
     if (!response.writableFinished) source.cancel();
   });
   return source;
+}
+
+/** Ends the request `response` answers, as the shutdown grace ran out; false when it has no lifecycle running. */
+export function endForShutdown(response: ServerResponse): boolean {
+  const source = (response as Cancellable)[CANCEL];
+  if (!source || source.aborted || response.writableEnded) return false;
+  source.byShutdown = true;
+  source.cancel();
+  return true;
 }
 
 /**

@@ -53,7 +53,7 @@ export async function serveChat(
     const billing = reserved instanceof Promise ? await reserved : reserved;
     const trace = new GenerationTrace('chat', key.id, chat.models[0]!, chat.stream, exchange.startedAt, exchange.request.headers);
     trace.promptTokensEstimate = promptTokensEstimate;
-    const signal = abortOnDisconnect(exchange.response, parts.stopping);
+    const signal = abortOnDisconnect(exchange.response);
     const call: ChatCall = { parts, exchange, key, plan, trace, billing, signal, surface, idempotent, chat };
     try {
       if (chat.stream) await streamChat(call);

@@ -37,7 +37,7 @@ export async function serveEmbeddings(
   const reserved = reserve(parts, key, plan.attempts, parts.maxAttempts, promptTokens, 0);
   const billing = reserved instanceof Promise ? await reserved : reserved;
   const trace = new GenerationTrace('embeddings', key.id, embedding.model, false, exchange.startedAt, exchange.request.headers);
-  const signal = abortOnDisconnect(exchange.response, parts.stopping);
+  const signal = abortOnDisconnect(exchange.response);
   const call: Call = { parts, exchange, key, plan, trace, billing, signal, surface: OPENAI_SURFACE, idempotent: undefined };
   try {
     let executed;

@@ -3,7 +3,6 @@
  * credit book and ledger (money), the record sink, idempotency, rate limits, the log, and the
  * shutdown signal. main.ts builds it once; routes hand it in whole, nothing else does.
  */
-import type { CancelSignal } from '../lib/cancel.js';
 import type { Logger } from '../lib/logger.js';
 import type { IdempotencyStore } from '../metering/idempotency.js';
 import type { Limiter } from '../metering/rate-limit.js';
@@ -23,8 +22,6 @@ export interface LifecycleParts extends BillingParts {
   idempotency: IdempotencyStore;
   limiter: Limiter;
   logger: Logger;
-  /** Cancelled when the shutdown grace ends: running requests end now, cleanly. */
-  stopping: CancelSignal;
 }
 
 /** The HTTP side of one request, as the lifecycle sees it. */
