@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// npm run bench:compare -- --against DIR — two builds of the gateway side by side on one nginx:
+// A (another checkout, e.g. `git worktree add /tmp/a <rev> && (cd /tmp/a && npm ci && npm run build)`)
+// and B (this tree), the same load interleaved round by round (A first in even rounds, B first in
+// odd ones), so drift on the machine falls on both. Prints medians and B/A for each variant.
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ROOT, bodyFor, freePort, log, measured, median, requireTools, startNginx, startServer, stopAll, tempDir, wrk } from './lib.mjs';
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
+if (args.includes('--help') || !args.includes('--against')) {
+  console.log(`usage: npm run bench:compare -- --against DIR [--rounds N] [--variants chat:master,chat:ledger,stream:master,stream:ledger]
+  --against DIR  a checkout of the gateway with dist/ built (A); this tree is B
+  --rounds N     interleaved rounds of 5 s per variant and build (default 6)
+  --variants     kind:auth pairs; auth "master" is unmetered, "ledger" a prepaid key (default all four)
+Needs wrk and nginx (apt-get install -y wrk nginx-light).`);
+  process.exit(args.includes('--help') ? 0 : 2);
+}
+const against = resolve(option('--against'));
+if (!existsSync(join(against, 'dist/main.js'))) {
+  console.error(`${against} has no dist/main.js: build it first (npm run build there).`);
+  process.exit(2);
+}
+requireTools();
+const MASTER = 'sk-agora-bench-master-0123456789abcdefghij';
+const dir = tempDir('ab');
+const nginx = await startNginx();
+const config = join(dir, 'agora.yaml');
+writeFileSync(
+  config,
+  `bundled_catalog: false
+providers:
+  bench: { base_url: ${nginx.url}/v1 }
+  benchstream: { base_url: ${nginx.url}/stream/v1 }
+models:
+  bench/chat:
+    endpoints: [{ provider: bench, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
+  bench/stream:
+    endpoints: [{ provider: benchstream, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
+`,
+);
+const gateways = {};
+for (const [name, root] of [
+  ['A', against],
+  ['B', ROOT],
+]) {
+  const database = `sqlite:${join(dir, `${name}.db`)}`;
+  const key = execFileSync(process.execPath, [
+    join(root, 'bin/agora.js'),
+    'keys',
+    'create',
+    '--name',
+    'b',
+    '--credit',
+    '100000',
+    '--db',
+    database,
+  ])
+    .toString()
+    .trim()
+    .split('\n')
+    .pop();
+  const port = await freePort();
+  const server = await startServer(
+    `gateway ${name}`,
+    process.execPath,
+    [join(root, 'bin/agora.js'), 'serve', '--config', config, '--db', database, '--port', String(port), '--log-level', 'warn'],
+    { env: { AGORA_MASTER_KEY: MASTER }, url: `http://127.0.0.1:${port}/health` },
+  );
+  gateways[name] = { pid: server.pid, url: `http://127.0.0.1:${port}/v1/chat/completions`, key };
+}
+const bodies = { chat: bodyFor(dir, 'chat-request.json', 'bench/chat'), stream: bodyFor(dir, 'stream-request.json', 'bench/stream') };
+const variants = option('--variants', 'chat:master,chat:ledger,stream:master,stream:ledger')
+  .split(',')
+  .map((variant) => variant.split(':'));
+const results = {};
+for (const name of ['A', 'B'])
+  for (const [kind, auth] of variants) {
+    const gateway = gateways[name];
+    await wrk(gateway.url, bodies[kind], `Authorization: Bearer ${auth === 'master' ? MASTER : gateway.key}`, 16, 2);
+  }
+const ROUNDS = Number(option('--rounds', '6'));
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [kind, auth] of variants) {
+    for (const name of round % 2 === 0 ? ['A', 'B'] : ['B', 'A']) {
+      const gateway = gateways[name];
+      const result = await measured([gateway.pid], () =>
+        wrk(gateway.url, bodies[kind], `Authorization: Bearer ${auth === 'master' ? MASTER : gateway.key}`, 16, 5),
+      );
+      log(`${kind} ${auth} ${name}: ${result.rps} req/s, ${result.cpu_us_per_req} µs/req, errors ${result.errors}`);
+      ((results[`${kind} ${auth}`] ??= {})[name] ??= []).push(result);
+    }
+  }
+}
+stopAll();
+console.log('\n| variant (16 conn) | A req/s | B req/s | B/A | A µs/req | B µs/req | errors |');
+console.log('|---|---|---|---|---|---|---|');
+for (const [variant, byName] of Object.entries(results)) {
+  const m = (n, f) => median(byName[n].map((r) => r[f]));
+  console.log(
+    `| ${variant} | ${m('A', 'rps')} | ${m('B', 'rps')} | ${(m('B', 'rps') / m('A', 'rps')).toFixed(3)} | ${m('A', 'cpu_us_per_req')} | ${m('B', 'cpu_us_per_req')} | ${Math.max(...byName.A.map((run) => run.errors), ...byName.B.map((run) => run.errors))} |`,
+  );
+}
+process.exit(0);
