@@ -18,7 +18,7 @@ export interface StreamEncoder {
 }
 
 export interface ChatSurface {
-  readonly name: 'openai' | 'anthropic';
+  readonly name: 'openai' | 'openrouter' | 'anthropic' | 'responses';
   /** The JSON body for a whole answer (a canonical completion already carrying the gateway's id, model and cost). */
   answer(body: ChatCompletion): unknown;
   encoder(id: string, model: string, promptTokens: number): StreamEncoder;
