@@ -19,6 +19,7 @@ import type { AdminStore } from './admin-store.js';
 import type { RetryBudget } from './routing/execute.js';
 import type { Planner } from './routing/plan.js';
 import type { LifecycleParts } from './lifecycle/parts.js';
+import type { ResponseStore } from './metering/response-store.js';
 
 export interface GatewayState {
   /** SIGTERM received: new connections are refused, responses carry `connection: close`. */
@@ -50,6 +51,8 @@ export interface Gateway {
   admin: AdminStore;
   logger: Logger;
   state: GatewayState;
+  /** Stored Responses (OpenAI's Responses API), per owner. */
+  responses: ResponseStore;
   /** What a request's lifecycle needs (the parts above, narrowed): handed to lifecycle/ by the routes. */
   lifecycle: LifecycleParts;
 }

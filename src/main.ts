@@ -13,6 +13,8 @@ import type { Gateway } from './gateway.js';
 import { createHttpServer, endRunning } from './http/server.js';
 import { dispatcher, errorShapeFor } from './routes.js';
 import type { LifecycleParts } from './lifecycle/parts.js';
+import { ResponseStore } from './metering/response-store.js';
+import type { NewStoredResponse } from './store/repos/responses.js';
 import { createLogger, withRedaction, type Logger } from './lib/logger.js';
 import { CreditBook } from './metering/ledger.js';
 import { SharedCreditBook } from './metering/shared-credits.js';
@@ -128,8 +130,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     idempotency: new IdempotencyStore((keyId, key) => store.ledger.findIdempotency(keyId, key)),
     logger,
   };
+  const responses = new ResponseStore(
+    new BatchWriter<NewStoredResponse>((rows) => store.responses.insertMany(rows), logger, {
+      name: 'stored responses',
+      intervalMs: options.sinkIntervalMs ?? 50,
+    }),
+    store.responses,
+  );
   const gateway: Gateway = {
     ...lifecycle,
+    responses,
     config: options.config,
     catalog,
     keys,
@@ -189,6 +199,7 @@ async function stop(gateway: Gateway, server: Server, store: Store, graceMs: num
   gateway.storeHealth.stop();
   await gateway.ledgerWriter.close();
   await gateway.sink.close();
+  await gateway.responses.close();
   await gateway.catalog.close();
   await store.close();
 }

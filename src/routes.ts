@@ -14,8 +14,9 @@ import { createKeyRoute, currentKey, disableKeyRoute, listKeysRoute, updateKeyRo
 import { countTokens, messages } from './api/messages.js';
 import { listModels } from './api/models.js';
 import { usageExport } from './api/usage.js';
+import { createResponse, deleteResponse, getResponse } from './api/responses.js';
 import type { Exchange, Gateway, RouteHandler } from './gateway.js';
-import { openAIErrorBody, sendError, type ErrorRenderer } from './http/errors.js';
+import { openAIErrorBody, openRouterErrorBody, sendError, type ErrorRenderer } from './http/errors.js';
 import { anthropicErrorBody } from './surfaces/anthropic/render-message.js';
 import type { Dispatch } from './http/server.js';
 import { invalidRequest, notFound } from './contract/errors.js';
@@ -41,6 +42,8 @@ export const ROUTES: ReadonlyArray<readonly [Method, string, RouteHandler]> = [
   ['GET', '/api/v1/credits', credits],
   ['POST', '/api/v1/credits/topup', topUp],
   ['GET', '/api/v1/usage', usageExport],
+  ['POST', '/v1/responses', createResponse],
+  ['POST', '/api/v1/responses', createResponse],
 ];
 
 /** Routes with path parameters, tried after the exact table. */
@@ -48,13 +51,21 @@ export const PATTERNS: ReadonlyArray<readonly [Method, RegExp, (exchange: Exchan
   ['GET', /^\/api\/v1\/models\/([^/]+)\/([^/]+)\/endpoints$/, listEndpoints],
   ['PATCH', /^\/api\/v1\/keys\/([^/]+)$/, updateKeyRoute],
   ['DELETE', /^\/api\/v1\/keys\/([^/]+)$/, disableKeyRoute],
+  ['GET', /^\/v1\/responses\/([^/]+)$/, getResponse],
+  ['DELETE', /^\/v1\/responses\/([^/]+)$/, deleteResponse],
+  ['GET', /^\/api\/v1\/responses\/([^/]+)$/, getResponse],
+  ['DELETE', /^\/api\/v1\/responses\/([^/]+)$/, deleteResponse],
 ];
 
 const TABLE = new Map<string, RouteHandler>(ROUTES.map(([method, path, handler]) => [`${method} ${path}`, handler]));
 const PATHS = new Set(ROUTES.map(([, path]) => path));
 
-/** The error shape of a path: Anthropic's on the Messages routes, OpenAI's everywhere else. */
+/**
+ * The error shape of a path: Anthropic's on the Messages routes, OpenRouter's (`code` the HTTP
+ * status, as its SDK expects) on every `/api/v1/` route, OpenAI's everywhere else.
+ */
 export function errorShapeFor(path: string): ErrorRenderer {
+  if (path.startsWith('/api/v1/')) return openRouterErrorBody;
   return path === '/v1/messages' || path === '/v1/messages/count_tokens' ? anthropicErrorBody : openAIErrorBody;
 }
 
@@ -130,6 +141,6 @@ function fail(exchange: Exchange, error: unknown): void {
   const { request, response } = exchange;
   // A refused body (413) leaves unread bytes on the socket: close it after this answer.
   const closeAfter = !request.complete;
-  sendError(response, error, exchange.gateway.logger, closeAfter ? { connection: 'close' } : undefined);
+  sendError(response, error, exchange.gateway.logger, closeAfter ? { connection: 'close' } : undefined, errorShapeFor(exchange.path));
   if (closeAfter) request.resume();
 }

@@ -90,7 +90,19 @@ export interface GenerationsTable {
   created_at: number;
 }
 
+/** A stored Response (OpenAI's Responses API), JSON columns as text. */
+export interface StoredResponsesTable {
+  id: string;
+  owner: string;
+  model: string;
+  previous_response_id: string | null;
+  input_items: string;
+  response: string;
+  created_at: number;
+}
+
 export interface Database {
+  stored_responses: StoredResponsesTable;
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
   generations: GenerationsTable;

@@ -10,6 +10,7 @@ import { ensureSchema, parsePostgresUrl, postgresDialect } from './postgres.js';
 import { GenerationsRepo } from './repos/generations.js';
 import { KeysRepo } from './repos/api-keys.js';
 import { LedgerRepo } from './repos/ledger.js';
+import { ResponsesRepo } from './repos/responses.js';
 import { sqliteDialect } from './sqlite.js';
 import { SqliteCheckpointer } from './sqlite-checkpoint.js';
 
@@ -23,6 +24,7 @@ export interface Store {
   keys: KeysRepo;
   generations: GenerationsRepo;
   ledger: LedgerRepo;
+  responses: ResponsesRepo;
   close(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ export async function openStore(url: string = DEFAULT_DATABASE_URL): Promise<Sto
     keys: new KeysRepo(db),
     generations: new GenerationsRepo(db, raw),
     ledger: new LedgerRepo(db, raw),
+    responses: new ResponsesRepo(db),
     close: async () => {
       await db.destroy();
       await checkpointer?.close();

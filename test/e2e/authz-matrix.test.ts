@@ -39,6 +39,8 @@ interface Principal {
   upstreamId: string;
   appTitle: string;
   referer: string;
+  /** A Response this key stored (OpenAI's Responses API) in beforeAll. */
+  response: string;
 }
 
 interface Context {
@@ -175,6 +177,41 @@ const CASES: Case[] = [
     request: () => ({ method: 'POST', path, body: { model: 'acme/embed', input: ['hello'] } }),
     check: (_context, _caller, reply) => expect(reply.json.data).toHaveLength(1),
   })),
+
+  ...(['/v1/responses', '/api/v1/responses'] as const).map((path): Case => ({
+    route: `POST ${path}`,
+    variant: 'response',
+    expect: ALL_OK,
+    modelCall: true,
+    request: () => ({ method: 'POST', path, body: { model: 'acme/ok', input: 'hi', store: false } }),
+    check: (_context, _caller, reply) => {
+      expect(reply.json.object).toBe('response');
+      expect(reply.headers.get('x-agora-generation-id')).toBe(reply.json.id);
+    },
+  })),
+
+  // -- stored responses: an owner's only; another owner's id is indistinguishable from a missing one
+  ...(['/v1/responses', '/api/v1/responses'] as const).flatMap((base): Case[] => [
+    {
+      route: `GET ${base}/{id}`,
+      variant: "A's stored response",
+      expect: { admin: 404, A: 200, B: 404 },
+      always: true,
+      request: (context) => ({ method: 'GET', path: `${base}/${context.A.response}` }),
+      check: (context, caller, reply) => {
+        if (caller === 'A') expect(reply.json).toMatchObject({ id: context.A.response, object: 'response' });
+        else expect(reply.text).not.toContain('remembers this');
+      },
+    },
+    {
+      route: `DELETE ${base}/{id}`,
+      variant: "another owner's stored response",
+      expect: { admin: 404, A: 404, B: 404 },
+      always: true,
+      // The admin (the master key, an owner of its own) aims at A's; A at B's; B at A's.
+      request: (context, caller) => ({ method: 'DELETE', path: `${base}/${caller === 'A' ? context.B.response : context.A.response}` }),
+    },
+  ]),
 
   // -- records
   {
@@ -604,7 +641,15 @@ describe('authorization matrix: every route × every caller', () => {
     });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { id: string };
-    return { ...made, name, credit, generation: body.id, upstreamId: upstream.served[upstream.served.length - 1]!.id, appTitle, referer };
+    const upstreamId = upstream.served[upstream.served.length - 1]!.id;
+    const stored = await fetch(`${gateway.url}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${made.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'acme/ok', input: `${name} remembers this` }),
+    });
+    expect(stored.status).toBe(200);
+    const storedId = ((await stored.json()) as { id: string }).id;
+    return { ...made, name, credit, generation: body.id, upstreamId, appTitle, referer, response: storedId };
   }
 
   beforeAll(async () => {

@@ -3,11 +3,13 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { migration0001 } from './0001-init.js';
 import { migration0002 } from './0002-usage-estimated.js';
 import { migration0003 } from './0003-ledger.js';
+import { migration0004 } from './0004-responses.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-init': migration0001,
   '0002-usage-estimated': migration0002,
   '0003-ledger': migration0003,
+  '0004-responses': migration0004,
 };
 
 export const migrationProvider: MigrationProvider = {
