@@ -198,6 +198,31 @@ ${['ok', 'tools', 'thinking'].map((mode) => `  ge/${mode}:\n    endpoints: [{ pr
     );
   });
 
+  for (const [kind, model] of [
+    ['OpenAI-compatible (DeepSeek-style)', 'oa/reasoning'],
+    ['Anthropic', 'an/thinking'],
+    ['Gemini', 'ge/thinking'],
+  ] as const) {
+    it(`gives reasoning as a reasoning item before the answer over ${kind}, plain and streamed`, async () => {
+      const plain = await client.responses.create({
+        model,
+        input: 'What is 2+2?',
+        reasoning: { effort: 'medium' },
+        max_output_tokens: 4096,
+      });
+      expect(plain.output[0]!.type).toBe('reasoning');
+      const thought = (plain.output[0] as { content: Array<{ text: string }> }).content[0]!.text;
+      expect(thought.length).toBeGreaterThan(0);
+      expect(plain.output_text.length).toBeGreaterThan(0);
+      const stream = client.responses.stream({ model, input: 'What is 2+2?', reasoning: { effort: 'medium' }, max_output_tokens: 4096 });
+      let streamedThought = '';
+      for await (const event of stream) if (event.type === 'response.reasoning_text.delta') streamedThought += event.delta;
+      const final = await stream.finalResponse();
+      expect(streamedThought).toBe(thought);
+      expect((final.output[0] as { content: Array<{ text: string }> }).content[0]!.text).toBe(thought);
+    });
+  }
+
   it("keeps Anthropic's thinking signatures across turns with tools, through previous_response_id and through encrypted_content", async () => {
     // The strict fake refuses a tool-use turn whose thinking blocks are not sent back byte for byte.
     const tools = [weather];
