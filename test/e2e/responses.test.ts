@@ -324,6 +324,8 @@ ${['ok', 'tools', 'thinking'].map((mode) => `  ge/${mode}:\n    endpoints: [{ pr
       [{ input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'file-1' }] }] }, 'input[0].content[0].image_url'],
       [{ max_output_tokens: 0 }, 'max_output_tokens'],
       [{ nonsense: 1 }, 'nonsense'],
+      [{ tools: [{ type: 'function', parameters: { type: 'object' } }] }, 'tools[0].name'],
+      [{ input: [{ role: 'robot', content: 'x' }] }, 'input[0].role'],
     ];
     for (const [extra, param] of cases) {
       const error = (await client.responses

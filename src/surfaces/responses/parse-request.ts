@@ -391,11 +391,14 @@ function renamed(error: unknown): unknown {
   const renames: Array<[RegExp, string]> = [
     [/^max_tokens$/, 'max_output_tokens'],
     [/^response_format/, 'text.format'],
-    [/^reasoning\.effort$/, 'reasoning.effort'],
-    [/^messages/, 'input'],
+    [/^tools\[(\d+)\]\.function\./, 'tools[$1].'],
+    [/^tool_choice\.function\./, 'tool_choice.'],
+    // Message indexes do not match input items (instructions and the stored conversation come first).
+    [/^messages.*$/, 'input'],
   ];
-  for (const [pattern, name] of renames) {
+  for (const [pattern, replacement] of renames) {
     if (pattern.test(param)) {
+      const name = param.replace(pattern, replacement);
       const value = error as { param: string; message: string };
       value.message = value.message.split(param).join(name);
       value.param = name;
