@@ -1,13 +1,17 @@
 /**
- * GET /v1/models (and /api/v1/models) — OpenAI's list shape; each item also carries OpenRouter's
- * model fields (name, context_length, pricing as USD-per-token strings, architecture, top_provider).
- * Lists the models that can be served now; `?all=true` lists the whole catalog.
+ * GET /v1/models — OpenAI's list shape; each item also carries every field of OpenRouter's model
+ * (`modelItem`, shared with GET /api/v1/models in catalog.ts). Lists the models that can be served
+ * now; `?all=true` lists the whole catalog.
+ *
+ * What the catalog does not know is null, never guessed: `created` is 0 unless the config gives
+ * the model's `created`; `default_parameters` (the gateway adds none, and does not know the
+ * upstream's), `per_request_limits`, `knowledge_cutoff`, `expiration_date`, `instruct_type` and
+ * `supported_voices` are null; `tokenizer` (optional, and not nullable in OpenRouter's schema) is
+ * left out.
  */
-import type { CatalogModel } from '../catalog/snapshot.js';
+import type { CatalogEndpoint, CatalogModel } from '../catalog/snapshot.js';
 import type { Exchange } from '../gateway.js';
 import { sendJson } from '../http/respond.js';
-
-const CREATED = Math.floor(Date.UTC(2025, 0, 1) / 1000);
 
 /** USD per 1M tokens → OpenRouter's USD-per-token decimal string ("0.0000005"), shifted in text so no float noise appears. */
 export function perTokenString(perMillion: number): string {
@@ -20,40 +24,69 @@ export function perTokenString(perMillion: number): string {
   return `${mantissa.slice(0, point)}.${mantissa.slice(point)}`;
 }
 
+/** An endpoint's prices in OpenRouter's form: USD per token (per request for `request`) as decimal strings. */
+export function pricingView(endpoint: CatalogEndpoint): Record<string, string> {
+  const pricing = endpoint.endpoint.pricing;
+  return {
+    prompt: perTokenString(pricing.prompt),
+    completion: perTokenString(pricing.completion),
+    ...(pricing.cacheRead !== undefined ? { input_cache_read: perTokenString(pricing.cacheRead) } : {}),
+    ...(pricing.cacheWrite !== undefined ? { input_cache_write: perTokenString(pricing.cacheWrite) } : {}),
+    ...(pricing.reasoning !== undefined ? { internal_reasoning: perTokenString(pricing.reasoning) } : {}),
+    request: String(pricing.request ?? 0),
+  };
+}
+
+/** OpenRouter's `architecture` as far as the catalog knows it: text in, text (or embeddings) out. */
+export function architectureView(entry: CatalogModel): { modality: string; input_modalities: string[]; output_modalities: string[] } {
+  const output = entry.model.kind === 'embedding' ? 'embeddings' : 'text';
+  return { modality: `text->${output}`, input_modalities: ['text'], output_modalities: [output] };
+}
+
+/** The endpoints a model's summary describes: the enabled ones, or all of them when none is enabled. */
+function described(entry: CatalogModel): CatalogEndpoint[] {
+  return entry.available.length > 0 ? entry.available : entry.endpoints;
+}
+
+/** What a model's endpoints honour together (OpenRouter's model-level list: the union, sorted). */
+export function modelParameters(entry: CatalogModel): string[] {
+  const union = new Set<string>();
+  for (const endpoint of described(entry)) for (const parameter of endpoint.endpoint.supportedParameters) union.add(parameter);
+  return [...union].sort();
+}
+
+/** One model in OpenRouter's shape (every field its `/api/v1/models` list carries), with Agora's extras after. */
 export function modelItem(entry: CatalogModel): Record<string, unknown> {
   const { model } = entry;
-  const cheapest = [...(entry.available.length > 0 ? entry.available : entry.endpoints)].sort(
+  const cheapest = [...described(entry)].sort(
     (left, right) =>
       left.endpoint.pricing.prompt + left.endpoint.pricing.completion - (right.endpoint.pricing.prompt + right.endpoint.pricing.completion),
   )[0]!;
-  const pricing = cheapest.endpoint.pricing;
   return {
     id: model.id,
-    object: 'model',
-    created: CREATED,
-    owned_by: model.author,
     canonical_slug: model.id,
     hugging_face_id: model.huggingFaceId ?? null,
     name: model.name,
+    created: model.created ?? 0,
     description: model.description ?? '',
     context_length: model.contextLength ?? null,
-    architecture: {
-      modality: model.kind === 'embedding' ? 'text->embeddings' : 'text->text',
-      input_modalities: ['text'],
-      output_modalities: [model.kind === 'embedding' ? 'embeddings' : 'text'],
-    },
-    pricing: {
-      prompt: perTokenString(pricing.prompt),
-      completion: perTokenString(pricing.completion),
-      ...(pricing.cacheRead !== undefined ? { input_cache_read: perTokenString(pricing.cacheRead) } : {}),
-      ...(pricing.cacheWrite !== undefined ? { input_cache_write: perTokenString(pricing.cacheWrite) } : {}),
-      request: String(pricing.request ?? 0),
-    },
+    architecture: { ...architectureView(entry), instruct_type: null },
+    pricing: pricingView(cheapest),
     top_provider: {
       context_length: cheapest.endpoint.contextLength ?? model.contextLength ?? null,
       max_completion_tokens: cheapest.endpoint.maxOutput ?? null,
       is_moderated: false,
     },
+    per_request_limits: null,
+    supported_parameters: modelParameters(entry),
+    default_parameters: null,
+    knowledge_cutoff: null,
+    expiration_date: null,
+    links: { details: `/api/v1/models/${model.id}/endpoints` },
+    supported_voices: null,
+    // Agora's own: OpenAI's list-item fields, and how many endpoints can serve the model now.
+    object: 'model',
+    owned_by: model.author,
     endpoints_available: entry.available.length,
   };
 }

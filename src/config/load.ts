@@ -192,6 +192,7 @@ function resolve(
       description: model.description,
       contextLength: model.context_length ?? maxOf(model.endpoints.map((endpoint) => endpoint.context_length)),
       huggingFaceId: model.hugging_face_id,
+      created: model.created,
       kind: model.kind,
       endpoints: model.endpoints.map((endpoint) => {
         const provider = providers.get(endpoint.provider)!;

@@ -47,6 +47,7 @@ export function addLocalModel(
     description: `Served in-process by llama.cpp from ${file}`,
     contextLength: options.contextSize,
     huggingFaceId: undefined,
+    created: undefined,
     kind: 'chat',
     endpoints: [
       {

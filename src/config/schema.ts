@@ -173,6 +173,8 @@ export const modelSchema = z.strictObject({
   description: z.string().optional(),
   context_length: positiveInt.optional(),
   hugging_face_id: z.string().optional(),
+  /** When the model was released, Unix seconds (OpenRouter's `created`); unknown when left out. */
+  created: z.preprocess(numeric, z.number({ error: 'expected Unix seconds' }).int('expected whole seconds').nonnegative()).optional(),
   kind: z.enum(['chat', 'embedding']).default('chat'),
   endpoints: z.array(endpointSchema, { error: 'expected a list of endpoints' }).min(1, 'expected at least one endpoint'),
 });

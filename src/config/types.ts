@@ -123,6 +123,8 @@ export interface ResolvedModel {
   description: string | undefined;
   contextLength: number | undefined;
   huggingFaceId: string | undefined;
+  /** Release time, Unix seconds, when the config gives it. */
+  created: number | undefined;
   kind: 'chat' | 'embedding';
   endpoints: ResolvedEndpoint[];
 }

@@ -304,6 +304,8 @@ export interface ChatCompletion {
   created?: number;
   model?: string;
   provider?: string;
+  /** The upstream's backend fingerprint, or null when it sent none (OpenRouter's SDK requires the key). */
+  system_fingerprint: string | null;
   choices: ChatChoice[];
   usage?: UsageBody | null;
   [extra: string]: unknown;

@@ -18,6 +18,11 @@ const KNOWN: Record<string, UnifiedFinishReason> = {
   stop_sequence: 'stop',
   max_tokens: 'length',
   tool_use: 'tool_calls',
+  // Anthropic's own words, as a stream records them (the record keeps what the upstream said).
+  end_turn: 'stop',
+  pause_turn: 'stop',
+  refusal: 'content_filter',
+  model_context_window_exceeded: 'length',
 };
 
 export function finishReasonFromOpenAI(raw: unknown): FinishReason | undefined {

@@ -1,7 +1,8 @@
 /**
  * The one mapper from AgoraError to the wire: OpenAI's `{"error": {message, type, param, code}}`
- * on OpenAI routes (plus OpenRouter's `metadata.error_type`), and the SSE error chunk once a
- * stream has started. No stack trace or internal detail ever leaves here.
+ * on OpenAI routes (plus OpenRouter's `metadata.error_type`), OpenRouter's `{"error": {code:
+ * <status>, message, metadata}}` on `/api/v1/*`, and the SSE error chunk once a stream has
+ * started. No stack trace or internal detail ever leaves here.
  */
 import type { ServerResponse } from 'node:http';
 import { toAgoraError, type AgoraError } from '../contract/errors.js';
@@ -19,7 +20,26 @@ export function openAIErrorBody(error: AgoraError): Record<string, unknown> {
   };
 }
 
-/** Renders an error as a surface's JSON body (OpenAI's by default, Anthropic's on /v1/messages). */
+/**
+ * OpenRouter's documented error (`{error: {code: <HTTP status>, message, metadata?}}`), which its
+ * SDK turns into `NotFoundResponseError`, `UnauthorizedResponseError` and the rest. Agora's own
+ * detail rides beside: `metadata.error_type` (OpenRouter's vocabulary), `metadata.reason` (the
+ * string code OpenAI routes send as `error.code`, e.g. `model_not_found`), the error's metadata
+ * (close matches, balance and need, upstream status …), and OpenAI's `type` and `param`.
+ */
+export function openRouterErrorBody(error: AgoraError): Record<string, unknown> {
+  return {
+    error: {
+      code: error.status,
+      message: error.message,
+      metadata: { error_type: error.kind, reason: error.code, ...(error.metadata ?? {}) },
+      type: error.type,
+      param: error.param,
+    },
+  };
+}
+
+/** Renders an error as a surface's JSON body (OpenAI's by default, Anthropic's on /v1/messages, OpenRouter's on /api/v1/*). */
 export type ErrorRenderer = (error: AgoraError) => unknown;
 
 /**

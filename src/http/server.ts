@@ -183,13 +183,13 @@ function handle(options: HttpServerOptions, dispatch: Dispatch, request: Incomin
   }
   if (options.state.draining) response.setHeader('connection', 'close');
   const origin = request.headers.origin;
-  if (origin !== undefined && applyCors(options.settings.corsOrigins, origin, request, response)) return;
+  if (origin !== undefined && applyCors(options, origin, request, response)) return;
   dispatch(request, response);
 }
 
 const CORS_METHODS = 'GET, POST, PATCH, DELETE, OPTIONS';
 const CORS_HEADERS =
-  'authorization, content-type, x-api-key, anthropic-version, anthropic-beta, http-referer, x-title, idempotency-key, x-stainless-os, x-stainless-lang, x-stainless-package-version, x-stainless-runtime, x-stainless-runtime-version, x-stainless-arch, x-stainless-retry-count, x-stainless-timeout, anthropic-dangerous-direct-browser-access';
+  'authorization, content-type, x-api-key, anthropic-version, anthropic-beta, http-referer, x-title, x-openrouter-title, x-openrouter-categories, x-openrouter-metadata, idempotency-key, x-stainless-os, x-stainless-lang, x-stainless-package-version, x-stainless-runtime, x-stainless-runtime-version, x-stainless-arch, x-stainless-retry-count, x-stainless-timeout, anthropic-dangerous-direct-browser-access';
 const CORS_EXPOSED =
   'x-agora-generation-id, x-agora-provider, x-agora-attempts, x-agora-dropped-parameters, x-agora-adjusted-parameters, x-agora-idempotent-replay, retry-after, x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests, x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens';
 
@@ -198,7 +198,8 @@ const CORS_EXPOSED =
  * Access-Control headers on every answer; a preflight is answered here (204, or 403 for an origin
  * that is not allowed). Returns true when the request was answered.
  */
-function applyCors(allowed: readonly string[], origin: string | string[], request: IncomingMessage, response: ServerResponse): boolean {
+function applyCors(options: HttpServerOptions, origin: string | string[], request: IncomingMessage, response: ServerResponse): boolean {
+  const allowed = options.settings.corsOrigins;
   const value = Array.isArray(origin) ? (origin[0] ?? '') : origin;
   const ok = allowed.includes('*') || allowed.includes(value);
   const preflight = request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined;
@@ -219,7 +220,8 @@ function applyCors(allowed: readonly string[], origin: string | string[], reques
         code: 'cors_origin_not_allowed',
       },
     );
-    const body = JSON.stringify(openAIErrorBody(error));
+    const path = (request.url ?? '/').split('?')[0]!;
+    const body = JSON.stringify((options.errorShapeFor?.(path) ?? openAIErrorBody)(error));
     response.writeHead(403, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     response.end(body);
     return true;

@@ -2,6 +2,7 @@
  * An embeddings request's life: plan → reserve → execute (failover) → health outcome → price →
  * render (the encoding the client asked for, the cost in `usage`) → post the charge before the last
  * byte → record. The same steps as a chat answer (chat.ts), without idempotency or tokens limits.
+ * Errors leave in `surface`'s shape (OpenAI's on /v1/embeddings, OpenRouter's on /api/v1/embeddings).
  */
 import type { KeyRecord } from '../catalog/key-directory.js';
 import { abortOnDisconnect } from '../http/respond.js';
@@ -12,7 +13,7 @@ import { GenerationTrace } from '../metering/trace.js';
 import { AllAttemptsFailed, executeWithFallback } from '../routing/execute.js';
 import type { EmbeddingRequest } from '../contract/chat-request.js';
 import { toEncoding } from '../contract/embedding-encoding.js';
-import { OPENAI_SURFACE } from '../surfaces/openai.js';
+import type { ChatSurface } from '../surfaces/surface.js';
 import { adopt, executeOptions, failBeforeFirstByte, modelHeaders, type Call } from './call.js';
 import { deliverJson } from './chat.js';
 import { attemptSucceeded } from './outcome.js';
@@ -23,6 +24,7 @@ export async function serveEmbeddings(
   exchange: HttpExchange,
   key: KeyRecord,
   embedding: EmbeddingRequest,
+  surface: ChatSurface,
 ): Promise<void> {
   const input = embedding.body.input;
   const promptTokens = estimatePromptTokens([{ content: Array.isArray(input) ? input.join(' ') : input }]);
@@ -38,7 +40,7 @@ export async function serveEmbeddings(
   const billing = reserved instanceof Promise ? await reserved : reserved;
   const trace = new GenerationTrace('embeddings', key.id, embedding.model, false, exchange.startedAt, exchange.request.headers);
   const signal = abortOnDisconnect(exchange.response);
-  const call: Call = { parts, exchange, key, plan, trace, billing, signal, surface: OPENAI_SURFACE, idempotent: undefined };
+  const call: Call = { parts, exchange, key, plan, trace, billing, signal, surface, idempotent: undefined };
   try {
     let executed;
     try {

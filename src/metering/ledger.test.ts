@@ -2,14 +2,14 @@
  * Guards the in-memory credit book (metering/ledger.ts): what a key may reserve against its
  * account's balance and its own limits (402 naming the limit), that holds count against concurrent
  * requests and come back exactly once, that a charge (`charge:<generation>`) only reaches the
- * balance once its ledger row is committed, that day and month spend reset at UTC boundaries,
+ * balance once its ledger row is committed, that day, week (Monday) and month spend reset at UTC boundaries,
  * and that balances stay exact integers. The ledger writer is a fake whose commits the test
  * resolves or rejects by hand; every `now` is explicit.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AgoraError } from '../contract/errors.js';
 import type { LedgerWrite } from '../store/repos/ledger.js';
-import { CreditBook, type KeyLimits, type Reservation } from './ledger.js';
+import { CreditBook, weekStart, type KeyLimits, type Reservation } from './ledger.js';
 import type { BatchWriter } from './sink.js';
 
 /** A BatchWriter stand-in: `commit` records the row and returns a promise the test settles. */
@@ -285,6 +285,25 @@ describe('day and month spend', () => {
     expect(book.spend('key-1', Date.UTC(2024, 0, 31, 23))).toMatchObject({ day: 100, month: 100 });
     // → 2024-02-01 00:00: both reset.
     expect(book.spend('key-1', Date.UTC(2024, 1, 1))).toMatchObject({ total: 100, day: 0, month: 0 });
+  });
+
+  it('counts the week from Monday 00:00 UTC (OpenRouter’s usage_weekly), across a month change', async () => {
+    // 2024-01-29 is a Monday; 2024-02-04 a Sunday; 2024-02-05 the next Monday.
+    expect(weekStart(Date.UTC(2024, 0, 29, 0, 0, 0, 0))).toBe(Date.UTC(2024, 0, 29));
+    expect(weekStart(Date.UTC(2024, 1, 4, 23, 59, 59, 999))).toBe(Date.UTC(2024, 0, 29));
+    expect(weekStart(Date.UTC(2024, 1, 5))).toBe(Date.UTC(2024, 1, 5));
+    book.loadAccount('acct-1', 'prepaid', 1_000_000);
+    const sunday = Date.UTC(2024, 1, 4, 12);
+    book.loadKeySpend('key-1', 700, 0, 0, sunday);
+    book.loadKeyWeekSpend('key-1', 300, sunday);
+    const limited = key({});
+    const committed = book.settle(hold(limited, 50, sunday), limited, 50, generation, undefined, sunday)!;
+    writer.resolveNext();
+    await committed;
+    expect(book.spend('key-1', sunday)).toMatchObject({ total: 750, day: 50, week: 350 });
+    // The month changed on Thursday the 1st; the week did not.
+    expect(book.spend('key-1', Date.UTC(2024, 1, 4, 23))).toMatchObject({ week: 350, month: 50 });
+    expect(book.spend('key-1', Date.UTC(2024, 1, 5))).toMatchObject({ total: 750, day: 0, week: 0, month: 50 });
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * Credits in memory: each account's committed balance, what in-flight requests have reserved,
- * and settled charges not yet committed; each key's spend (total, today, this month). The request
+ * and settled charges not yet committed; each key's spend (total, today, this week, this month). The request
  * path reserves the most a request can cost before forwarding (402 when it does not fit), settles
  * the real cost after (a ledger charge, group-committed before the response closes) and releases
  * the rest. Nothing here waits on the database except `settle`'s commit, by design.
@@ -29,6 +29,9 @@ export interface KeySpendState {
   total: number;
   day: number;
   dayStart: number;
+  /** Since Monday 00:00 UTC (OpenRouter's `usage_weekly`). */
+  week: number;
+  weekStart: number;
   month: number;
   monthStart: number;
   reserved: number;
@@ -63,6 +66,11 @@ export function dayStart(now: number): number {
   return now - (now % 86_400_000);
 }
 
+/** Monday 00:00 UTC of the week holding `now` (OpenRouter's weeks run Monday to Sunday). */
+export function weekStart(now: number): number {
+  return dayStart(now) - ((new Date(now).getUTCDay() + 6) % 7) * 86_400_000;
+}
+
 export function monthStart(now: number): number {
   const date = new Date(now);
   return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
@@ -92,12 +100,25 @@ export class CreditBook {
   spend(keyId: string, now = Date.now()): KeySpendState {
     let state = this.keys.get(keyId);
     if (!state) {
-      state = { total: 0, day: 0, dayStart: dayStart(now), month: 0, monthStart: monthStart(now), reserved: 0 };
+      state = {
+        total: 0,
+        day: 0,
+        dayStart: dayStart(now),
+        week: 0,
+        weekStart: weekStart(now),
+        month: 0,
+        monthStart: monthStart(now),
+        reserved: 0,
+      };
       this.keys.set(keyId, state);
     }
     if (state.dayStart !== dayStart(now)) {
       state.day = 0;
       state.dayStart = dayStart(now);
+      if (state.weekStart !== weekStart(now)) {
+        state.week = 0;
+        state.weekStart = weekStart(now);
+      }
     }
     if (state.monthStart !== monthStart(now)) {
       state.month = 0;
@@ -212,6 +233,7 @@ export class CreditBook {
     const spend = this.spend(keyId, now);
     spend.total += cost;
     spend.day += cost;
+    spend.week += cost;
     spend.month += cost;
   }
 
@@ -241,5 +263,10 @@ export class CreditBook {
     state.total = total;
     state.day = day;
     state.month = month;
+  }
+
+  /** Loads a key's spend since Monday 00:00 UTC (read apart from the rest: only GET /api/v1/key reports it). */
+  loadKeyWeekSpend(keyId: string, week: number, now = Date.now()): void {
+    this.spend(keyId, now).week = week;
   }
 }

@@ -267,8 +267,8 @@ describe('stats()', () => {
       open_until: null,
       ejections: 0,
       error_rate: null,
-      ttft_ms: { ewma: null, p50: null, p90: null },
-      tokens_per_second: { ewma: null, p50: null, p90: null },
+      ttft_ms: { ewma: null, p50: null, p75: null, p90: null, p99: null },
+      tokens_per_second: { ewma: null, p50: null, p75: null, p90: null, p99: null },
       uptime_5m: null,
       uptime_30m: null,
       uptime_1d: null,
@@ -309,14 +309,19 @@ describe('stats()', () => {
 
   it('reports TTFT and throughput percentiles and their EWMA', () => {
     const health = new EndpointHealth('m:p');
-    // 11 TTFTs 100 … 1,100 ms in scrambled order; sorted, index 5 (p50) is 600 and index 9 (p90) is 1,000.
+    // 11 TTFTs 100 … 1,100 ms in scrambled order; sorted, index 5 (p50) is 600, index 8 (p75: ⌊0.75 × 11⌋) is 900,
+    // index 9 (p90) is 1,000 and index 10 (p99) is 1,100.
     for (const ttft of [700, 100, 1_100, 300, 900, 500, 200, 1_000, 400, 800, 600]) health.success(T, ttft, ttft / 10);
     const stats = health.stats(T);
     expect(stats.ttft_ms.p50).toBe(600);
+    expect(stats.ttft_ms.p75).toBe(900);
     expect(stats.ttft_ms.p90).toBe(1_000);
-    // Throughput 10 … 110 tokens/s: p50 60, p90 100.
+    expect(stats.ttft_ms.p99).toBe(1_100);
+    // Throughput 10 … 110 tokens/s: p50 60, p75 90, p90 100, p99 110.
     expect(stats.tokens_per_second.p50).toBe(60);
+    expect(stats.tokens_per_second.p75).toBe(90);
     expect(stats.tokens_per_second.p90).toBe(100);
+    expect(stats.tokens_per_second.p99).toBe(110);
   });
 
   it('sorts samples as numbers, not as text', () => {

@@ -4,7 +4,7 @@
  *   failed; it stays open for `ejectionBaseMs × ejections` (capped), then lets one probe through
  *   (half-open): a success closes it, a failure opens it again for longer;
  * - a 429 cools the endpoint down for its Retry-After (capped at 60 s);
- * - live stats: EWMA and p50/p90 of time to first token and output tokens/s, the recent error
+ * - live stats: EWMA and p50/p75/p90/p99 of time to first token and output tokens/s, the recent error
  *   rate, and uptime over 5 min / 30 min / 1 day (one-minute buckets).
  * Everything is in memory and O(1) per outcome; `routing/shared-health.ts` mirrors it to Redis.
  */
@@ -46,10 +46,13 @@ export interface HealthObserver {
   circuitChanged(health: EndpointHealth): void;
 }
 
+/** Over the last 128 samples; null while there are none. */
 export interface Percentiles {
   ewma: number | null;
   p50: number | null;
+  p75: number | null;
   p90: number | null;
+  p99: number | null;
 }
 
 export interface EndpointStats {
@@ -87,7 +90,13 @@ class SampleRing {
   }
 
   summary(): Percentiles {
-    return { ewma: this.ewma, p50: this.percentile(0.5), p90: this.percentile(0.9) };
+    return {
+      ewma: this.ewma,
+      p50: this.percentile(0.5),
+      p75: this.percentile(0.75),
+      p90: this.percentile(0.9),
+      p99: this.percentile(0.99),
+    };
   }
 }
 

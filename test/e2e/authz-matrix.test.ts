@@ -6,7 +6,8 @@
  * counted. A plain key cannot manage keys or credits (its own or anyone's), cannot see another key's
  * generations or usage, and `/api/v1/key` / `/api/v1/credits` answer only about the caller, whatever
  * the query says. A disabled, missing, garbage or malformed key gets 401 everywhere except the
- * public routes. Errors keep OpenAI's shape (Anthropic's on /v1/messages, as the contract says), and
+ * public routes. Errors keep OpenAI's shape (Anthropic's on /v1/messages, as the contract says;
+ * OpenRouter's, `code` the HTTP status, on /api/v1/*, as OpenRouter's SDK expects), and
  * no answer to A ever carries B's data (or the other way round).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -596,11 +597,19 @@ async function call(context: Context, caller: Caller, request: Req, extraHeaders
   return { status: response.status, text, json, headers: response.headers };
 }
 
-function expectErrorShape(reply: Reply, shape: 'openai' | 'anthropic', where: string): void {
+function expectErrorShape(reply: Reply, shape: 'openai' | 'anthropic' | 'openrouter', where: string): void {
   expect(reply.json, `${where}: error body is JSON`).toBeTypeOf('object');
   expect(reply.text, `${where}: no stack trace`).not.toMatch(/at .+\.(ts|js):\d+/);
   if (shape === 'anthropic') {
     expect(reply.json, where).toMatchObject({ type: 'error', error: { type: expect.any(String), message: expect.any(String) } });
+    return;
+  }
+  if (shape === 'openrouter') {
+    expect(reply.json.error, `${where}: {error: {code: <status>, message, metadata}}`).toMatchObject({
+      code: reply.status,
+      metadata: { error_type: expect.any(String), reason: expect.any(String) },
+    });
+    expect(typeof reply.json.error.message === 'string' && reply.json.error.message.length > 0, `${where}: error.message`).toBe(true);
     return;
   }
   const error = reply.json.error;
@@ -712,7 +721,8 @@ models:
     expect(cell.expected, `${cell.name}: got ${reply.status} ${reply.text.slice(0, 300)}`).toContain(reply.status);
     const secret = presented(context, caller);
     if (secret) expect(reply.text, 'the presented key is never echoed').not.toContain(secret);
-    if (reply.status >= 400) expectErrorShape(reply, kase.shape ?? 'openai', cell.name);
+    if (reply.status >= 400)
+      expectErrorShape(reply, kase.shape ?? (request.path.startsWith('/api/v1/') ? 'openrouter' : 'openai'), cell.name);
     if (reply.status === 401 && kase.modelCall)
       expect(upstream.requests.length, 'a refused caller never reaches the upstream').toBe(upstreamBefore);
     if (caller === 'A' || caller === 'B') {

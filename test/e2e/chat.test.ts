@@ -184,11 +184,19 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('OpenAI chat surface on %s',
       tokens_completion: 6,
       native_tokens_cached: 2,
       http_referer: 'https://app.example',
+      origin: 'https://app.example',
       app_title: 'Example App',
       finish_reason: 'stop',
+      native_finish_reason: 'stop',
+      api_type: 'completions',
+      is_byok: false,
     });
     expect(record.latency).toBeTypeOf('number');
+    expect(record.usage).toBe(record.total_cost); // OpenRouter's `usage` is the charge in USD
     expect(record.attempts).toEqual([expect.objectContaining({ provider: 'acme', status: 200, reason: 'ok' })]);
+    expect(record.provider_responses).toEqual([
+      expect.objectContaining({ provider_name: 'acme', status: 200, model_permaslug: 'acme/ok' }),
+    ]);
     const other = await gateway.createKey('someone-else');
     expect((await lookup(other)).status).toBe(404);
   });

@@ -54,7 +54,7 @@ const BODY_LIMIT = 1024 * 1024;
 // The route table, as the fuzzer sees it
 // ---------------------------------------------------------------------------------------------
 
-type Shape = 'openai' | 'anthropic';
+type Shape = 'openai' | 'anthropic' | 'openrouter';
 type BodyKind = 'chat' | 'messages' | 'count_tokens' | 'embeddings' | 'other';
 type AnyHandler = (...args: never[]) => unknown;
 
@@ -95,7 +95,7 @@ const FUZZ_ROUTES: FuzzRoute[] = [
     label: `${method} ${path}`,
     path,
     isPublic: PUBLIC_HANDLERS.has(handler as AnyHandler),
-    shape: ANTHROPIC_HANDLERS.has(handler as AnyHandler) ? 'anthropic' : 'openai',
+    shape: ANTHROPIC_HANDLERS.has(handler as AnyHandler) ? 'anthropic' : shapeOfPath(path),
     body: bodyKind(handler as AnyHandler),
   })),
   ...PATTERNS.map(([method, pattern, handler]): FuzzRoute => ({
@@ -104,7 +104,7 @@ const FUZZ_ROUTES: FuzzRoute[] = [
     pattern,
     literals: literalsOf(pattern),
     isPublic: PUBLIC_HANDLERS.has(handler as AnyHandler),
-    shape: ANTHROPIC_HANDLERS.has(handler as AnyHandler) ? 'anthropic' : 'openai',
+    shape: ANTHROPIC_HANDLERS.has(handler as AnyHandler) ? 'anthropic' : shapeOfPath(literalsOf(pattern)[0]!),
     body: bodyKind(handler as AnyHandler),
   })),
 ];
@@ -120,9 +120,10 @@ function fillPattern(route: FuzzRoute, segments: string[]): string {
 }
 
 /** What the server will do with `method path` (mirrors src/routes.ts's dispatch). */
-/** The error shape of a path whatever the method: Anthropic's on the Messages paths, OpenAI's elsewhere. */
-function shapeOfPath(rawPath: string): 'openai' | 'anthropic' {
+/** The error shape of a path whatever the method: Anthropic's on the Messages paths, OpenRouter's on /api/v1/*, OpenAI's elsewhere. */
+function shapeOfPath(rawPath: string): Shape {
   const path = rawPath.split('?')[0]!;
+  if (path.startsWith('/api/v1/')) return 'openrouter';
   return path === '/v1/messages' || path === '/v1/messages/count_tokens' ? 'anthropic' : 'openai';
 }
 
@@ -1071,6 +1072,14 @@ models:
     }
     if (shape === 'anthropic') {
       expect(json, context).toMatchObject({ type: 'error', error: { type: expect.any(String), message: expect.any(String) } });
+    } else if (shape === 'openrouter') {
+      // OpenRouter's documented error: the HTTP status as a number, Agora's string reason in the metadata.
+      expect(json?.error, context).toMatchObject({
+        code: answer.status,
+        message: expect.any(String),
+        metadata: { error_type: expect.any(String), reason: expect.any(String) },
+      });
+      expect(json.error.param === null || typeof json.error.param === 'string', `${context}: error.param`).toBe(true);
     } else {
       expect(json?.error, context).toMatchObject({ message: expect.any(String), type: expect.any(String) });
       expect('code' in json.error && 'param' in json.error, `${context}: error.code and error.param present`).toBe(true);

@@ -207,7 +207,12 @@ models:
     for (const method of ['PATCH', 'DELETE']) {
       const response = await fetch(`${gateway.url}/api/v1/keys/%E0%A4%A`, { method, body: method === 'PATCH' ? '{}' : undefined });
       expect(response.status).toBe(400);
-      expect(((await response.json()) as any).error).toMatchObject({ code: 'invalid_path', type: 'invalid_request_error' });
+      // OpenRouter's error shape on /api/v1/*: the status as `code`, Agora's reason in the metadata.
+      expect(((await response.json()) as any).error).toMatchObject({
+        code: 400,
+        metadata: { reason: 'invalid_path', error_type: 'invalid_request' },
+        type: 'invalid_request_error',
+      });
     }
     const endpoints = await fetch(`${gateway.url}/api/v1/models/%ZZ/x/endpoints`);
     expect(endpoints.status).toBe(400);
@@ -371,6 +376,13 @@ ${extra}`;
     expect(refused.status).toBe(403);
     expect(refused.headers.get('access-control-allow-origin')).toBeNull();
     expect(((await refused.json()) as any).error.code).toBe('cors_origin_not_allowed');
+    // The route's own error shape: OpenRouter's on /api/v1/*.
+    const openRouter = await fetch(`${gateway.url}/api/v1/chat/completions`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+    });
+    expect(openRouter.status).toBe(403);
+    expect(((await openRouter.json()) as any).error).toMatchObject({ code: 403, metadata: { reason: 'cors_origin_not_allowed' } });
     const answer = await chat(gateway.url, 'https://app.example.com');
     expect(answer.status).toBe(200);
     expect(answer.headers.get('access-control-allow-origin')).toBeNull();

@@ -3,7 +3,8 @@
  * so one fake serves every scenario: `ok`, `tools`, `slow:MS`, `hang`, `status:CODE[:RETRY_AFTER]`, `flaky:PERCENT`,
  * `reset`, `malformed`, `die-after:N`, `no-finish`, `drip:MS[:N]`, `inband-error`, `empty`,
  * `usage:PROMPT:COMPLETION:CACHED:REASONING` (reports exactly that usage), `exact` (as many completion
- * tokens as `max_tokens` allows), `no-usage` (a stream without a usage chunk).
+ * tokens as `max_tokens` allows), `no-usage` (a stream without a usage chunk), `bare` (a whole answer without
+ * `system_fingerprint`, which OpenAI's spec makes optional and many servers leave out).
  * Answers follow OpenAI's documented Chat Completions JSON and SSE shapes. Every request is kept
  * (`requests`) and the fake knows when a client closed a connection early (`closedEarly`).
  */
@@ -250,6 +251,12 @@ export async function startFakeUpstream(options: { port?: number; name?: string 
         `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1_718_000_000, model, choices: [], usage })}\n\n`,
       );
       response.end('data: [DONE]\n\n');
+      return;
+    }
+    if (mode === 'bare' && !body.stream) {
+      const { system_fingerprint: _left_out, ...answer } = completion(id, model, WORDS.join(''));
+      served.push({ id, promptTokens: PROMPT_TOKENS, completionTokens: WORDS.length });
+      json(200, answer);
       return;
     }
     if (!body.stream) {

@@ -87,6 +87,7 @@ export function chatResultFromAnthropic(bodyText: string, providerName: string):
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model: text(body.model),
+    system_fingerprint: null, // Anthropic sends none
     choices: [{ index: 0, message, finish_reason: finish, native_finish_reason: text(body.stop_reason) ?? null, logprobs: null }],
     ...(usage ? { usage } : {}),
   };

@@ -131,6 +131,7 @@ export function chatResultFromGemini(text: string, providerName: string, model: 
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: str(body.modelVersion) ?? model,
+      system_fingerprint: null, // Gemini sends none
       choices,
       ...(usage ? { usage } : {}),
     },

@@ -122,6 +122,7 @@ export class LocalAdapter implements ProviderAdapter {
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: call.upstreamModel,
+      system_fingerprint: null, // llama.cpp in-process has no backend fingerprint
       choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: finish, logprobs: null }],
       ...(usage ? { usage } : {}),
     };

@@ -52,12 +52,16 @@ export function chatResult(text: string, providerName: string, secrets: Secrets,
   if (body.error && !Array.isArray(body.choices)) throw inBandError(body, providerName, secrets);
   if (!Array.isArray(body.choices)) throw malformedResponse(providerName, "no 'choices' array");
   for (const choice of body.choices as unknown[]) {
-    const item = choice as { message?: unknown } | null;
+    const item = choice as { message?: unknown; finish_reason?: unknown; native_finish_reason?: unknown } | null;
     if (typeof item !== 'object' || item === null || typeof item.message !== 'object' || item.message === null) {
       throw malformedResponse(providerName, "a choice is not an object with a 'message' object");
     }
+    // OpenRouter's answers carry the upstream's own finish reason beside its own; passed through, they are the same word.
+    if (item.native_finish_reason === undefined) item.native_finish_reason = item.finish_reason ?? null;
   }
   normaliseReasoning(body.choices, excludeReasoning);
+  // OpenRouter's answer always has the key (its SDK requires it); many servers (vLLM, Ollama, DeepSeek at times) leave it out.
+  body.system_fingerprint ??= null;
   const first = body.choices[0] as Record<string, unknown> | undefined;
   return {
     body: body as ChatResult['body'],
