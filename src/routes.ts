@@ -10,7 +10,7 @@ import { credits, topUp } from './api/credits.js';
 import { embeddings } from './api/embeddings.js';
 import { generation } from './api/generation.js';
 import { health } from './api/health.js';
-import { createKeyRoute, currentKey, disableKeyRoute, listKeysRoute, updateKeyRoute } from './api/key-admin.js';
+import { createKeyRoute, currentKey, disableKeyRoute, listKeysRoute, updateKeyRoute, getKeyRoute } from './api/key-admin.js';
 import { countTokens, messages } from './api/messages.js';
 import { listModels } from './api/models.js';
 import { usageExport } from './api/usage.js';
@@ -49,6 +49,7 @@ export const ROUTES: ReadonlyArray<readonly [Method, string, RouteHandler]> = [
 /** Routes with path parameters, tried after the exact table. */
 export const PATTERNS: ReadonlyArray<readonly [Method, RegExp, (exchange: Exchange, ...parts: string[]) => Promise<void> | void]> = [
   ['GET', /^\/api\/v1\/models\/([^/]+)\/([^/]+)\/endpoints$/, listEndpoints],
+  ['GET', /^\/api\/v1\/keys\/([^/]+)$/, getKeyRoute],
   ['PATCH', /^\/api\/v1\/keys\/([^/]+)$/, updateKeyRoute],
   ['DELETE', /^\/api\/v1\/keys\/([^/]+)$/, disableKeyRoute],
   ['GET', /^\/v1\/responses\/([^/]+)$/, getResponse],

@@ -271,6 +271,15 @@ export async function createKeyRoute(exchange: Exchange): Promise<void> {
   sendJson(exchange.response, 201, { data: keyView(gateway, row), key });
 }
 
+/** GET /api/v1/keys/{hash} — one key (admin only; OpenRouter's `apiKeys.get`). */
+export async function getKeyRoute(exchange: Exchange, id: string): Promise<void> {
+  const { gateway } = exchange;
+  requireAdmin(await authenticate(exchange.request.headers, gateway.keys));
+  const row = await gateway.admin.findKey(id);
+  if (!row) throw notFound(`No key with id '${id.slice(0, 200)}'.`, 'key_not_found');
+  sendJson(exchange.response, 200, { data: keyView(gateway, row) });
+}
+
 export async function updateKeyRoute(exchange: Exchange, id: string): Promise<void> {
   const { gateway } = exchange;
   requireAdmin(await authenticate(exchange.request.headers, gateway.keys));

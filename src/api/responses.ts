@@ -8,6 +8,7 @@ import type { KeyRecord } from '../catalog/key-directory.js';
 import { invalidRequest, notFound } from '../contract/errors.js';
 import type { Exchange } from '../gateway.js';
 import { authenticate } from '../http/auth.js';
+import { openAIErrorBody, openRouterErrorBody } from '../http/errors.js';
 import { limitRequests } from '../http/rate-limit.js';
 import { parseJsonBody, readBody } from '../http/read-body.js';
 import { sendJson } from '../http/respond.js';
@@ -46,18 +47,22 @@ export async function createResponse(exchange: Exchange): Promise<void> {
     history = [...(previous.inputItems as Record<string, unknown>[]), ...output];
   }
   const { chat, context } = parseResponsesRequest(input, history);
-  const surface = responsesSurface(context, (response) => {
-    if (!context.store) return;
-    gateway.responses.save({
-      id: String(response.id),
-      owner,
-      model: String(response.model),
-      previousResponseId: context.previousResponseId,
-      inputItems: [...context.history, ...context.inputItems],
-      response,
-      createdAt: Date.now(),
-    });
-  });
+  const surface = responsesSurface(
+    context,
+    (response) => {
+      if (!context.store) return;
+      gateway.responses.save({
+        id: String(response.id),
+        owner,
+        model: String(response.model),
+        previousResponseId: context.previousResponseId,
+        inputItems: [...context.history, ...context.inputItems],
+        response,
+        createdAt: Date.now(),
+      });
+    },
+    exchange.path.startsWith('/api/') ? openRouterErrorBody : openAIErrorBody,
+  );
   await serveChat(gateway.lifecycle, exchange, key, raw, chat, surface);
 }
 

@@ -445,6 +445,26 @@ const CASES: Case[] = [
       check: (context, _caller, reply, cell) => expect(reply.json.data).toEqual({ id: victimOf(context, cell).id, disabled: true }),
     },
   ]),
+  ...(['self', 'other'] as const).map((which): Case => ({
+    route: 'GET /api/v1/keys/{id}',
+    variant: `${which === 'self' ? 'its own' : "the other's"} key`,
+    expect: ADMIN_ONLY,
+    // A plain key asks for its own key, or for the other account's: both are admin-only.
+    request: (context, caller) => ({
+      method: 'GET',
+      path: `/api/v1/keys/${(caller === 'B') === (which === 'self') ? context.B.id : context.A.id}`,
+    }),
+    check: (_context, _caller, reply) => {
+      expect(reply.json.data).toHaveProperty('hash');
+      expect(reply.text).not.toMatch(/sk-agora-[A-Za-z0-9]{20,}/); // never the key itself
+    },
+  })),
+  {
+    route: 'GET /api/v1/keys/{id}',
+    variant: 'a key that does not exist',
+    expect: { admin: 404, A: 403, B: 403 },
+    request: () => ({ method: 'GET', path: `/api/v1/keys/${NO_SUCH_KEY}` }),
+  },
   {
     route: 'PATCH /api/v1/keys/{id}',
     variant: 'a key that does not exist',

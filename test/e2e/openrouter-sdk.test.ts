@@ -452,6 +452,8 @@ describe('OpenRouter conformance', () => {
         limit: 5,
         workspaceId: created.data.workspaceId,
       });
+      expect((await client.apiKeys.get({ hash })).data).toMatchObject({ hash, name: 'sdk-made', limit: 5, disabled: false });
+      await expect(client.apiKeys.get({ hash: 'key_does_not_exist' })).rejects.toBeInstanceOf(errors.NotFoundResponseError);
       const updated = await client.apiKeys.update({ hash, requestBody: { name: 'sdk-renamed', limit: 2, limitReset: 'daily' } });
       expect(updated.data).toMatchObject({ hash, name: 'sdk-renamed', limit: 5, limitReset: null });
       expect((await admin('GET', '/api/v1/keys')).json.data.find((key: any) => key.hash === hash)).toMatchObject({

@@ -46,7 +46,7 @@ providers:
   claude: { type: anthropic, base_url: ${anthropic.url}, api_key_env: ACME_TEST_KEY }
   google: { type: gemini, base_url: ${gemini.url}, api_key_env: ACME_TEST_KEY }
 models:
-${['ok', 'tools', 'reasoning', 'die-after:2', 'exact']
+${['ok', 'tools', 'reasoning', 'die-after:2', 'exact', 'status:500']
   .map(
     (mode) =>
       `  oa/${mode.replace(/\W/g, '-')}:\n    endpoints: [{ provider: acme, model: "${mode}", pricing: { prompt: 1, completion: 2 } }]`,
@@ -314,6 +314,24 @@ ${['ok', 'tools', 'thinking'].map((mode) => `  ge/${mode}:\n    endpoints: [{ pr
     expect((continued as APIError).param).toBe('previous_response_id');
     await client.responses.delete(made.id);
     expect(((await client.responses.retrieve(made.id).catch((error: unknown) => error)) as APIError).status).toBe(404);
+  });
+
+  it("answers errors in OpenAI's shape on /v1/responses and in OpenRouter's (a numeric code) on /api/v1/responses", async () => {
+    const ask = (path: string): Promise<Response> =>
+      fetch(`${gateway.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'oa/status-500', input: 'x' }),
+      });
+    const openaiShape = await ask('/v1/responses');
+    expect(openaiShape.status).toBe(502);
+    expect(((await openaiShape.json()) as { error: { code: unknown } }).error.code).toBe('upstream_error');
+    const openRouterShape = await ask('/api/v1/responses');
+    expect(openRouterShape.status).toBe(502);
+    expect(((await openRouterShape.json()) as { error: { code: unknown; metadata: { reason: string } } }).error).toMatchObject({
+      code: 502,
+      metadata: { reason: 'upstream_error' },
+    });
   });
 
   it('refuses what no upstream can serve with a 400 naming it, and an unknown model with a 404', async () => {

@@ -3,13 +3,18 @@
  * Responses event sequence, errors in OpenAI's shape. One per request: it carries the request's
  * context (echoed settings, the conversation to store) and is told each complete Response.
  */
-import { sendError } from '../../http/errors.js';
+import { openAIErrorBody, sendError, type ErrorRenderer } from '../../http/errors.js';
 import type { ChatSurface } from '../surface.js';
 import type { ResponsesContext } from './parse-request.js';
 import { ResponsesEventEncoder } from './render-events.js';
 import { responseFromCompletion } from './render-response.js';
 
-export function responsesSurface(context: ResponsesContext, onComplete: (response: Record<string, unknown>) => void): ChatSurface {
+export function responsesSurface(
+  context: ResponsesContext,
+  onComplete: (response: Record<string, unknown>) => void,
+  /** OpenAI's error shape on /v1/responses, OpenRouter's on /api/v1/responses. */
+  renderError: ErrorRenderer = openAIErrorBody,
+): ChatSurface {
   return {
     name: 'responses',
     answer: (body) => {
@@ -19,7 +24,7 @@ export function responsesSurface(context: ResponsesContext, onComplete: (respons
     },
     encoder: (id, model) => new ResponsesEventEncoder(id, model, context, onComplete),
     sendError: (response, error, logger, headers) => {
-      sendError(response, error, logger, headers);
+      sendError(response, error, logger, headers, renderError);
     },
   };
 }
