@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CatalogSnapshot } from './catalog/snapshot.js';
 import type { KeyDirectory } from './catalog/key-directory.js';
+import type { LineageDirectory } from './catalog/lineage.js';
 import type { ResolvedConfig } from './config/types.js';
 import type { Logger } from './lib/logger.js';
 import type { CreditBook } from './metering/ledger.js';
@@ -53,6 +54,8 @@ export interface Gateway {
   state: GatewayState;
   /** Stored Responses (OpenAI's Responses API), per owner. */
   responses: ResponseStore;
+  /** The model lineage graph (base → derivative), reloaded when an import changes the store. */
+  lineage: LineageDirectory;
   /** What a request's lifecycle needs (the parts above, narrowed): handed to lifecycle/ by the routes. */
   lifecycle: LifecycleParts;
 }

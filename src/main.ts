@@ -6,7 +6,10 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { KeyDirectory } from './catalog/key-directory.js';
-import { CatalogSnapshot } from './catalog/snapshot.js';
+import { LineageDirectory } from './catalog/lineage.js';
+import type { CatalogSnapshot } from './catalog/snapshot.js';
+import { CatalogRefresher } from './catalog/refresh.js';
+import type { ProviderAdapter } from './contract/provider-adapter.js';
 import type { LocalAdapter } from './providers/local/adapter.js';
 import type { ResolvedConfig } from './config/types.js';
 import type { Gateway } from './gateway.js';
@@ -45,12 +48,20 @@ export interface GatewayOptions {
   sinkIntervalMs?: number;
   /** How often the key snapshot is refreshed from the database (ms). */
   keyRefreshMs?: number;
+  /** How often the lineage version is checked for an import made by another process (ms). */
+  lineageRefreshMs?: number;
   /** Endpoint health to start from (tests). */
   health?: HealthRegistry;
   /** Redis URL: endpoint health (circuits, outcomes) is shared with the other instances on it. */
   redisUrl?: string | undefined;
   /** Key and channel prefix in Redis (default `agora:`). */
   redisPrefix?: string;
+  /**
+   * The configuration again with the synced catalog (`agora models sync`, stored in the database)
+   * merged in: called at start and whenever the synced catalog changes. Without it, the synced
+   * catalog is not used and `config` is the catalog.
+   */
+  rebuildConfig?: (synced: unknown) => ResolvedConfig;
 }
 
 export interface RunningGateway {
@@ -61,9 +72,14 @@ export interface RunningGateway {
   server: Server;
   /** The admin key created on first start (no master key, no admin key in the store); shown once. */
   createdAdminKey: string | undefined;
+  /** Looks for a newer synced catalog now (it is also looked for every `catalog_refresh_ms`); true when one was installed. */
+  refreshCatalog(): Promise<boolean>;
   /** Graceful stop; resolves when everything is flushed and closed. */
   shutdown(graceMs?: number): Promise<void>;
 }
+
+/** How long a provider's old adapter stays open after a new snapshot stopped using it (its requests finish first). */
+const RETIRE_AFTER_MS = 10 * 60_000;
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const secrets = options.config.secrets;
@@ -90,9 +106,30 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }
   await keys.load();
   keys.start((error) => logger.warn('refreshing keys failed; using the last snapshot', { error: String(error) }));
-  const catalog = new CatalogSnapshot(options.config);
+  const lineage = new LineageDirectory(store.lineage, options.lineageRefreshMs);
+  await lineage.load();
+  lineage.start((error) => logger.warn('reloading the lineage graph failed; using the last one', { error: String(error) }));
+  const retired = new Set<ProviderAdapter>();
+  let installed: ((next: CatalogSnapshot) => void) | undefined;
+  const refresher = new CatalogRefresher({
+    repo: store.catalog,
+    rebuild: options.rebuildConfig ?? (() => options.config),
+    install: (next, previous) => {
+      installed?.(next);
+      for (const adapter of next.retiredFrom(previous)) {
+        retired.add(adapter);
+        setTimeout(() => {
+          if (retired.delete(adapter)) void adapter.close();
+        }, RETIRE_AFTER_MS).unref();
+      }
+    },
+    logger,
+    intervalMs: options.config.catalogRefreshMs,
+  });
+  const catalog = await refresher.initial();
+  for (const warning of catalog.config.warnings) logger.warn('catalog', { warning });
   // In-process models load now (seconds, once), so a missing runtime or file stops the start with its reason.
-  for (const provider of options.config.providers.values()) {
+  for (const provider of catalog.config.providers.values()) {
     if (provider.type === 'local' && provider.enabled) await (catalog.adapterFor(provider.id) as LocalAdapter).load();
   }
   const routing = options.config.routing;
@@ -140,6 +177,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const gateway: Gateway = {
     ...lifecycle,
     responses,
+    lineage,
     config: options.config,
     catalog,
     keys,
@@ -158,6 +196,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
     state,
   };
+  installed = (next) => {
+    gateway.catalog = next;
+    planner.use(next);
+  };
+  refresher.start();
   const server = createHttpServer({ settings: options.config.server, logger, state: gateway.state, errorShapeFor }, dispatcher(gateway));
   const host = options.host ?? options.config.server.host;
   await new Promise<void>((resolve, reject) => {
@@ -170,17 +213,27 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const port = (server.address() as AddressInfo).port;
   let stopping: Promise<void> | undefined;
   const shutdown = (graceMs = options.config.server.shutdownGraceMs): Promise<void> => {
-    stopping ??= stop(gateway, server, store, graceMs).finally(() => {
+    refresher.stop();
+    stopping ??= stop(gateway, server, store, graceMs, retired).finally(() => {
       sharedLimiter?.close();
       if (credits instanceof SharedCreditBook) credits.close();
       return shared?.close();
     });
     return stopping;
   };
-  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, port, gateway, store, server, createdAdminKey, shutdown };
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    gateway,
+    store,
+    server,
+    createdAdminKey,
+    refreshCatalog: () => refresher.refresh(),
+    shutdown,
+  };
 }
 
-async function stop(gateway: Gateway, server: Server, store: Store, graceMs: number): Promise<void> {
+async function stop(gateway: Gateway, server: Server, store: Store, graceMs: number, retired: Set<ProviderAdapter>): Promise<void> {
   const { state, logger } = gateway;
   state.draining = true;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -196,11 +249,14 @@ async function stop(gateway: Gateway, server: Server, store: Store, graceMs: num
   server.closeAllConnections();
   await closed;
   gateway.keys.stop();
+  gateway.lineage.stop();
   gateway.storeHealth.stop();
   await gateway.ledgerWriter.close();
   await gateway.sink.close();
   await gateway.responses.close();
   await gateway.catalog.close();
+  await Promise.allSettled([...retired].map((adapter) => adapter.close()));
+  retired.clear();
   await store.close();
 }
 

@@ -4,7 +4,8 @@
  * into an Exchange, counts it in flight, runs its route and maps whatever it throws to the wire.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listCatalog, listEndpoints } from './api/catalog.js';
+import { listCatalog, listEndpoints, listProviders } from './api/catalog.js';
+import { lineageFamilies, lineageOf } from './api/lineage.js';
 import { chatCompletions } from './api/chat-completions.js';
 import { credits, topUp } from './api/credits.js';
 import { embeddings } from './api/embeddings.js';
@@ -28,6 +29,8 @@ export const ROUTES: ReadonlyArray<readonly [Method, string, RouteHandler]> = [
   ['GET', '/health', health],
   ['GET', '/v1/models', listModels],
   ['GET', '/api/v1/models', listCatalog],
+  ['GET', '/api/v1/lineage/families', lineageFamilies],
+  ['GET', '/api/v1/providers', listProviders],
   ['POST', '/v1/chat/completions', chatCompletions],
   ['POST', '/api/v1/chat/completions', chatCompletions],
   ['POST', '/v1/messages', messages],
@@ -49,6 +52,7 @@ export const ROUTES: ReadonlyArray<readonly [Method, string, RouteHandler]> = [
 /** Routes with path parameters, tried after the exact table. */
 export const PATTERNS: ReadonlyArray<readonly [Method, RegExp, (exchange: Exchange, ...parts: string[]) => Promise<void> | void]> = [
   ['GET', /^\/api\/v1\/models\/([^/]+)\/([^/]+)\/endpoints$/, listEndpoints],
+  ['GET', /^\/api\/v1\/lineage\/([^/]+)\/([^/]+)$/, lineageOf],
   ['GET', /^\/api\/v1\/keys\/([^/]+)$/, getKeyRoute],
   ['PATCH', /^\/api\/v1\/keys\/([^/]+)$/, updateKeyRoute],
   ['DELETE', /^\/api\/v1\/keys\/([^/]+)$/, disableKeyRoute],

@@ -13,7 +13,8 @@ import type { Exchange } from '../gateway.js';
 import { sendJson } from '../http/respond.js';
 import type { EndpointHealth, Percentiles } from '../routing/health.js';
 import { invalidRequest, notFound } from '../contract/errors.js';
-import { architectureView, modelItem, modelParameters, pricingView } from './models.js';
+import { architectureView, factsView, modelItem, modelParameters, pricingView } from './models.js';
+import { matches, parseFilters } from '../catalog/filter.js';
 
 /** OpenRouter's page size cap. */
 const MAX_LIMIT = 1000;
@@ -39,19 +40,17 @@ function list(exchange: Exchange, name: string): string[] | undefined {
     .filter((item) => item !== '');
 }
 
-function outputModality(entry: CatalogModel): string {
-  return entry.model.kind === 'embedding' ? 'embeddings' : 'text';
-}
-
 export function listCatalog(exchange: Exchange): void {
   const offset = whole(exchange, 'offset', 0, Number.MAX_SAFE_INTEGER);
   const limit = whole(exchange, 'limit', 1, MAX_LIMIT);
   const modalities = list(exchange, 'output_modalities') ?? ['text'];
   const parameters = list(exchange, 'supported_parameters');
+  const filters = parseFilters((name) => exchange.query.get(name));
   const entries = [...exchange.gateway.catalog.models.values()].filter(
     (entry) =>
-      (modalities.includes('all') || modalities.includes(outputModality(entry))) &&
-      (parameters === undefined || parameters.every((parameter) => modelParameters(entry).includes(parameter))),
+      (modalities.includes('all') || entry.model.outputModalities.some((modality) => modalities.includes(modality))) &&
+      (parameters === undefined || parameters.every((parameter) => modelParameters(entry).includes(parameter))) &&
+      matches(entry, filters),
   );
   // Both left out: the whole list (OpenRouter's rule); either given: one page, and a link to the next.
   const paged = offset !== undefined || limit !== undefined;
@@ -140,7 +139,52 @@ export function listEndpoints(exchange: Exchange, author: string, slug: string):
       created: entry.model.created ?? 0,
       description: entry.model.description ?? '',
       architecture: { ...architectureView(entry), tokenizer: null, instruct_type: null },
+      ...factsView(entry),
       endpoints: entry.endpoints.map((endpoint) => endpointView(endpoint, gateway.planner.health.get(endpoint.key), now)),
     },
   });
+}
+
+/**
+ * GET /api/v1/providers — OpenRouter's provider list (name, slug, policy links, headquarters,
+ * datacenters), with Agora's facts beside: the API type, the key variable that switches it on,
+ * whether it is on, its data policy, and how many models it hosts (and can serve now). Base URLs are
+ * not shown: an operator's own upstreams may sit at internal addresses.
+ */
+export function listProviders(exchange: Exchange): void {
+  const snapshot = exchange.gateway.catalog;
+  const hosted = new Map<string, { models: number; servable: number }>();
+  for (const entry of snapshot.models.values()) {
+    for (const endpoint of entry.endpoints) {
+      const counts = hosted.get(endpoint.provider.id) ?? { models: 0, servable: 0 };
+      counts.models++;
+      if (endpoint.adapter && endpoint.endpoint.status !== 'disabled') counts.servable++;
+      hosted.set(endpoint.provider.id, counts);
+    }
+  }
+  const data = [...snapshot.config.providers.values()]
+    .sort((left, right) => left.id.localeCompare(right.id))
+    .map((provider) => ({
+      name: provider.name,
+      slug: provider.id,
+      privacy_policy_url: provider.privacyPolicyUrl ?? null,
+      terms_of_service_url: provider.termsOfServiceUrl ?? null,
+      status_page_url: provider.statusPageUrl ?? null,
+      headquarters: provider.jurisdiction ?? null,
+      datacenters: provider.datacenters && provider.datacenters.length > 0 ? [...provider.datacenters] : null,
+      // Agora's own.
+      homepage: provider.homepage ?? null,
+      api_type: provider.type,
+      key_variable: provider.apiKeyEnv ?? null,
+      enabled: provider.enabled,
+      disabled_reason: provider.disabledReason ?? null,
+      data_policy: {
+        retention_days: provider.dataPolicy.retentionDays ?? null,
+        trains_on_prompts: provider.dataPolicy.trainsOnPrompts ?? null,
+        zdr: provider.dataPolicy.zdr ?? null,
+      },
+      models: hosted.get(provider.id)?.models ?? 0,
+      models_servable: hosted.get(provider.id)?.servable ?? 0,
+    }));
+  sendJson(exchange.response, 200, { data });
 }

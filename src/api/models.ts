@@ -37,10 +37,28 @@ export function pricingView(endpoint: CatalogEndpoint): Record<string, string> {
   };
 }
 
-/** OpenRouter's `architecture` as far as the catalog knows it: text in, text (or embeddings) out. */
+/** OpenRouter's `architecture` as far as the catalog knows it (text in and out unless the catalog says more). */
 export function architectureView(entry: CatalogModel): { modality: string; input_modalities: string[]; output_modalities: string[] } {
-  const output = entry.model.kind === 'embedding' ? 'embeddings' : 'text';
-  return { modality: `text->${output}`, input_modalities: ['text'], output_modalities: [output] };
+  const inputs = [...entry.model.inputModalities];
+  const outputs = [...entry.model.outputModalities];
+  return { modality: `${inputs.join('+')}->${outputs.join('+')}`, input_modalities: inputs, output_modalities: outputs };
+}
+
+/** OpenRouter's price for a model whose price is not fixed (listed without an endpoint). */
+const NOT_FIXED = { prompt: '-1', completion: '-1' };
+
+/** The catalog's facts OpenRouter's schema has no place for, added beside its fields. */
+export function factsView(entry: CatalogModel): Record<string, unknown> {
+  const { model } = entry;
+  return {
+    author: model.author,
+    author_name: model.authorName ?? null,
+    author_country: model.authorCountry ?? null,
+    open_weights: model.openWeights ?? null,
+    license: model.license ?? null,
+    parameters: model.parameters ? { total: model.parameters.total ?? null, active: model.parameters.active ?? null } : null,
+    release_date: model.releaseDate ?? null,
+  };
 }
 
 /** The endpoints a model's summary describes: the enabled ones, or all of them when none is enabled. */
@@ -61,7 +79,7 @@ export function modelItem(entry: CatalogModel): Record<string, unknown> {
   const cheapest = [...described(entry)].sort(
     (left, right) =>
       left.endpoint.pricing.prompt + left.endpoint.pricing.completion - (right.endpoint.pricing.prompt + right.endpoint.pricing.completion),
-  )[0]!;
+  )[0];
   return {
     id: model.id,
     canonical_slug: model.id,
@@ -71,10 +89,10 @@ export function modelItem(entry: CatalogModel): Record<string, unknown> {
     description: model.description ?? '',
     context_length: model.contextLength ?? null,
     architecture: { ...architectureView(entry), instruct_type: null },
-    pricing: pricingView(cheapest),
+    pricing: cheapest ? pricingView(cheapest) : NOT_FIXED,
     top_provider: {
-      context_length: cheapest.endpoint.contextLength ?? model.contextLength ?? null,
-      max_completion_tokens: cheapest.endpoint.maxOutput ?? null,
+      context_length: cheapest?.endpoint.contextLength ?? model.contextLength ?? null,
+      max_completion_tokens: cheapest?.endpoint.maxOutput ?? null,
       is_moderated: false,
     },
     per_request_limits: null,
@@ -84,9 +102,11 @@ export function modelItem(entry: CatalogModel): Record<string, unknown> {
     expiration_date: null,
     links: { details: `/api/v1/models/${model.id}/endpoints` },
     supported_voices: null,
-    // Agora's own: OpenAI's list-item fields, and how many endpoints can serve the model now.
+    // Agora's own: OpenAI's list-item fields, the catalog's facts, its hosts and how many can serve it now.
     object: 'model',
     owned_by: model.author,
+    ...factsView(entry),
+    providers: entry.endpoints.map((endpoint) => endpoint.provider.id),
     endpoints_available: entry.available.length,
   };
 }

@@ -1,7 +1,9 @@
 /**
  * The catalog as the request path sees it: models with their endpoints, each endpoint bound to
  * its provider's adapter (one per enabled provider, created once). Immutable once built; a new
- * config builds a new snapshot.
+ * config (a sync seen by the refresher) builds a new snapshot, which keeps the previous one's
+ * adapters for providers whose connection settings did not change, so their pools and in-flight
+ * requests carry on.
  */
 import type { ResolvedConfig, ResolvedEndpoint, ResolvedModel, ResolvedProvider } from '../config/types.js';
 import { toPicoPricing, type PicoPricing } from '../lib/money.js';
@@ -34,10 +36,18 @@ export interface CatalogModel {
 export class CatalogSnapshot {
   readonly models = new Map<string, CatalogModel>();
   private readonly adapters = new Map<string, ProviderAdapter>();
+  private readonly fingerprints = new Map<string, string>();
 
-  constructor(readonly config: ResolvedConfig) {
+  constructor(
+    readonly config: ResolvedConfig,
+    previous?: CatalogSnapshot,
+  ) {
     for (const provider of config.providers.values()) {
-      if (provider.enabled) this.adapters.set(provider.id, createAdapter(provider));
+      if (!provider.enabled) continue;
+      const fingerprint = connectionFingerprint(provider);
+      const kept = previous?.fingerprints.get(provider.id) === fingerprint ? previous.adapters.get(provider.id) : undefined;
+      this.adapters.set(provider.id, kept ?? createAdapter(provider));
+      this.fingerprints.set(provider.id, fingerprint);
     }
     for (const model of config.models.values()) {
       const endpoints = model.endpoints.map((endpoint): CatalogEndpoint => ({
@@ -70,7 +80,30 @@ export class CatalogSnapshot {
     return [...this.models.values()].filter((entry) => entry.available.length > 0);
   }
 
+  /** The adapters of `previous` this snapshot does not use (to be closed once their requests are done). */
+  retiredFrom(previous: CatalogSnapshot): ProviderAdapter[] {
+    const used = new Set(this.adapters.values());
+    return [...previous.adapters.values()].filter((adapter) => !used.has(adapter));
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([...this.adapters.values()].map((adapter) => adapter.close()));
   }
+}
+
+/** What an adapter is built from: a provider whose fingerprint is unchanged keeps its adapter. */
+function connectionFingerprint(provider: ResolvedProvider): string {
+  return JSON.stringify([
+    provider.type,
+    provider.baseUrl,
+    provider.apiKey ?? null,
+    provider.headers,
+    provider.timeouts,
+    provider.maxConnections,
+    provider.streamUsage,
+    provider.supportedParameters,
+    provider.reasoningParam,
+    provider.reasoningEfforts ?? null,
+    provider.local ?? null,
+  ]);
 }

@@ -9,10 +9,10 @@ export function databaseUrl(flag: string | undefined): string {
   return flag ?? process.env.AGORA_DB ?? DEFAULT_DATABASE_URL;
 }
 
-/** Loads the config or exits 2 with a message naming file, field and expectation. */
-export function loadConfigOrExit(file: string | undefined): ResolvedConfig {
+/** Loads the config (with a synced catalog, when given) or exits 2 with a message naming file, field and expectation. */
+export function loadConfigOrExit(file: string | undefined, synced?: unknown): ResolvedConfig {
   try {
-    return loadConfig({ file: file ?? process.env.AGORA_CONFIG });
+    return loadConfig({ file: file ?? (process.env.AGORA_CONFIG || undefined), ...(synced !== undefined ? { synced } : {}) });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`agora: ${error.message}\n`);

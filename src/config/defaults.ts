@@ -1,7 +1,16 @@
 /**
- * The bundled default catalog: real models and the official providers that serve them, merged under
- * the user's config file unless it sets `bundled_catalog: false` (a model or provider the file names
- * replaces the bundled entry with the same id).
+ * The bundled default catalog, merged under the user's config file unless it sets
+ * `bundled_catalog: false` (a model or provider the file names replaces the bundled entry with the
+ * same id). It is a market: each open model with the third-party hosts that sell it.
+ *
+ * Two parts:
+ * - curated, by hand: the authors and the open-weight models with their facts (bundled-models.ts),
+ *   the provider directory of third-party hosts (bundled-providers.ts), and here the authors' own
+ *   APIs, the local servers and the models served there, closed ones included;
+ * - generated: the hosts' endpoints (bundled-endpoints.ts), written by `npm run catalog:build`, which
+ *   runs the LiteLLM importer (catalog/import/litellm.ts, where the join rule is written down) over
+ *   the curated models and providers and LiteLLM's price map. A hand-written endpoint of a provider
+ *   wins over a generated one for the same model.
  *
  * Prices are list prices in USD per 1M tokens, taken from LiteLLM's price map
  * (`model_prices_and_context_window.json`, MIT, synced 2026-07-24). They may be out of date;
@@ -9,16 +18,19 @@
  * ids, display names and `hugging_face_id` follow OpenRouter's model list. A model or endpoint
  * with no price in LiteLLM's map is left out rather than given a guessed price.
  *
- * Tiered prices: the schema holds one price per endpoint. Where the list price rises above a
- * prompt length, the endpoint lists the first tier and its `context_length` is capped at that
- * tier's limit, so every request routed there is billed at the listed price.
+ * Tiered prices (hand-written endpoints): where the list price rises above a prompt length, the
+ * endpoint lists the first tier and its `context_length` is capped at that tier's limit, so every
+ * request routed there is billed at the listed price. (Generated endpoints carry LiteLLM's tiers.)
  *
  * Enable rule (applied in load.ts): a provider is switched on when its `api_key_env` variable is
  * set and, where it has `base_url_env`, when that variable is set too. The local servers (ollama,
  * vllm, llamacpp) have no key, so they switch on when their base-URL variable is set.
- * Every upstream is reached through its OpenAI-compatible API for now.
+ * Every upstream is reached through its OpenAI-compatible API, except Anthropic and Google (native).
  */
-import type { ConfigFileInput } from './schema.js';
+import { AUTHORS, OPEN_MODELS } from './bundled-models.js';
+import { GENERATED_ENDPOINTS } from './bundled-endpoints.js';
+import { HOST_PROVIDERS } from './bundled-providers.js';
+import type { CatalogDocumentInput, ConfigFileInput } from './schema.js';
 
 type Pricing = NonNullable<ConfigFileInput['models']>[string]['endpoints'][number]['pricing'];
 
@@ -33,7 +45,8 @@ const GLM_46: Pricing = { prompt: 0.6, completion: 2.2, cache_read: 0.11 };
 /** Claude Sonnet 4 and 4.6 (prompt ≤ 200K for Sonnet 4); cache_write is the 5-minute write (1-hour writes cost 6). */
 const CLAUDE_SONNET: Pricing = { prompt: 3, completion: 15, cache_read: 0.3, cache_write: 3.75 };
 
-export const BUNDLED_CATALOG = {
+/** The authors' own APIs, the local servers, and the models served there. */
+const OWN_CATALOG = {
   providers: {
     deepseek: {
       type: 'openai-compatible',
@@ -125,12 +138,20 @@ export const BUNDLED_CATALOG = {
       name: 'DeepSeek: DeepSeek V3',
       context_length: 131072,
       hugging_face_id: 'deepseek-ai/DeepSeek-V3',
+      open_weights: true,
+      parameters: { total: 671e9, active: 37e9 },
+      release_date: '2024-12-26',
       endpoints: [{ provider: 'deepseek', model: 'deepseek-chat', pricing: DEEPSEEK, max_output: 8192 }],
     },
     'deepseek/deepseek-r1': {
       name: 'DeepSeek: R1',
       context_length: 131072,
       hugging_face_id: 'deepseek-ai/DeepSeek-R1',
+      open_weights: true,
+      license: 'mit',
+      parameters: { total: 671e9, active: 37e9 },
+      release_date: '2025-01-20',
+      aliases: ['deepseek-r1-671b'],
       endpoints: [{ provider: 'deepseek', model: 'deepseek-reasoner', pricing: DEEPSEEK, max_output: 65536 }],
     },
 
@@ -171,6 +192,9 @@ export const BUNDLED_CATALOG = {
       name: 'Qwen: Qwen3 32B',
       context_length: 40960,
       hugging_face_id: 'Qwen/Qwen3-32B',
+      open_weights: true,
+      license: 'apache-2.0',
+      parameters: { total: 32e9 },
       endpoints: [{ provider: 'ollama', model: 'qwen3:32b', pricing: FREE }],
     },
 
@@ -179,24 +203,35 @@ export const BUNDLED_CATALOG = {
       name: 'MoonshotAI: Kimi K2 0711',
       context_length: 131072,
       hugging_face_id: 'moonshotai/Kimi-K2-Instruct',
+      open_weights: true,
+      license: 'modified-mit',
+      parameters: { total: 1e12, active: 32e9 },
+      release_date: '2025-07-11',
+      aliases: ['kimi-k2-0711-preview'],
       endpoints: [{ provider: 'moonshot', model: 'kimi-k2-0711-preview', pricing: KIMI_K2 }],
     },
     'moonshotai/kimi-k2-thinking': {
       name: 'MoonshotAI: Kimi K2 Thinking',
       context_length: 262144,
       hugging_face_id: 'moonshotai/Kimi-K2-Thinking',
+      open_weights: true,
+      license: 'modified-mit',
+      parameters: { total: 1e12, active: 32e9 },
+      release_date: '2025-11-06',
       endpoints: [{ provider: 'moonshot', model: 'kimi-k2-thinking', pricing: KIMI_K2 }],
     },
     'moonshotai/kimi-k2.5': {
       name: 'MoonshotAI: Kimi K2.5',
       context_length: 262144,
       hugging_face_id: 'moonshotai/Kimi-K2.5',
+      open_weights: true,
       endpoints: [{ provider: 'moonshot', model: 'kimi-k2.5', pricing: { prompt: 0.6, completion: 3, cache_read: 0.1 } }],
     },
     'moonshotai/kimi-k2.6': {
       name: 'MoonshotAI: Kimi K2.6',
       context_length: 262144,
       hugging_face_id: 'moonshotai/Kimi-K2.6',
+      open_weights: true,
       endpoints: [{ provider: 'moonshot', model: 'kimi-k2.6', pricing: { prompt: 0.95, completion: 4, cache_read: 0.16 } }],
     },
 
@@ -205,6 +240,10 @@ export const BUNDLED_CATALOG = {
       name: 'MiniMax: MiniMax M2',
       context_length: 200000,
       hugging_face_id: 'MiniMaxAI/MiniMax-M2',
+      open_weights: true,
+      license: 'mit',
+      parameters: { total: 230e9, active: 10e9 },
+      release_date: '2025-10-27',
       endpoints: [
         {
           provider: 'minimax',
@@ -220,30 +259,46 @@ export const BUNDLED_CATALOG = {
       name: 'Z.ai: GLM 4.5',
       context_length: 128000,
       hugging_face_id: 'zai-org/GLM-4.5',
+      open_weights: true,
+      license: 'mit',
+      parameters: { total: 355e9, active: 32e9 },
+      release_date: '2025-07-28',
       endpoints: [{ provider: 'zhipu', model: 'glm-4.5', pricing: { prompt: 0.6, completion: 2.2 }, max_output: 32000 }],
     },
     'z-ai/glm-4.5-air': {
       name: 'Z.ai: GLM 4.5 Air',
       context_length: 128000,
       hugging_face_id: 'zai-org/GLM-4.5-Air',
+      open_weights: true,
+      license: 'mit',
+      parameters: { total: 106e9, active: 12e9 },
+      release_date: '2025-07-28',
       endpoints: [{ provider: 'zhipu', model: 'glm-4.5-air', pricing: { prompt: 0.2, completion: 1.1 }, max_output: 32000 }],
     },
     'z-ai/glm-4.6': {
       name: 'Z.ai: GLM 4.6',
       context_length: 200000,
       hugging_face_id: 'zai-org/GLM-4.6',
+      open_weights: true,
+      license: 'mit',
+      parameters: { total: 355e9, active: 32e9 },
+      release_date: '2025-09-30',
+      aliases: ['zai-glm-4.6'],
       endpoints: [{ provider: 'zhipu', model: 'glm-4.6', pricing: GLM_46, max_output: 128000 }],
     },
     'z-ai/glm-4.7': {
       name: 'Z.ai: GLM 4.7',
       context_length: 200000,
       hugging_face_id: 'zai-org/GLM-4.7',
+      open_weights: true,
+      aliases: ['zai-glm-4.7'],
       endpoints: [{ provider: 'zhipu', model: 'glm-4.7', pricing: GLM_46, max_output: 128000 }],
     },
     'z-ai/glm-5': {
       name: 'Z.ai: GLM 5',
       context_length: 200000,
       hugging_face_id: 'zai-org/GLM-5',
+      open_weights: true,
       endpoints: [{ provider: 'zhipu', model: 'glm-5', pricing: { prompt: 1, completion: 3.2, cache_read: 0.2 }, max_output: 128000 }],
     },
 
@@ -324,11 +379,17 @@ export const BUNDLED_CATALOG = {
       ],
     },
 
-    // Open weights on your own hardware.
+    // Open weights on your own hardware (and at the hosts, generated).
     'meta-llama/llama-3.3-70b-instruct': {
       name: 'Meta: Llama 3.3 70B Instruct',
       context_length: 131072,
       hugging_face_id: 'meta-llama/Llama-3.3-70B-Instruct',
+      open_weights: true,
+      license: 'llama3.3',
+      parameters: { total: 70e9 },
+      release_date: '2024-12-06',
+      // Groq's, SambaNova's (and OVHcloud's, spelled 3_3) and Scaleway's names for it.
+      aliases: ['llama-3.3-70b-versatile', 'Meta-Llama-3.3-70B-Instruct', 'meta/llama-3.3-70b-instruct'],
       endpoints: [
         { provider: 'ollama', model: 'llama3.3:70b', pricing: FREE },
         { provider: 'vllm', model: 'meta-llama/Llama-3.3-70B-Instruct', pricing: FREE },
@@ -353,7 +414,35 @@ export const BUNDLED_CATALOG = {
       kind: 'embedding',
       context_length: 8192,
       hugging_face_id: 'nomic-ai/nomic-embed-text-v1.5',
+      open_weights: true,
+      license: 'apache-2.0',
       endpoints: [{ provider: 'ollama', model: 'nomic-embed-text', pricing: FREE }],
     },
   },
 } satisfies ConfigFileInput;
+
+/** Every hand-written part of the bundled catalog: what `npm run catalog:build` generates endpoints for. */
+export const CURATED_CATALOG = {
+  authors: AUTHORS,
+  providers: { ...OWN_CATALOG.providers, ...HOST_PROVIDERS },
+  models: { ...OPEN_MODELS, ...OWN_CATALOG.models },
+} satisfies CatalogDocumentInput;
+
+type CuratedModel = NonNullable<CatalogDocumentInput['models']>[string];
+
+/**
+ * The curated catalog with the generated endpoints: a model keeps its hand-written endpoints (first,
+ * so `endpoints[0]` stays the author's own API) and gains the generated ones of other providers.
+ */
+function withGenerated(curated: typeof CURATED_CATALOG): CatalogDocumentInput {
+  const models: Record<string, CuratedModel> = {};
+  for (const [id, model] of Object.entries(curated.models as Record<string, CuratedModel>)) {
+    const own = model.endpoints ?? [];
+    const taken = new Set(own.map((endpoint) => endpoint.provider));
+    const generated = (GENERATED_ENDPOINTS[id] ?? []).filter((endpoint) => !taken.has(endpoint.provider));
+    models[id] = { ...model, endpoints: [...own, ...generated] };
+  }
+  return { authors: curated.authors, providers: curated.providers, models };
+}
+
+export const BUNDLED_CATALOG = withGenerated(CURATED_CATALOG);

@@ -8,13 +8,14 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { BUNDLED_CATALOG } from './defaults.js';
 import { PUBLIC_HEADERS, Secrets, urlCredentials } from '../lib/secrets.js';
-import { configSchema, type ConfigFile, type ModelFile, type ProviderFile } from './schema.js';
+import { catalogDocumentSchema, configSchema, type CatalogDocument, type ConfigFile, type ModelFile, type ProviderFile } from './schema.js';
 import {
   DEFAULT_ROUTING,
   DEFAULT_SERVER,
   DEFAULT_SUPPORTED_PARAMETERS,
   DEFAULT_TIMEOUTS,
   type DataPolicy,
+  type ResolvedAuthor,
   type ResolvedConfig,
   type ResolvedModel,
   type ResolvedProvider,
@@ -38,7 +39,15 @@ export interface LoadOptions {
   /** The YAML text itself (tests); `file` is then only used in messages. */
   text?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The catalog `agora models sync` stored in the database (a catalog document): merged over the
+   * bundled catalog and under the file, unless the file sets `synced_catalog: false`.
+   */
+  synced?: unknown;
 }
+
+/** Default for `catalog_refresh_ms`. */
+export const DEFAULT_CATALOG_REFRESH_MS = 5_000;
 
 export function loadConfig(options: LoadOptions = {}): ResolvedConfig {
   const env = options.env ?? process.env;
@@ -51,8 +60,17 @@ export function loadConfig(options: LoadOptions = {}): ResolvedConfig {
   const fromEnvironment: string[] = [];
   raw = interpolateEnv(raw, env, label, [], fromEnvironment);
   const file = validate(configSchema, raw, label);
-  const bundled = file.bundled_catalog ? validate(configSchema, BUNDLED_CATALOG, '<bundled catalog>') : undefined;
-  const config = resolve(file, bundled, label, env, options.file ?? null);
+  const bundled = file.bundled_catalog ? (BUNDLED_CATALOG as RawCatalog) : undefined;
+  let synced: RawCatalog | undefined;
+  if (file.synced_catalog && options.synced !== undefined) {
+    validate(catalogDocumentSchema, options.synced, '<synced catalog>');
+    synced = options.synced as RawCatalog;
+  }
+  const layered = layer(bundled, synced);
+  const base = layered
+    ? validate(catalogDocumentSchema, layered, synced ? '<bundled and synced catalog>' : '<bundled catalog>')
+    : undefined;
+  const config = resolve(file, base, label, env, options.file ?? null);
   // Every value read from the environment is treated as a secret, with every provider's keys and credential headers.
   for (const value of fromEnvironment) if (!/^\d+$/.test(value)) config.secrets.add(value);
   return config;
@@ -149,9 +167,56 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
+/** A catalog document as written (before validation): the config file's catalog sections. */
+export interface RawCatalog {
+  authors?: Record<string, object>;
+  providers?: Record<string, object>;
+  models?: Record<string, { endpoints?: Array<{ provider?: unknown } & Record<string, unknown>> } & Record<string, unknown>>;
+}
+
+/**
+ * One catalog over another, entry by entry, before validation (so a default such as `kind: chat`
+ * never overrides a fact it did not state): an author, provider or model keeps the fields the upper
+ * layer leaves out, and a model's endpoints merge by provider (an upper endpoint replaces the one
+ * of the same provider; the others stay).
+ */
+export function layer(base: RawCatalog | undefined, over: RawCatalog | undefined): RawCatalog | undefined {
+  if (!over) return base;
+  if (!base) return over;
+  const merge = <T extends object>(under: Record<string, T> = {}, upper: Record<string, T> = {}): Record<string, T> => {
+    const out: Record<string, T> = { ...under };
+    for (const [id, entry] of Object.entries(upper)) out[id] = out[id] ? { ...out[id], ...defined(entry) } : entry;
+    return out;
+  };
+  const models: NonNullable<RawCatalog['models']> = merge(base.models, over.models);
+  for (const [id, model] of Object.entries(over.models ?? {})) {
+    const under = base.models?.[id];
+    if (!under) continue;
+    const upper = model.endpoints ?? [];
+    const replaced = new Set(upper.map((endpoint) => endpoint.provider));
+    models[id] = {
+      ...models[id],
+      endpoints: [...(under.endpoints ?? []).filter((endpoint) => !replaced.has(endpoint.provider)), ...upper],
+    };
+    // Parameter counts merge by field too: a total from one source keeps the active count from another.
+    if (isPlain(under.parameters) && isPlain(model.parameters))
+      models[id].parameters = { ...under.parameters, ...defined(model.parameters) };
+  }
+  return { authors: merge(base.authors, over.authors), providers: merge(base.providers, over.providers), models };
+}
+
+function isPlain(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The fields that are set (an upper entry never erases a fact by leaving it out). */
+function defined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
+}
+
 function resolve(
   file: ConfigFile,
-  bundled: ConfigFile | undefined,
+  bundled: CatalogDocument | undefined,
   label: string,
   env: NodeJS.ProcessEnv,
   source: string | null,
@@ -170,30 +235,57 @@ function resolve(
     for (const [name, value] of Object.entries(resolved.headers)) if (!PUBLIC_HEADERS.has(name.toLowerCase())) secrets.add(value);
     for (const part of urlCredentials(resolved.baseUrl)) secrets.add(part);
   }
+  const authors = new Map<string, ResolvedAuthor>();
+  for (const [id, author] of [...Object.entries(bundled?.authors ?? {}), ...Object.entries(file.authors)]) {
+    authors.set(id, { id, name: author.name ?? id, country: author.country, homepage: author.homepage });
+  }
+  const warnings: string[] = [];
   const models = new Map<string, ResolvedModel>();
   const modelEntries: Array<[string, ModelFile, string]> = [
     ...Object.entries(bundled?.models ?? {}).map(([id, value]): [string, ModelFile, string] => [id, value, '<bundled catalog>']),
     ...Object.entries(file.models).map(([id, value]): [string, ModelFile, string] => [id, value, label]),
   ];
-  for (const [id, model, origin] of modelEntries) {
-    model.endpoints.forEach((endpoint, index) => {
-      if (!providers.has(endpoint.provider)) {
-        throw new ConfigError(
-          origin,
-          `models.${id}.endpoints[${index}].provider`,
-          `unknown provider "${endpoint.provider}"; expected one of: ${[...providers.keys()].join(', ')}`,
-        );
+  for (const [id, listed, origin] of modelEntries) {
+    let model = listed;
+    if (origin === label) {
+      model.endpoints.forEach((endpoint, index) => {
+        if (!providers.has(endpoint.provider)) {
+          throw new ConfigError(
+            origin,
+            `models.${id}.endpoints[${index}].provider`,
+            `unknown provider "${endpoint.provider}"; expected one of: ${[...providers.keys()].join(', ')}`,
+          );
+        }
+      });
+    } else {
+      // The bundled and synced catalogs never stop a start: an endpoint of a provider the file removed is dropped, and said.
+      const kept = model.endpoints.filter((endpoint) => providers.has(endpoint.provider));
+      if (kept.length !== model.endpoints.length) {
+        const dropped = model.endpoints.filter((endpoint) => !providers.has(endpoint.provider)).map((endpoint) => endpoint.provider);
+        warnings.push(`${id}: endpoints of unknown providers left out (${dropped.join(', ')})`);
+        model = { ...model, endpoints: kept };
       }
-    });
+    }
+    const author = id.slice(id.startsWith('~') ? 1 : 0, id.indexOf('/'));
+    const created = model.created ?? (model.release_date ? Math.floor(Date.parse(`${model.release_date}T00:00:00Z`) / 1000) : undefined);
     models.set(id, {
       id,
-      author: id.slice(0, id.indexOf('/')),
+      author,
       name: model.name ?? id,
       description: model.description,
       contextLength: model.context_length ?? maxOf(model.endpoints.map((endpoint) => endpoint.context_length)),
       huggingFaceId: model.hugging_face_id,
-      created: model.created,
+      created: created !== undefined && Number.isFinite(created) ? created : undefined,
       kind: model.kind,
+      authorName: authors.get(author)?.name,
+      authorCountry: authors.get(author)?.country,
+      openWeights: model.open_weights,
+      license: model.license,
+      parameters: model.parameters ? { total: model.parameters.total, active: model.parameters.active } : undefined,
+      inputModalities: model.input_modalities ?? ['text'],
+      outputModalities: model.output_modalities ?? [model.kind === 'embedding' ? 'embeddings' : 'text'],
+      releaseDate: model.release_date,
+      aliases: model.aliases ?? [],
       endpoints: model.endpoints.map((endpoint) => {
         const provider = providers.get(endpoint.provider)!;
         return {
@@ -258,6 +350,10 @@ function resolve(
     },
     providers,
     models,
+    authors,
+    catalogRefreshMs: file.catalog_refresh_ms ?? DEFAULT_CATALOG_REFRESH_MS,
+    syncedCatalog: file.synced_catalog,
+    warnings,
   };
 }
 
@@ -312,6 +408,12 @@ function resolveProvider(
     supportedParameters: provider.supported_parameters ?? DEFAULT_SUPPORTED_PARAMETERS,
     reasoningParam: provider.reasoning_param ?? 'reasoning_effort',
     ...(provider.reasoning_efforts ? { reasoningEfforts: provider.reasoning_efforts } : {}),
+    apiKeyEnv: provider.api_key_env,
+    datacenters: provider.datacenters ?? [],
+    homepage: provider.homepage,
+    privacyPolicyUrl: provider.privacy_policy_url,
+    termsOfServiceUrl: provider.terms_of_service_url,
+    statusPageUrl: provider.status_page_url,
     ...(provider.type === 'local'
       ? {
           local: {

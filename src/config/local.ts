@@ -49,6 +49,15 @@ export function addLocalModel(
     huggingFaceId: undefined,
     created: undefined,
     kind: 'chat',
+    authorName: 'Local',
+    authorCountry: undefined,
+    openWeights: true,
+    license: undefined,
+    parameters: undefined,
+    inputModalities: ['text'],
+    outputModalities: ['text'],
+    releaseDate: undefined,
+    aliases: [],
     endpoints: [
       {
         providerId: 'local',

@@ -101,6 +101,19 @@ export const dataPolicySchema = z.strictObject({
   zdr: z.boolean().optional(),
 });
 
+const country = z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 two-letter country code, e.g. US');
+
+/** Who makes models: the part of a model id before the slash. */
+export const authorSchema = z.strictObject({
+  name: z.string().optional(),
+  /** Where the company is headquartered. */
+  country: country.optional(),
+  homepage: httpUrl.optional(),
+});
+
+export const MODALITIES = ['text', 'image', 'audio', 'video', 'file', 'embeddings'] as const;
+const modalityList = z.array(z.enum(MODALITIES, { error: `expected modalities from: ${MODALITIES.join(', ')}` }));
+
 export const providerSchema = z.strictObject({
   type: z.enum(PROVIDER_TYPES, { error: `expected one of: ${PROVIDER_TYPES.join(', ')}` }).default('openai-compatible'),
   name: z.string().optional(),
@@ -114,10 +127,14 @@ export const providerSchema = z.strictObject({
     .string()
     .regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name')
     .optional(),
-  jurisdiction: z
-    .string()
-    .regex(/^[A-Z]{2}$/, 'expected an ISO 3166 two-letter country code, e.g. US')
-    .optional(),
+  /** The serving company's country (its headquarters). */
+  jurisdiction: country.optional(),
+  /** Countries of the data centres it serves from, where published. */
+  datacenters: z.array(country).optional(),
+  homepage: httpUrl.optional(),
+  privacy_policy_url: httpUrl.optional(),
+  terms_of_service_url: httpUrl.optional(),
+  status_page_url: httpUrl.optional(),
   headers: z.record(z.string(), z.string()).optional(),
   timeouts: timeoutsSchema.optional(),
   max_connections: positiveInt.optional(),
@@ -158,15 +175,16 @@ export const endpointSchema = z.strictObject({
   supported_parameters: parameterList.optional(),
   data_policy: dataPolicySchema.optional(),
   /** ISO country where this endpoint serves, when it differs from the provider's. */
-  jurisdiction: z
-    .string()
-    .regex(/^[A-Z]{2}$/, 'expected an ISO 3166 two-letter country code, e.g. US')
-    .optional(),
+  jurisdiction: country.optional(),
   /** `disabled` keeps the endpoint in the catalog but never routes to it. */
   status: z.enum(['active', 'deprecated', 'disabled']).optional(),
 });
 
-export const MODEL_ID_PATTERN = /^[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*$/;
+/**
+ * `author/slug`, with an optional tag OpenRouter uses for a variant sold apart (`:free`, `:thinking`),
+ * and OpenRouter's leading `~` for an alias that follows the author's latest model (`~openai/gpt-latest`).
+ */
+export const MODEL_ID_PATTERN = /^~?[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*(:[a-z0-9][a-z0-9._-]*)?$/;
 
 export const modelSchema = z.strictObject({
   name: z.string().optional(),
@@ -176,7 +194,32 @@ export const modelSchema = z.strictObject({
   /** When the model was released, Unix seconds (OpenRouter's `created`); unknown when left out. */
   created: z.preprocess(numeric, z.number({ error: 'expected Unix seconds' }).int('expected whole seconds').nonnegative()).optional(),
   kind: z.enum(['chat', 'embedding']).default('chat'),
+  /** Whether the weights are published for anyone to download. */
+  open_weights: z.boolean().optional(),
+  /** The license's SPDX id or name (`mit`, `apache-2.0`, `llama3.3`, `proprietary`). */
+  license: z.string().min(1).optional(),
+  /** Parameter counts (not billions): `total`, and `active` per token for a mixture of experts. */
+  parameters: z
+    .strictObject({
+      total: z.number({ error: 'expected a parameter count, e.g. 671e9' }).positive().optional(),
+      active: z.number({ error: 'expected a parameter count, e.g. 37e9' }).positive().optional(),
+    })
+    .optional(),
+  input_modalities: modalityList.optional(),
+  output_modalities: modalityList.optional(),
+  /** Release date, YYYY-MM-DD; `created` defaults to it. */
+  release_date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
+    .optional(),
+  /** Other names hosts sell it under (beyond its id and Hugging Face id), for `agora models sync --from litellm`. */
+  aliases: z.array(z.string().min(1)).optional(),
   endpoints: z.array(endpointSchema, { error: 'expected a list of endpoints' }).min(1, 'expected at least one endpoint'),
+});
+
+/** A model as an import lists it: facts, and endpoints that may be none yet (a model whose price is not fixed). */
+export const listedModelSchema = modelSchema.extend({
+  endpoints: z.array(endpointSchema, { error: 'expected a list of endpoints' }).default([]),
 });
 
 export const serverSchema = z.strictObject({
@@ -214,6 +257,13 @@ export const configSchema = z.strictObject({
   routing: routingSchema.optional(),
   /** Merge the bundled catalog of real providers and models (default true). */
   bundled_catalog: z.boolean().default(true),
+  /** Merge what `agora models sync` stored in the database (default true). */
+  synced_catalog: z.boolean().default(true),
+  /** How often a running gateway looks for a newer synced catalog (ms; 0: only at start). */
+  catalog_refresh_ms: z
+    .preprocess(numeric, z.number({ error: 'expected milliseconds' }).int('expected a whole number').nonnegative('expected 0 or more'))
+    .optional(),
+  authors: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'author ids are lower case, as in model ids'), authorSchema).default({}),
   timeouts: timeoutsSchema.optional(),
   providers: z
     .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'provider ids are lower case: a-z, 0-9, - and _'), providerSchema)
@@ -223,7 +273,19 @@ export const configSchema = z.strictObject({
     .default({}),
 });
 
+/** What an import writes and the database holds: the config file's catalog sections, models possibly without endpoints. */
+export const catalogDocumentSchema = z.strictObject({
+  authors: configSchema.shape.authors,
+  providers: configSchema.shape.providers,
+  models: z
+    .record(z.string().regex(MODEL_ID_PATTERN, 'model ids are lower case author/slug, e.g. deepseek/deepseek-r1'), listedModelSchema)
+    .default({}),
+});
+
 export type ConfigFile = z.infer<typeof configSchema>;
+export type CatalogDocument = z.infer<typeof catalogDocumentSchema>;
+export type CatalogDocumentInput = z.input<typeof catalogDocumentSchema>;
+export type AuthorFile = z.infer<typeof authorSchema>;
 export type ConfigFileInput = z.input<typeof configSchema>;
 export type ProviderFile = z.infer<typeof providerSchema>;
 export type ModelFile = z.infer<typeof modelSchema>;

@@ -92,6 +92,22 @@ export interface ResolvedProvider {
   reasoningEfforts?: readonly ReasoningEffort[];
   /** For `type: local` (in-process llama.cpp). */
   local?: LocalModelSettings;
+  /** The variable its key is read from (a name, not a secret). */
+  apiKeyEnv?: string | undefined;
+  /** Countries of its data centres, where published. */
+  datacenters?: readonly string[];
+  homepage?: string | undefined;
+  privacyPolicyUrl?: string | undefined;
+  termsOfServiceUrl?: string | undefined;
+  statusPageUrl?: string | undefined;
+}
+
+export interface ResolvedAuthor {
+  id: string;
+  name: string;
+  /** Headquarters, ISO 3166 alpha-2. */
+  country: string | undefined;
+  homepage: string | undefined;
 }
 
 export interface LocalModelSettings {
@@ -126,6 +142,20 @@ export interface ResolvedModel {
   /** Release time, Unix seconds, when the config gives it. */
   created: number | undefined;
   kind: 'chat' | 'embedding';
+  /** The author's display name and country (from `authors:`), when known. */
+  authorName: string | undefined;
+  authorCountry: string | undefined;
+  openWeights: boolean | undefined;
+  license: string | undefined;
+  /** Parameter counts: total, and active per token for a mixture of experts. */
+  parameters: { total: number | undefined; active: number | undefined } | undefined;
+  inputModalities: readonly string[];
+  outputModalities: readonly string[];
+  /** YYYY-MM-DD. */
+  releaseDate: string | undefined;
+  /** Other names hosts sell it under (for the LiteLLM join). */
+  aliases: readonly string[];
+  /** Empty for a model listed without a host (a price that is not fixed). */
   endpoints: ResolvedEndpoint[];
 }
 
@@ -151,6 +181,13 @@ export interface ResolvedConfig {
   routing: RoutingSettings;
   providers: Map<string, ResolvedProvider>;
   models: Map<string, ResolvedModel>;
+  authors: Map<string, ResolvedAuthor>;
+  /** How often a running gateway looks for a newer synced catalog (0: never). */
+  catalogRefreshMs: number;
+  /** Whether the database's synced catalog is merged (`synced_catalog`). */
+  syncedCatalog: boolean;
+  /** What was dropped while merging the synced catalog (an endpoint of a provider no longer configured). */
+  warnings: string[];
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, firstByteMs: 300_000, idleMs: 120_000 };

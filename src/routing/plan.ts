@@ -61,10 +61,15 @@ export class Planner {
   private readonly bound = new WeakMap<CatalogModel, EndpointHealth[]>();
 
   constructor(
-    private readonly catalog: CatalogSnapshot,
+    private catalog: CatalogSnapshot,
     readonly health: HealthRegistry,
     readonly sticky: StickyRoutes,
   ) {}
+
+  /** Plans from a new catalog snapshot from now on (a synced catalog seen by the refresher). */
+  use(catalog: CatalogSnapshot): void {
+    this.catalog = catalog;
+  }
 
   private healthOf(entry: CatalogModel): EndpointHealth[] {
     let found = this.bound.get(entry);

@@ -101,11 +101,66 @@ export interface StoredResponsesTable {
   created_at: number;
 }
 
+/** One entry of the synced catalog (migration 0005). */
+export interface CatalogEntriesTable {
+  source: string;
+  kind: string;
+  id: string;
+  body: string;
+  updated_at: number;
+}
+
+export interface CatalogStateTable {
+  id: number;
+  version: number;
+  updated_at: number;
+}
+
+/** A model of the lineage graph (migration 0006): a Hugging Face model, keyed by its lower-case id. */
+export interface LineageNodesTable {
+  key: string;
+  id: string;
+  author: string | null;
+  downloads: number | null;
+  likes: number | null;
+  /** Epoch ms. */
+  created_at: number | null;
+  last_modified: number | null;
+  pipeline_tag: string | null;
+  library: string | null;
+  license: string | null;
+  /** `false`, `auto` or `manual`. */
+  gated: string | null;
+  parameters: number | null;
+  /** 1 when the facts come from the model's own info, 0 for an id only. */
+  known: number;
+}
+
+/** A base → derivative edge: `child` derives from `parent` (node keys). */
+export interface LineageEdgesTable {
+  child: string;
+  parent: string;
+  relation: 'finetune' | 'adapter' | 'quantized' | 'merge';
+  /** Bit set of where the edge was read: 1 tags, 2 the parent's model-tree list, 4 the card. */
+  evidence: number;
+}
+
+export interface LineageStateTable {
+  id: number;
+  version: number;
+  updated_at: number;
+}
+
 export interface Database {
+  catalog_entries: CatalogEntriesTable;
+  catalog_state: CatalogStateTable;
   stored_responses: StoredResponsesTable;
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
   generations: GenerationsTable;
   ledger_entries: LedgerEntriesTable;
   idempotency_records: IdempotencyRecordsTable;
+  lineage_nodes: LineageNodesTable;
+  lineage_edges: LineageEdgesTable;
+  lineage_state: LineageStateTable;
 }

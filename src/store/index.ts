@@ -7,9 +7,11 @@ import { Kysely, Migrator } from 'kysely';
 import type { Database } from './database.js';
 import { migrationProvider } from './migrations/index.js';
 import { ensureSchema, parsePostgresUrl, postgresDialect } from './postgres.js';
+import { CatalogRepo } from './repos/catalog.js';
 import { GenerationsRepo } from './repos/generations.js';
 import { KeysRepo } from './repos/api-keys.js';
 import { LedgerRepo } from './repos/ledger.js';
+import { LineageRepo } from './repos/lineage.js';
 import { ResponsesRepo } from './repos/responses.js';
 import { sqliteDialect } from './sqlite.js';
 import { SqliteCheckpointer } from './sqlite-checkpoint.js';
@@ -25,6 +27,9 @@ export interface Store {
   generations: GenerationsRepo;
   ledger: LedgerRepo;
   responses: ResponsesRepo;
+  catalog: CatalogRepo;
+  /** The model lineage graph (base → derivative), imported by `agora lineage import`. */
+  lineage: LineageRepo;
   close(): Promise<void>;
 }
 
@@ -77,6 +82,8 @@ export async function openStore(url: string = DEFAULT_DATABASE_URL): Promise<Sto
     generations: new GenerationsRepo(db, raw),
     ledger: new LedgerRepo(db, raw),
     responses: new ResponsesRepo(db),
+    catalog: new CatalogRepo(db),
+    lineage: new LineageRepo(db, raw),
     close: async () => {
       await db.destroy();
       await checkpointer?.close();

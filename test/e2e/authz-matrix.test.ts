@@ -14,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
 import { MASTER_KEY, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { PATTERNS, ROUTES } from '../../src/routes.js';
+import { parseHubModelInfo } from '../../src/catalog/import/hf-hub.js';
+import { lineageRows } from '../../src/catalog/import/lineage.js';
 
 type Caller = 'admin' | 'A' | 'B' | 'disabled' | 'disabled-admin' | 'missing' | 'garbage' | 'malformed';
 const CALLERS: readonly Caller[] = ['admin', 'A', 'B', 'disabled', 'disabled-admin', 'missing', 'garbage', 'malformed'];
@@ -26,7 +28,15 @@ const GARBAGE_KEY = 'sk-agora-garbage-0000000000000000000000000000';
  * design, as OpenRouter's are (test/e2e/errors.test.ts asserts `models.list()` works with a wrong
  * key): they list the configured catalog and endpoint health, nothing about any account.
  */
-const PUBLIC_ROUTES = new Set(['GET /health', 'GET /v1/models', 'GET /api/v1/models', 'GET /api/v1/models/{author}/{slug}/endpoints']);
+const PUBLIC_ROUTES = new Set([
+  'GET /health',
+  'GET /v1/models',
+  'GET /api/v1/models',
+  'GET /api/v1/models/{author}/{slug}/endpoints',
+  'GET /api/v1/lineage/families',
+  'GET /api/v1/lineage/{author}/{slug}',
+  'GET /api/v1/providers',
+]);
 
 interface Principal {
   key: string;
@@ -134,6 +144,21 @@ const CASES: Case[] = [
   { route: 'GET /health', variant: 'liveness', expect: ALL_OK, request: () => ({ method: 'GET', path: '/health' }) },
   { route: 'GET /v1/models', variant: 'catalog', expect: ALL_OK, request: () => ({ method: 'GET', path: '/v1/models' }) },
   { route: 'GET /api/v1/models', variant: 'catalog', expect: ALL_OK, request: () => ({ method: 'GET', path: '/api/v1/models' }) },
+  {
+    route: 'GET /api/v1/lineage/families',
+    variant: 'lineage',
+    expect: ALL_OK,
+    request: () => ({ method: 'GET', path: '/api/v1/lineage/families' }),
+    check: (_context, _caller, reply) => expect(reply.json.data[0].root.id).toBe('acme-org/Base-Model'),
+  },
+  {
+    route: 'GET /api/v1/lineage/{author}/{slug}',
+    variant: 'lineage',
+    expect: ALL_OK,
+    request: () => ({ method: 'GET', path: '/api/v1/lineage/acme-org/tuned-model' }),
+    check: (_context, _caller, reply) => expect(reply.json.data.bases[0].id).toBe('acme-org/Base-Model'),
+  },
+  { route: 'GET /api/v1/providers', variant: 'catalog', expect: ALL_OK, request: () => ({ method: 'GET', path: '/api/v1/providers' }) },
   {
     route: 'GET /api/v1/models/{author}/{slug}/endpoints',
     variant: 'catalog',
@@ -699,6 +724,14 @@ models:
 `,
     });
     context = { gateway, upstream } as Context;
+    // A two-model lineage graph (public catalog data) for the lineage rows.
+    await gateway.running.store.lineage.import(
+      lineageRows([
+        parseHubModelInfo({ id: 'acme-org/Base-Model', downloads: 10, tags: [] }),
+        parseHubModelInfo({ id: 'acme-org/tuned-model', downloads: 1, tags: ['base_model:finetune:acme-org/Base-Model'] }),
+      ]),
+    );
+    expect(await gateway.running.gateway.lineage.refresh()).toBe(true);
     context.A = await principalFor('authz-A', 5, 'alpha-app-title-1a2b', 'https://alpha.example/app');
     context.B = await principalFor('authz-B', 7, 'bravo-app-title-3c4d', 'https://bravo.example/app');
     const disabled = await createKey({ name: 'authz-disabled', credit: 3 });

@@ -28,11 +28,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import fc from 'fast-check';
-import { listCatalog, listEndpoints } from '../../src/api/catalog.js';
+import { listCatalog, listEndpoints, listProviders } from '../../src/api/catalog.js';
 import { chatCompletions } from '../../src/api/chat-completions.js';
 import { embeddings } from '../../src/api/embeddings.js';
 import { health } from '../../src/api/health.js';
 import { countTokens, messages } from '../../src/api/messages.js';
+import { lineageFamilies, lineageOf } from '../../src/api/lineage.js';
 import { listModels } from '../../src/api/models.js';
 import { QUANTIZATIONS } from '../../src/config/schema.js';
 import { PATTERNS, ROUTES } from '../../src/routes.js';
@@ -72,7 +73,7 @@ interface FuzzRoute {
   body: BodyKind;
 }
 
-const PUBLIC_HANDLERS = new Set<AnyHandler>([health, listModels, listCatalog, listEndpoints]);
+const PUBLIC_HANDLERS = new Set<AnyHandler>([health, listModels, listCatalog, listEndpoints, listProviders, lineageFamilies, lineageOf]);
 const ANTHROPIC_HANDLERS = new Set<AnyHandler>([messages, countTokens]);
 
 function bodyKind(handler: AnyHandler): BodyKind {
@@ -1422,6 +1423,10 @@ models:
     all: fc.constantFrom('true', 'false'),
     limit: numberText,
     offset: numberText,
+    depth: numberText,
+    top: numberText,
+    sort: fc.constantFrom('total', 'finetune', 'adapter', 'quantized', 'merge', 'downloads', 'depth', 'root'),
+    order: fc.constantFrom('asc', 'desc'),
   };
   const queryPair = fc.oneof(
     {

@@ -57,13 +57,15 @@ export interface TestGatewayOptions {
 }
 
 export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {
-  const config = loadConfig({ text: options.yaml, file: 'test.yaml', env: options.env ?? { ...process.env, ACME_TEST_KEY: UPSTREAM_KEY } });
+  const env = options.env ?? { ...process.env, ACME_TEST_KEY: UPSTREAM_KEY };
+  const config = loadConfig({ text: options.yaml, file: 'test.yaml', env });
   const database = options.databaseUrl
     ? { url: options.databaseUrl, drop: async () => undefined }
     : await freshDatabase(options.database ?? 'sqlite');
   const logs: string[] = [];
   const running = await startGateway({
     config,
+    rebuildConfig: (synced) => loadConfig({ text: options.yaml, file: 'test.yaml', env, synced }),
     databaseUrl: database.url,
     port: 0,
     host: '127.0.0.1',

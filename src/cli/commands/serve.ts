@@ -1,6 +1,7 @@
 /** `agora serve`: runs the gateway until SIGTERM/SIGINT, then drains and exits 0. */
 import type { Command } from 'commander';
 import { addLocalModel } from '../../config/local.js';
+import { loadConfig } from '../../config/load.js';
 import { createLogger, type LogLevel } from '../../lib/logger.js';
 import { startGateway, type RunningGateway } from '../../main.js';
 import { maskDatabaseUrl } from '../../store/index.js';
@@ -49,6 +50,12 @@ export function registerServe(program: Command): void {
       try {
         running = await startGateway({
           config,
+          // The same file and environment with the synced catalog merged in (at start and after each sync).
+          rebuildConfig: (synced) => {
+            const rebuilt = loadConfig({ file: options.config ?? process.env.AGORA_CONFIG, synced });
+            if (options.local) addLocalModel(rebuilt, options.local, { threads: options.localThreads, sequences: options.localSequences });
+            return rebuilt;
+          },
           databaseUrl: url,
           host: options.host,
           port: options.port ?? envPort,
@@ -60,12 +67,15 @@ export function registerServe(program: Command): void {
         process.stderr.write(`agora: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
         process.exit(2);
       }
-      const enabled = [...config.providers.values()].filter((provider) => provider.enabled).map((provider) => provider.id);
+      const enabled = [...running.gateway.catalog.config.providers.values()]
+        .filter((provider) => provider.enabled)
+        .map((provider) => provider.id);
       logger.info('agora is listening', {
         url: running.url,
         database: maskDatabaseUrl(url),
         config: config.source ?? '(bundled catalog)',
         providers_enabled: enabled,
+        models_listed: running.gateway.catalog.models.size,
         models_servable: running.gateway.catalog.servable().length,
       });
       if (enabled.length === 0) {

@@ -4,12 +4,16 @@ import { migration0001 } from './0001-init.js';
 import { migration0002 } from './0002-usage-estimated.js';
 import { migration0003 } from './0003-ledger.js';
 import { migration0004 } from './0004-responses.js';
+import { migration0005 } from './0005-catalog.js';
+import { migration0006 } from './0006-lineage.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-init': migration0001,
   '0002-usage-estimated': migration0002,
   '0003-ledger': migration0003,
   '0004-responses': migration0004,
+  '0005-catalog': migration0005,
+  '0006-lineage': migration0006,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,3 @@
+import { lineageContract } from './lineage-store.contract.js';
+
+lineageContract('postgres');
