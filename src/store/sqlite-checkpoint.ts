@@ -32,6 +32,9 @@ export class SqliteCheckpointer {
   async close(): Promise<void> {
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.postMessage('stop');
-    await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 2_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    // At most 2 s; the timer is cleared once the worker exits, so it never holds a short-lived process open.
+    await Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2_000)))]);
+    clearTimeout(timer);
   }
 }
