@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeHub, type FakeHub } from '../fakes/hf-hub.js';
+import { startFakeHub, type FakeHub, type HubEntry } from '../fakes/hf-hub.js';
 import { pollUntil } from '../helpers/events.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
@@ -22,10 +22,7 @@ const CLI = join(import.meta.dirname, '../../bin/agora.js');
 const PRICES = join(import.meta.dirname, '../../../shared/data/litellm-model-prices.json');
 const HAVE_SHARED = existsSync(PRICES);
 if (!HAVE_SHARED) console.warn(`catalog-import: ${PRICES} is absent (a clone outside the workspace); the LiteLLM tests are skipped`);
-const R1_INFO = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/hf-hub/model-info-deepseek-r1.json'), 'utf8')) as Record<
-  string,
-  unknown
->;
+const R1_INFO = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/hf-hub/model-info-deepseek-r1.json'), 'utf8')) as HubEntry;
 
 interface Endpoint {
   tag: string;
@@ -60,7 +57,7 @@ describe('the bundled market and the LiteLLM and Hugging Face importers', () => 
     gateway = await startTestGateway({ yaml: 'catalog_refresh_ms: 50\n', env: {} });
     hub = await startFakeHub({
       list: [
-        { ...R1_INFO, tags: [...(R1_INFO.tags as string[]), 'agora-test'] },
+        { ...R1_INFO, tags: [...(R1_INFO.tags ?? []), 'agora-test'] },
         {
           id: 'Qwen/Qwen2.5-VL-72B-Instruct',
           author: 'Qwen',
