@@ -6,6 +6,7 @@
 import type { GenerationRow } from './store/repos/generations.js';
 import type { AccountRow, ApiKeyRow, KeyChanges, NewKey } from './store/repos/api-keys.js';
 import type { NewLedgerEntry } from './store/repos/ledger.js';
+import type { RankingsSource } from './rankings/query.js';
 
 export interface UsageQuery {
   keyId: string | undefined;
@@ -26,4 +27,6 @@ export interface AdminStore {
   /** Posts one ledger entry; false when its idempotency key was used before. */
   postLedgerEntry(entry: NewLedgerEntry): Promise<boolean>;
   accountTotals(accountId: string): Promise<{ credits: number; usage: number }>;
+  /** The usage rollups rankings read (never the raw records). */
+  rollups: RankingsSource;
 }

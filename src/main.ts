@@ -30,6 +30,7 @@ import { loadCredits, loadAccountCredits } from './metering/load.js';
 import { RetryBudget } from './routing/execute.js';
 import { HealthRegistry } from './routing/health.js';
 import { Planner } from './routing/plan.js';
+import { rollupDeltas, type CountryOf } from './rankings/rollup.js';
 import { SharedHealth } from './routing/shared-health.js';
 import { StickyRoutes } from './routing/stickiness.js';
 import { openStore, DEFAULT_DATABASE_URL, type Store } from './store/index.js';
@@ -150,10 +151,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const localLimiter = new LocalLimiter();
   const sharedLimiter = options.redisUrl ? new SharedLimiter(options.redisUrl, localLimiter, options.redisPrefix) : undefined;
   await sharedLimiter?.start();
-  const sink = new BatchWriter<NewGeneration>((rows) => store.generations.insertMany(rows), logger, {
-    name: 'generation records',
-    intervalMs: options.sinkIntervalMs ?? 50,
-  });
+  // Rankings: each batch's rollups are added in the batch's own transaction (author countries from the catalog of the moment).
+  let countryOf: CountryOf = (author) => catalog.config.authors.get(author)?.country;
+  const sink = new BatchWriter<NewGeneration>(
+    (rows) => store.generations.insertMany(rows, (inserted) => rollupDeltas(inserted, countryOf)),
+    logger,
+    {
+      name: 'generation records',
+      intervalMs: options.sinkIntervalMs ?? 50,
+    },
+  );
   const state = { draining: false, inFlight: 0, startedAt: Date.now() };
   const lifecycle: LifecycleParts = {
     planner,
@@ -193,13 +200,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       findAccount: (id) => store.keys.findAccount(id),
       postLedgerEntry: (entry) => store.ledger.insertOne(entry),
       accountTotals: (id) => store.ledger.totals(id),
+      rollups: store.rollups,
     },
     state,
   };
   installed = (next) => {
     gateway.catalog = next;
     planner.use(next);
+    countryOf = (author) => next.config.authors.get(author)?.country;
   };
+  const pruner = startPruner(store, options.config.recordsRetentionDays, logger);
   refresher.start();
   const server = createHttpServer({ settings: options.config.server, logger, state: gateway.state, errorShapeFor }, dispatcher(gateway));
   const host = options.host ?? options.config.server.host;
@@ -214,6 +224,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   let stopping: Promise<void> | undefined;
   const shutdown = (graceMs = options.config.server.shutdownGraceMs): Promise<void> => {
     refresher.stop();
+    clearInterval(pruner);
     stopping ??= stop(gateway, server, store, graceMs, retired).finally(() => {
       sharedLimiter?.close();
       if (credits instanceof SharedCreditBook) credits.close();
@@ -274,4 +285,27 @@ function whenIdle(state: Gateway['state'], server: Server, limitMs: number): Pro
     const timer = setTimeout(done, limitMs);
     state.onIdle = done;
   });
+}
+
+/** Keeps generation records `retentionDays` (rollups are kept for ever): prunes at start and then hourly, in slices. */
+function startPruner(store: Store, retentionDays: number | undefined, logger: Logger): NodeJS.Timeout | undefined {
+  if (retentionDays === undefined) return undefined;
+  const prune = async (): Promise<void> => {
+    const before = Date.now() - retentionDays * 86_400_000;
+    let removed = 0;
+    for (
+      let slice = await store.generations.pruneBefore(before, 5_000);
+      slice > 0;
+      slice = await store.generations.pruneBefore(before, 5_000)
+    ) {
+      removed += slice;
+    }
+    if (removed > 0) logger.info('pruned generation records past their retention', { removed, retention_days: retentionDays });
+  };
+  const run = (): void =>
+    void prune().catch((error: unknown) => logger.warn('pruning generation records failed', { error: String(error) }));
+  run();
+  const timer = setInterval(run, 3_600_000);
+  timer.unref();
+  return timer;
 }

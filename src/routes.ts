@@ -15,6 +15,7 @@ import { createKeyRoute, currentKey, disableKeyRoute, listKeysRoute, updateKeyRo
 import { countTokens, messages } from './api/messages.js';
 import { listModels } from './api/models.js';
 import { usageExport } from './api/usage.js';
+import { rankingsRoute } from './api/rankings.js';
 import { createResponse, deleteResponse, getResponse } from './api/responses.js';
 import type { Exchange, Gateway, RouteHandler } from './gateway.js';
 import { openAIErrorBody, openRouterErrorBody, sendError, type ErrorRenderer } from './http/errors.js';
@@ -45,6 +46,7 @@ export const ROUTES: ReadonlyArray<readonly [Method, string, RouteHandler]> = [
   ['GET', '/api/v1/credits', credits],
   ['POST', '/api/v1/credits/topup', topUp],
   ['GET', '/api/v1/usage', usageExport],
+  ['GET', '/api/v1/rankings', rankingsRoute],
   ['POST', '/v1/responses', createResponse],
   ['POST', '/api/v1/responses', createResponse],
 ];

@@ -352,6 +352,7 @@ function resolve(
     models,
     authors,
     catalogRefreshMs: file.catalog_refresh_ms ?? DEFAULT_CATALOG_REFRESH_MS,
+    recordsRetentionDays: file.records?.retention_days,
     syncedCatalog: file.synced_catalog,
     warnings,
   };

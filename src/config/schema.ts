@@ -263,6 +263,8 @@ export const configSchema = z.strictObject({
   catalog_refresh_ms: z
     .preprocess(numeric, z.number({ error: 'expected milliseconds' }).int('expected a whole number').nonnegative('expected 0 or more'))
     .optional(),
+  /** Generation records: how long they are kept (rankings' rollups are kept regardless). */
+  records: z.strictObject({ retention_days: positiveInt.optional() }).optional(),
   authors: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'author ids are lower case, as in model ids'), authorSchema).default({}),
   timeouts: timeoutsSchema.optional(),
   providers: z

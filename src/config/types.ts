@@ -182,6 +182,8 @@ export interface ResolvedConfig {
   providers: Map<string, ResolvedProvider>;
   models: Map<string, ResolvedModel>;
   authors: Map<string, ResolvedAuthor>;
+  /** Days generation records are kept (undefined: for ever); rollups are kept regardless. */
+  recordsRetentionDays: number | undefined;
   /** How often a running gateway looks for a newer synced catalog (0: never). */
   catalogRefreshMs: number;
   /** Whether the database's synced catalog is merged (`synced_catalog`). */

@@ -51,7 +51,15 @@ export async function serveChat(
     });
     const reserved = reserve(parts, key, plan.attempts, parts.maxAttempts, promptTokensEstimate, chat.maxTokens);
     const billing = reserved instanceof Promise ? await reserved : reserved;
-    const trace = new GenerationTrace('chat', key.id, chat.models[0]!, chat.stream, exchange.startedAt, exchange.request.headers);
+    const trace = new GenerationTrace(
+      'chat',
+      key.id,
+      key.accountId,
+      chat.models[0]!,
+      chat.stream,
+      exchange.startedAt,
+      exchange.request.headers,
+    );
     trace.promptTokensEstimate = promptTokensEstimate;
     const signal = abortOnDisconnect(exchange.response);
     const call: ChatCall = { parts, exchange, key, plan, trace, billing, signal, surface, idempotent, chat };

@@ -38,7 +38,15 @@ export async function serveEmbeddings(
   });
   const reserved = reserve(parts, key, plan.attempts, parts.maxAttempts, promptTokens, 0);
   const billing = reserved instanceof Promise ? await reserved : reserved;
-  const trace = new GenerationTrace('embeddings', key.id, embedding.model, false, exchange.startedAt, exchange.request.headers);
+  const trace = new GenerationTrace(
+    'embeddings',
+    key.id,
+    key.accountId,
+    embedding.model,
+    false,
+    exchange.startedAt,
+    exchange.request.headers,
+  );
   const signal = abortOnDisconnect(exchange.response);
   const call: Call = { parts, exchange, key, plan, trace, billing, signal, surface, idempotent: undefined };
   try {

@@ -44,6 +44,7 @@ export class GenerationTrace {
   constructor(
     readonly api: 'chat' | 'embeddings',
     readonly keyId: string | null,
+    readonly accountId: string | null,
     model: string,
     readonly streamed: boolean,
     private readonly startedAt: number,
@@ -111,6 +112,7 @@ export class GenerationTrace {
       app_title: this.title,
       attempts: this.attempts.length > 0 ? JSON.stringify(this.attempts) : null,
       created_at: this.createdAt,
+      account_id: this.accountId,
     };
   }
 }

@@ -88,6 +88,24 @@ export interface GenerationsTable {
   /** JSON array of attempts: provider, status, latency, reason. */
   attempts: string | null;
   created_at: number;
+  /** The account charged (`acct_…`), null for a key without one (migration 0007). */
+  account_id: string | null;
+}
+
+/** Usage rolled up per hour or day and dimension, per account and for the whole gateway (migration 0007). */
+export interface UsageRollupsTable {
+  grain: 'h' | 'd';
+  dim: string;
+  account: string;
+  bucket: number;
+  name: string;
+  requests: number;
+  errors: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  reasoning_tokens: number;
+  cached_tokens: number;
+  cost: number;
 }
 
 /** A stored Response (OpenAI's Responses API), JSON columns as text. */
@@ -153,6 +171,7 @@ export interface LineageStateTable {
 
 export interface Database {
   catalog_entries: CatalogEntriesTable;
+  usage_rollups: UsageRollupsTable;
   catalog_state: CatalogStateTable;
   stored_responses: StoredResponsesTable;
   accounts: AccountsTable;

@@ -9,6 +9,7 @@ import { migrationProvider } from './migrations/index.js';
 import { ensureSchema, parsePostgresUrl, postgresDialect } from './postgres.js';
 import { CatalogRepo } from './repos/catalog.js';
 import { GenerationsRepo } from './repos/generations.js';
+import { RollupsRepo } from './repos/rollups.js';
 import { KeysRepo } from './repos/api-keys.js';
 import { LedgerRepo } from './repos/ledger.js';
 import { LineageRepo } from './repos/lineage.js';
@@ -28,6 +29,7 @@ export interface Store {
   ledger: LedgerRepo;
   responses: ResponsesRepo;
   catalog: CatalogRepo;
+  rollups: RollupsRepo;
   /** The model lineage graph (base → derivative), imported by `agora lineage import`. */
   lineage: LineageRepo;
   close(): Promise<void>;
@@ -74,12 +76,14 @@ export async function openStore(url: string = DEFAULT_DATABASE_URL): Promise<Sto
     await db.destroy();
     throw error;
   }
+  const rollups = new RollupsRepo(db, raw);
   return {
     dialect,
+    rollups,
     label: maskDatabaseUrl(url),
     db,
     keys: new KeysRepo(db),
-    generations: new GenerationsRepo(db, raw),
+    generations: new GenerationsRepo(db, rollups, raw),
     ledger: new LedgerRepo(db, raw),
     responses: new ResponsesRepo(db),
     catalog: new CatalogRepo(db),

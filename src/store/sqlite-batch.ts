@@ -26,12 +26,25 @@ export class PreparedInsert<Row extends object> {
 
   /** Inserts every row (call inside a transaction). */
   runAll(rows: readonly Row[]): void {
+    this.each(rows, (statement, values) => void statement.run(values));
+  }
+
+  /** Inserts every row and returns what the statement's RETURNING clause gives for the rows it inserted. */
+  runAllReturning<Returned>(rows: readonly Row[]): Returned[] {
+    const returned: Returned[] = [];
+    this.each(rows, (statement, values) => {
+      for (const row of statement.all(values) as Returned[]) returned.push(row);
+    });
+    return returned;
+  }
+
+  private each(rows: readonly Row[], run: (statement: BetterSqlite3.Statement, values: unknown[]) => void): void {
     let start = 0;
     GROUPS.forEach((size, group) => {
       for (; start + size <= rows.length; start += size) {
         const values: unknown[] = [];
         for (let index = start; index < start + size; index++) this.push(values, rows[index]!);
-        this.statements[group]!.run(values);
+        run(this.statements[group]!, values);
       }
     });
   }

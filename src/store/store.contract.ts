@@ -42,6 +42,7 @@ function generation(index: number): NewGeneration {
     app_title: 'Example — 例子',
     attempts: '[{"provider":"acme","status":200}]',
     created_at: 1_764_000_000_000 + index,
+    account_id: index % 2 === 0 ? 'acct_contract' : null,
   };
 }
 
@@ -75,6 +76,7 @@ function failedGeneration(id: string): NewGeneration {
     app_title: null,
     attempts: null,
     created_at: 1_764_100_000_000,
+    account_id: null,
   };
 }
 
@@ -217,6 +219,48 @@ export function storeContract(kind: TestDatabase, options: StoreContractOptions 
         await expect(store.generations.insertMany(rows)).resolves.toBeUndefined();
         expect(await store.generations.count()).toBe(500);
         expect((await store.generations.findById(rows[3]!.id))?.status).toBe('success');
+      });
+
+      run('rollups are added for exactly the rows a batch inserted, in its transaction', async () => {
+        const fresh = Array.from({ length: 3 }, (_, index) => ({ ...generation(900 + index), id: `gen-rollup-${index}` }));
+        const seen: string[][] = [];
+        const rollup = (inserted: NewGeneration[]) => {
+          seen.push(inserted.map((row) => row.id));
+          return inserted.map((row) => ({
+            grain: 'd' as const,
+            dim: 'model',
+            account: '*',
+            bucket: 0,
+            name: 'contract',
+            requests: 1,
+            errors: 0,
+            prompt_tokens: row.prompt_tokens ?? 0,
+            completion_tokens: 0,
+            reasoning_tokens: 0,
+            cached_tokens: 0,
+            cost: 0,
+          }));
+        };
+        // The rows' deltas share one key; the upsert adds them up.
+        await store.generations.insertMany([...rows.slice(0, 2), fresh[0]!], (inserted) => {
+          const deltas = rollup(inserted);
+          return deltas.length > 0 ? [{ ...deltas[0]!, requests: deltas.length }] : [];
+        });
+        await store.generations.insertMany(fresh, (inserted) => {
+          const deltas = rollup(inserted);
+          return deltas.length > 0 ? [{ ...deltas[0]!, requests: deltas.length }] : [];
+        });
+        expect(seen).toEqual([['gen-rollup-0'], ['gen-rollup-1', 'gen-rollup-2']]);
+        const stored = (await store.rollups.all()).filter((row) => row.name === 'contract');
+        expect(stored.map((row) => row.requests)).toEqual([3]);
+        // A failing rollup rolls the records back with it.
+        const doomed = { ...generation(950), id: 'gen-rollup-doomed' };
+        await expect(
+          store.generations.insertMany([doomed], () => {
+            throw new Error('rollup failed');
+          }),
+        ).rejects.toThrow('rollup failed');
+        expect(await store.generations.findById(doomed.id)).toBeUndefined();
       });
 
       run('findById returns every column as inserted, numbers as numbers', async () => {

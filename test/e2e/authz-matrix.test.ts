@@ -160,6 +160,18 @@ const CASES: Case[] = [
   },
   { route: 'GET /api/v1/providers', variant: 'catalog', expect: ALL_OK, request: () => ({ method: 'GET', path: '/api/v1/providers' }) },
   {
+    route: 'GET /api/v1/rankings',
+    variant: 'own account',
+    expect: ALL_OK,
+    request: () => ({ method: 'GET', path: '/api/v1/rankings?by=model&period=month' }),
+  },
+  {
+    route: 'GET /api/v1/rankings',
+    variant: 'by account',
+    expect: ADMIN_ONLY,
+    request: () => ({ method: 'GET', path: '/api/v1/rankings?by=account' }),
+  },
+  {
     route: 'GET /api/v1/models/{author}/{slug}/endpoints',
     variant: 'catalog',
     expect: ALL_OK,

@@ -6,6 +6,7 @@ import { migration0003 } from './0003-ledger.js';
 import { migration0004 } from './0004-responses.js';
 import { migration0005 } from './0005-catalog.js';
 import { migration0006 } from './0006-lineage.js';
+import { migration0007 } from './0007-rankings.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-init': migration0001,
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-responses': migration0004,
   '0005-catalog': migration0005,
   '0006-lineage': migration0006,
+  '0007-rankings': migration0007,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -3,6 +3,10 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database, GenerationsTable } from '../database.js';
 import { inTransaction, placeholderRows, PreparedInsert } from '../sqlite-batch.js';
+import type { RollupDelta, RollupsRepo } from './rollups.js';
+
+/** What a batch adds to the rollups, computed from the records the batch actually inserted. */
+export type RollupOf = (inserted: NewGeneration[]) => RollupDelta[];
 
 export type GenerationRow = Selectable<GenerationsTable>;
 export type NewGeneration = Insertable<GenerationsTable>;
@@ -38,6 +42,7 @@ const COLUMNS = [
   'app_title',
   'attempts',
   'created_at',
+  'account_id',
 ] as const satisfies ReadonlyArray<keyof GenerationsTable>;
 
 export class GenerationsRepo {
@@ -45,6 +50,7 @@ export class GenerationsRepo {
 
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly rollups: RollupsRepo,
     private readonly sqlite?: BetterSqlite3.Database,
   ) {
     if (sqlite) {
@@ -55,26 +61,52 @@ export class GenerationsRepo {
             .insertInto('generations')
             .values(placeholderRows<NewGeneration>(COLUMNS, rows))
             .onConflict((conflict) => conflict.column('id').doNothing())
+            .returning('id')
             .compile(),
         COLUMNS,
       );
     }
   }
 
-  /** Inserts a batch in one transaction; ids already present are skipped (a retried batch is harmless). */
-  async insertMany(rows: NewGeneration[]): Promise<void> {
+  /**
+   * Inserts a batch in one transaction; ids already present are skipped (a retried batch is
+   * harmless). With `rollup`, the rollups of exactly the rows this transaction inserted are added in
+   * the same transaction: a record and its counts are committed together or not at all.
+   */
+  async insertMany(rows: NewGeneration[], rollup?: RollupOf): Promise<void> {
     if (rows.length === 0) return;
     const prepared = this.prepared;
-    if (prepared && this.sqlite && inTransaction(this.sqlite, () => prepared.runAll(rows))) return;
+    if (
+      prepared &&
+      this.sqlite &&
+      inTransaction(this.sqlite, () => {
+        const inserted = prepared.runAllReturning<{ id: string }>(rows);
+        if (rollup) this.rollups.addSync(rollup(pick(rows, inserted)));
+      })
+    )
+      return;
     await this.db.transaction().execute(async (transaction) => {
+      const inserted: Array<{ id: string }> = [];
       for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-        await transaction
+        const returned = await transaction
           .insertInto('generations')
           .values(rows.slice(start, start + ROWS_PER_STATEMENT))
           .onConflict((conflict) => conflict.column('id').doNothing())
+          .returning('id')
           .execute();
+        inserted.push(...returned);
       }
+      if (rollup) await this.rollups.add(transaction, rollup(pick(rows, inserted)));
     });
+  }
+
+  /** Deletes records created before `before` (epoch ms), at most `limit` of them; returns how many. Rollups are kept. */
+  async pruneBefore(before: number, limit: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('generations')
+      .where('id', 'in', (eb) => eb.selectFrom('generations').select('id').where('created_at', '<', before).limit(limit))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   findById(id: string): Promise<GenerationRow | undefined> {
@@ -95,4 +127,11 @@ export class GenerationsRepo {
       .executeTakeFirstOrThrow()
       .then((row) => Number(row.count));
   }
+}
+
+/** The rows whose ids were inserted (all of them, in the usual case). */
+function pick(rows: NewGeneration[], inserted: ReadonlyArray<{ id: string }>): NewGeneration[] {
+  if (inserted.length === rows.length) return rows;
+  const ids = new Set(inserted.map((row) => row.id));
+  return rows.filter((row) => ids.has(row.id));
 }
