@@ -7,6 +7,8 @@ import type { GenerationRow } from './store/repos/generations.js';
 import type { AccountRow, ApiKeyRow, KeyChanges, NewKey } from './store/repos/api-keys.js';
 import type { NewLedgerEntry } from './store/repos/ledger.js';
 import type { RankingsSource } from './rankings/query.js';
+import type { PoliciesRepo } from './store/repos/policies.js';
+import type { CatalogEntryRow } from './store/repos/catalog.js';
 
 export interface UsageQuery {
   keyId: string | undefined;
@@ -29,4 +31,9 @@ export interface AdminStore {
   accountTotals(accountId: string): Promise<{ credits: number; usage: number }>;
   /** The usage rollups rankings read (never the raw records). */
   rollups: RankingsSource;
+  /** Policies written through the admin API, and the audit log. */
+  policies: Pick<PoliciesRepo, 'all' | 'put' | 'remove' | 'listAudit'>;
+  /** The synced catalog's rows of one source (the admin layer holds facts set through the API). */
+  catalogEntries(source: string): Promise<CatalogEntryRow[]>;
+  putCatalogEntry(row: CatalogEntryRow): Promise<void>;
 }

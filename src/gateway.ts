@@ -16,6 +16,7 @@ import type { IdempotencyStore } from './metering/idempotency.js';
 import type { BatchWriter } from './metering/sink.js';
 import type { NewGeneration } from './store/repos/generations.js';
 import type { LedgerWrite } from './store/repos/ledger.js';
+import type { NewAuditRow } from './store/repos/policies.js';
 import type { AdminStore } from './admin-store.js';
 import type { RetryBudget } from './routing/execute.js';
 import type { Planner } from './routing/plan.js';
@@ -48,6 +49,10 @@ export interface Gateway {
   storeHealth: StoreProbe;
   /** Ledger rows, group-committed; a response waits for its own charge before it closes. */
   ledgerWriter: BatchWriter<LedgerWrite>;
+  /** Policy decisions, written in batches off the request path. */
+  auditWriter: BatchWriter<NewAuditRow>;
+  /** Installs the stored catalog now if it changed (after an admin write); true when a new snapshot was installed. */
+  refreshCatalog(): Promise<boolean>;
   /** Reads and admin writes off the request path (key management, generation lookups). */
   admin: AdminStore;
   logger: Logger;

@@ -31,6 +31,9 @@ import { RetryBudget } from './routing/execute.js';
 import { HealthRegistry } from './routing/health.js';
 import { Planner } from './routing/plan.js';
 import { rollupDeltas, type CountryOf } from './rankings/rollup.js';
+import { ClientRegionResolver } from './governance/client-region.js';
+import { Governance } from './governance/gate.js';
+import type { NewAuditRow } from './store/repos/policies.js';
 import { SharedHealth } from './routing/shared-health.js';
 import { StickyRoutes } from './routing/stickiness.js';
 import { openStore, DEFAULT_DATABASE_URL, type Store } from './store/index.js';
@@ -85,6 +88,14 @@ const RETIRE_AFTER_MS = 10 * 60_000;
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const secrets = options.config.secrets;
   const logger = withRedaction(options.logger ?? createLogger('info'), (text) => secrets.redact(text));
+  // The client-region settings and GeoIP file are checked before anything is opened: a bad file stops the start.
+  const settings = options.config.governance;
+  const regions = await ClientRegionResolver.open({
+    header: settings.regionHeader,
+    trustedProxies: [...settings.trustedProxies],
+    geoipDatabase: settings.geoipDatabase,
+  });
+  if (regions.database) logger.info('GeoIP database loaded', { path: regions.database.path, type: regions.database.databaseType });
   const store = await openStore(options.databaseUrl ?? DEFAULT_DATABASE_URL);
   const ledgerWriter = new BatchWriter<LedgerWrite>((rows) => store.ledger.insertMany(rows), logger, {
     name: 'ledger entries',
@@ -161,8 +172,24 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       intervalMs: options.sinkIntervalMs ?? 50,
     },
   );
+  const auditWriter = new BatchWriter<NewAuditRow>((rows) => store.policies.insertAudit(rows), logger, {
+    name: 'policy audit',
+    intervalMs: options.sinkIntervalMs ?? 50,
+  });
+  const governance = new Governance({
+    configured: options.config.policies,
+    regions,
+    snapshot: () => gateway.catalog,
+    audit: (row) => auditWriter.enqueue(row),
+    store: store.policies,
+    refreshMs: settings.refreshMs,
+    logger,
+  });
+  await governance.load();
+  governance.start();
   const state = { draining: false, inFlight: 0, startedAt: Date.now() };
   const lifecycle: LifecycleParts = {
+    governance,
     planner,
     budget: new RetryBudget(),
     maxAttempts: routing.maxAttempts,
@@ -201,7 +228,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       postLedgerEntry: (entry) => store.ledger.insertOne(entry),
       accountTotals: (id) => store.ledger.totals(id),
       rollups: store.rollups,
+      policies: store.policies,
+      catalogEntries: (source) => store.catalog.ofSource(source),
+      putCatalogEntry: async (row) => {
+        await store.catalog.apply([row], []);
+      },
     },
+    auditWriter,
+    refreshCatalog: () => refresher.refresh(),
     state,
   };
   installed = (next) => {
@@ -262,7 +296,9 @@ async function stop(gateway: Gateway, server: Server, store: Store, graceMs: num
   gateway.keys.stop();
   gateway.lineage.stop();
   gateway.storeHealth.stop();
+  gateway.lifecycle.governance.stop();
   await gateway.ledgerWriter.close();
+  await gateway.auditWriter.close();
   await gateway.sink.close();
   await gateway.responses.close();
   await gateway.catalog.close();

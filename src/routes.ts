@@ -16,6 +16,7 @@ import { countTokens, messages } from './api/messages.js';
 import { listModels } from './api/models.js';
 import { usageExport } from './api/usage.js';
 import { rankingsRoute } from './api/rankings.js';
+import { auditLog, createPolicy, deletePolicy, getPolicy, listPolicies, patchProvider, policyCheck, putPolicy } from './api/governance.js';
 import { createResponse, deleteResponse, getResponse } from './api/responses.js';
 import type { Exchange, Gateway, RouteHandler } from './gateway.js';
 import { openAIErrorBody, openRouterErrorBody, sendError, type ErrorRenderer } from './http/errors.js';
@@ -23,7 +24,7 @@ import { anthropicErrorBody } from './surfaces/anthropic/render-message.js';
 import type { Dispatch } from './http/server.js';
 import { invalidRequest, notFound } from './contract/errors.js';
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The route table. OpenRouter's `/api/v1/...` spellings of the model routes are accepted too. */
 export const ROUTES: ReadonlyArray<readonly [Method, string, RouteHandler]> = [
@@ -47,6 +48,10 @@ export const ROUTES: ReadonlyArray<readonly [Method, string, RouteHandler]> = [
   ['POST', '/api/v1/credits/topup', topUp],
   ['GET', '/api/v1/usage', usageExport],
   ['GET', '/api/v1/rankings', rankingsRoute],
+  ['GET', '/api/v1/policies', listPolicies],
+  ['POST', '/api/v1/policies', createPolicy],
+  ['GET', '/api/v1/policy/check', policyCheck],
+  ['GET', '/api/v1/audit', auditLog],
   ['POST', '/v1/responses', createResponse],
   ['POST', '/api/v1/responses', createResponse],
 ];
@@ -58,6 +63,10 @@ export const PATTERNS: ReadonlyArray<readonly [Method, RegExp, (exchange: Exchan
   ['GET', /^\/api\/v1\/keys\/([^/]+)$/, getKeyRoute],
   ['PATCH', /^\/api\/v1\/keys\/([^/]+)$/, updateKeyRoute],
   ['DELETE', /^\/api\/v1\/keys\/([^/]+)$/, disableKeyRoute],
+  ['GET', /^\/api\/v1\/policies\/([^/]+)$/, getPolicy],
+  ['PUT', /^\/api\/v1\/policies\/([^/]+)$/, putPolicy],
+  ['DELETE', /^\/api\/v1\/policies\/([^/]+)$/, deletePolicy],
+  ['PATCH', /^\/api\/v1\/providers\/([^/]+)$/, patchProvider],
   ['GET', /^\/v1\/responses\/([^/]+)$/, getResponse],
   ['DELETE', /^\/v1\/responses\/([^/]+)$/, deleteResponse],
   ['GET', /^\/api\/v1\/responses\/([^/]+)$/, getResponse],

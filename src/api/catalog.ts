@@ -173,6 +173,7 @@ export function listProviders(exchange: Exchange): void {
       headquarters: provider.jurisdiction ?? null,
       datacenters: provider.datacenters && provider.datacenters.length > 0 ? [...provider.datacenters] : null,
       // Agora's own.
+      refused_regions: [...(provider.refusedRegions ?? [])],
       homepage: provider.homepage ?? null,
       api_type: provider.type,
       key_variable: provider.apiKeyEnv ?? null,

@@ -100,7 +100,17 @@ function keyView(gateway: Gateway, row: ApiKeyRow): Record<string, unknown> {
     limit_daily: usd(row.limit_daily),
     limit_monthly: usd(row.limit_monthly),
     rate_limit: { requests_per_minute: row.rpm, tokens_per_minute: row.tpm },
+    region: row.region ?? null,
   };
+}
+
+/** A key's client region: an ISO country (any case), or null to clear it. */
+function regionInput(input: Record<string, unknown>): string | null | undefined {
+  const value = input.region;
+  if (value === undefined || value === null) return value;
+  if (typeof value !== 'string' || !/^[A-Za-z]{2}$/.test(value))
+    throw invalidRequest("Invalid 'region': expected an ISO 3166 two-letter country code such as DE, or null.", 'region');
+  return value.toUpperCase();
 }
 
 export async function currentKey(exchange: Exchange): Promise<void> {
@@ -249,7 +259,9 @@ export async function createKeyRoute(exchange: Exchange): Promise<void> {
   }
   const credit = amount(input, 'credit');
   const limits = limitInput(input);
+  const region = regionInput(input);
   const { row, key } = await gateway.admin.createKey({
+    ...(region ? { region } : {}),
     name,
     isAdmin: input.admin === true,
     creditLimit: limits.total ?? null,
@@ -294,6 +306,7 @@ export async function updateKeyRoute(exchange: Exchange, id: string): Promise<vo
     'tpm',
     'disabled',
     'include_byok_in_limit',
+    'region',
   ]);
   for (const field of Object.keys(input)) {
     if (!allowed.has(field))
@@ -319,6 +332,8 @@ export async function updateKeyRoute(exchange: Exchange, id: string): Promise<vo
     if (typeof input.disabled !== 'boolean') throw invalidRequest("Invalid 'disabled': expected a boolean.", 'disabled');
     changes.disabled_at = input.disabled ? Date.now() : null;
   }
+  const region = regionInput(input);
+  if (region !== undefined) changes.region = region;
   const row = await gateway.admin.updateKey(id, changes);
   if (!row) throw notFound(`No key with id '${id}'.`, 'key_not_found');
   gateway.keys.upsert(row.key_hash, toKeyRecord(row));

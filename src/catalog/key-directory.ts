@@ -21,6 +21,8 @@ export interface KeyRecord {
   tpm: number | null;
   /** The account whose credits the key spends; null for the master key. */
   accountId: string | null;
+  /** The client region the key is used from (ISO country), when set. */
+  region: string | null;
 }
 
 /** What the directory reads from; the store's KeysRepo satisfies it. */
@@ -42,6 +44,7 @@ export interface KeySourceRow {
   rpm: number | null;
   tpm: number | null;
   account_id: string | null;
+  region?: string | null;
 }
 
 const NEGATIVE_TTL_MS = 2_000;
@@ -62,6 +65,7 @@ export function toKeyRecord(row: KeySourceRow): KeyRecord {
     rpm: row.rpm,
     tpm: row.tpm,
     accountId: row.account_id,
+    region: row.region ?? null,
   };
 }
 
@@ -105,6 +109,7 @@ export class KeyDirectory {
         rpm: null,
         tpm: null,
         accountId: null,
+        region: null,
       });
     }
     this.byHash = next;

@@ -24,6 +24,8 @@ export interface CatalogEndpoint {
   blendedPrice: number;
   /** OpenRouter's default weight: the inverse square of the price. */
   weight: number;
+  /** 0 … snapshot.endpointCount - 1, unique in its snapshot: an index for per-endpoint memos (governance). */
+  ordinal: number;
 }
 
 export interface CatalogModel {
@@ -37,6 +39,8 @@ export class CatalogSnapshot {
   readonly models = new Map<string, CatalogModel>();
   private readonly adapters = new Map<string, ProviderAdapter>();
   private readonly fingerprints = new Map<string, string>();
+  /** How many endpoints the snapshot has (ordinals run from 0 to this - 1). */
+  readonly endpointCount: number;
 
   constructor(
     readonly config: ResolvedConfig,
@@ -49,8 +53,10 @@ export class CatalogSnapshot {
       this.adapters.set(provider.id, kept ?? createAdapter(provider));
       this.fingerprints.set(provider.id, fingerprint);
     }
+    let ordinal = 0;
     for (const model of config.models.values()) {
       const endpoints = model.endpoints.map((endpoint): CatalogEndpoint => ({
+        ordinal: ordinal++,
         key: `${model.id}:${endpoint.providerId}`,
         model,
         endpoint,
@@ -64,6 +70,7 @@ export class CatalogSnapshot {
       endpoints.sort((left, right) => left.blendedPrice - right.blendedPrice);
       this.models.set(model.id, { model, endpoints, available: endpoints.filter((entry) => entry.adapter !== undefined) });
     }
+    this.endpointCount = ordinal;
   }
 
   /** The adapter of an enabled provider. */

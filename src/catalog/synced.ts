@@ -6,12 +6,15 @@
  *
  * Layers, lowest first: the bundled catalog, then the synced sources in SOURCE_ORDER (LiteLLM's
  * prices, OpenRouter's list, Hugging Face facts: a later source's fact wins), then the config file.
+ * A provider's governance facts set through the admin API (source `admin`) win over all of them.
  */
 import { layer, type RawCatalog } from '../config/load.js';
 import type { CatalogEntryKey, CatalogEntryRow } from '../store/repos/catalog.js';
 
 export const CATALOG_SOURCES = ['litellm', 'openrouter', 'hf'] as const;
 export type CatalogSource = (typeof CATALOG_SOURCES)[number];
+/** Facts set through the admin API (`PATCH /api/v1/providers/{id}`): above every sync, under the config file. */
+export const ADMIN_SOURCE = 'admin';
 
 export type EntryKind = 'author' | 'provider' | 'model' | 'endpoint';
 
@@ -57,6 +60,12 @@ export function fromRows(rows: readonly CatalogEntryRow[]): RawCatalog | undefin
     // A model whose source lists no endpoint for it still gets an empty list, so it is listed (not servable).
     for (const model of Object.values(part.models)) model.endpoints ??= [];
     document = layer(document, part);
+  }
+  // Provider facts set through the admin API ride along apart: they win over the config file too.
+  const admin = rows.filter((row) => row.source === ADMIN_SOURCE && row.kind === 'provider');
+  if (admin.length > 0) {
+    const facts = Object.fromEntries(admin.map((row) => [row.id, JSON.parse(row.body) as Record<string, unknown>]));
+    document = { ...(document ?? {}), provider_facts: facts } as RawCatalog;
   }
   return document;
 }

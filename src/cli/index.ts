@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerKeys } from './commands/keys.js';
 import { registerLineage } from './commands/lineage.js';
 import { registerModels } from './commands/models.js';
+import { registerPolicy } from './commands/policy.js';
 import { registerServe } from './commands/serve.js';
 
 // Output piped into `head` and the like: a closed pipe ends the command quietly.
@@ -20,6 +21,7 @@ registerServe(program);
 registerKeys(program);
 registerModels(program);
 registerLineage(program);
+registerPolicy(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`agora: ${error instanceof Error ? error.message : String(error)}\n`);

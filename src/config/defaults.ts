@@ -45,6 +45,9 @@ const GLM_46: Pricing = { prompt: 0.6, completion: 2.2, cache_read: 0.11 };
 /** Claude Sonnet 4 and 4.6 (prompt ≤ 200K for Sonnet 4); cache_write is the 5-minute write (1-hour writes cost 6). */
 const CLAUDE_SONNET: Pricing = { prompt: 3, completion: 15, cache_read: 0.3, cache_write: 3.75 };
 
+/** Client regions OpenAI, Anthropic and Google's Gemini API do not serve: China, Hong Kong, Macau, and the comprehensively sanctioned countries. */
+const REFUSED_BY_US_LABS = ['CN', 'HK', 'MO', 'RU', 'BY', 'IR', 'KP', 'SY', 'CU'] as const;
+
 /** The authors' own APIs, the local servers, and the models served there. */
 const OWN_CATALOG = {
   providers: {
@@ -54,6 +57,8 @@ const OWN_CATALOG = {
       base_url: 'https://api.deepseek.com/v1',
       api_key_env: 'DEEPSEEK_API_KEY',
       jurisdiction: 'CN',
+      // DeepSeek's privacy policy: personal data is stored on servers in the People's Republic of China.
+      datacenters: ['CN'],
     },
     // Alibaba Cloud Model Studio, international edition (served from the Singapore region).
     dashscope: {
@@ -62,6 +67,7 @@ const OWN_CATALOG = {
       base_url: 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1',
       api_key_env: 'DASHSCOPE_API_KEY',
       jurisdiction: 'CN',
+      datacenters: ['SG'],
     },
     moonshot: {
       type: 'openai-compatible',
@@ -90,6 +96,9 @@ const OWN_CATALOG = {
       base_url: 'https://api.openai.com/v1',
       api_key_env: 'OPENAI_API_KEY',
       jurisdiction: 'US',
+      // Not in its published list of supported countries and territories (China, Hong Kong and Macau
+      // were cut off in July 2024; the sanctioned countries never were served).
+      refused_regions: [...REFUSED_BY_US_LABS],
       // GPT-5.x (platform.openai.com/docs/guides/reasoning): none and xhigh beside the classic four.
       reasoning_efforts: ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'],
     },
@@ -100,6 +109,9 @@ const OWN_CATALOG = {
       base_url: 'https://api.anthropic.com/v1',
       api_key_env: 'ANTHROPIC_API_KEY',
       jurisdiction: 'US',
+      // Not in its published list of supported countries and territories (China, Hong Kong and Macau
+      // were cut off in July 2024; the sanctioned countries never were served).
+      refused_regions: [...REFUSED_BY_US_LABS],
     },
     // Gemini API (Google AI Studio), native (providers/gemini).
     google: {
@@ -108,6 +120,9 @@ const OWN_CATALOG = {
       base_url: 'https://generativelanguage.googleapis.com/v1beta',
       api_key_env: 'GEMINI_API_KEY',
       jurisdiction: 'US',
+      // Not in its published list of supported countries and territories (China, Hong Kong and Macau
+      // were cut off in July 2024; the sanctioned countries never were served).
+      refused_regions: [...REFUSED_BY_US_LABS],
     },
     // Local servers: on when their base-URL variable is set; base_url is the usual default address.
     ollama: {

@@ -62,14 +62,27 @@ export function loadConfig(options: LoadOptions = {}): ResolvedConfig {
   const file = validate(configSchema, raw, label);
   const bundled = file.bundled_catalog ? (BUNDLED_CATALOG as RawCatalog) : undefined;
   let synced: RawCatalog | undefined;
+  let facts: Record<string, Record<string, unknown>> | undefined;
   if (file.synced_catalog && options.synced !== undefined) {
-    validate(catalogDocumentSchema, options.synced, '<synced catalog>');
-    synced = options.synced as RawCatalog;
+    const { provider_facts: stored, ...document } = options.synced as RawCatalog & {
+      provider_facts?: Record<string, Record<string, unknown>>;
+    };
+    validate(catalogDocumentSchema, document, '<synced catalog>');
+    synced = document;
+    facts = stored;
   }
   const layered = layer(bundled, synced);
   const base = layered
     ? validate(catalogDocumentSchema, layered, synced ? '<bundled and synced catalog>' : '<bundled catalog>')
     : undefined;
+  // Provider facts set through the admin API win over every layer, the config file's included.
+  for (const [id, set] of Object.entries(facts ?? {})) {
+    const target = file.providers[id] ? file.providers : base?.providers[id] ? base.providers : undefined;
+    if (!target) continue;
+    const before = target[id]!;
+    const policy = set.data_policy as ProviderFile['data_policy'];
+    target[id] = { ...before, ...set, ...(policy ? { data_policy: { ...before.data_policy, ...policy } } : {}) };
+  }
   const config = resolve(file, base, label, env, options.file ?? null);
   // Every value read from the environment is treated as a secret, with every provider's keys and credential headers.
   for (const value of fromEnvironment) if (!/^\d+$/.test(value)) config.secrets.add(value);
@@ -318,6 +331,7 @@ function resolve(
           supportedParameters: new Set(endpoint.supported_parameters ?? provider.supportedParameters),
           dataPolicy: mergePolicy(provider.dataPolicy, endpoint.data_policy),
           jurisdiction: endpoint.jurisdiction ?? provider.jurisdiction,
+          datacenters: endpoint.datacenters ?? provider.datacenters ?? [],
           status: endpoint.status ?? 'active',
         };
       }),
@@ -353,6 +367,13 @@ function resolve(
     authors,
     catalogRefreshMs: file.catalog_refresh_ms ?? DEFAULT_CATALOG_REFRESH_MS,
     recordsRetentionDays: file.records?.retention_days,
+    policies: file.policies,
+    governance: {
+      regionHeader: file.governance?.region_header?.toLowerCase(),
+      trustedProxies: file.governance?.trusted_proxies ?? [],
+      geoipDatabase: file.governance?.geoip_database,
+      refreshMs: file.governance?.refresh_ms ?? 5_000,
+    },
     syncedCatalog: file.synced_catalog,
     warnings,
   };
@@ -410,6 +431,7 @@ function resolveProvider(
     reasoningParam: provider.reasoning_param ?? 'reasoning_effort',
     ...(provider.reasoning_efforts ? { reasoningEfforts: provider.reasoning_efforts } : {}),
     apiKeyEnv: provider.api_key_env,
+    refusedRegions: provider.refused_regions ?? [],
     datacenters: provider.datacenters ?? [],
     homepage: provider.homepage,
     privacyPolicyUrl: provider.privacy_policy_url,

@@ -131,6 +131,8 @@ export const providerSchema = z.strictObject({
   jurisdiction: country.optional(),
   /** Countries of the data centres it serves from, where published. */
   datacenters: z.array(country).optional(),
+  /** Client regions (ISO countries) the provider itself refuses to serve, where it says so. */
+  refused_regions: z.array(country).optional(),
   homepage: httpUrl.optional(),
   privacy_policy_url: httpUrl.optional(),
   terms_of_service_url: httpUrl.optional(),
@@ -176,6 +178,8 @@ export const endpointSchema = z.strictObject({
   data_policy: dataPolicySchema.optional(),
   /** ISO country where this endpoint serves, when it differs from the provider's. */
   jurisdiction: country.optional(),
+  /** Countries of the data centres this endpoint runs in, when they differ from the provider's. */
+  datacenters: z.array(country).optional(),
   /** `disabled` keeps the endpoint in the catalog but never routes to it. */
   status: z.enum(['active', 'deprecated', 'disabled']).optional(),
 });
@@ -222,6 +226,63 @@ export const listedModelSchema = modelSchema.extend({
   endpoints: z.array(endpointSchema, { error: 'expected a list of endpoints' }).default([]),
 });
 
+/** `EU` in a region list stands for the 27 member states. */
+const regionCode = z
+  .string()
+  .regex(/^([A-Z]{2}|EU)$/, 'expected an ISO 3166 two-letter country code such as DE, or EU for the European Union');
+const idList = z.array(z.string().min(1));
+
+/**
+ * A governance policy: rules that remove endpoints before routing (the strictest of all policies in
+ * scope wins). `applies_to` narrows the client-region rule to some models, providers or authors.
+ */
+export const policySchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'policy ids are lower case: a-z, 0-9, . _ and -'),
+  description: z.string().max(500).optional(),
+  /** `gateway` (everyone), `account:<id>` or `key:<id>`. */
+  scope: z
+    .string()
+    .regex(/^(gateway|account:[A-Za-z0-9_-]+|key:[A-Za-z0-9_-]+)$/, 'expected gateway, account:<account id> or key:<key id>')
+    .default('gateway'),
+  applies_to: z.strictObject({ models: idList.optional(), providers: idList.optional(), authors: idList.optional() }).optional(),
+  client_regions: z
+    .strictObject({
+      allow: z.array(regionCode).min(1).optional(),
+      deny: z.array(regionCode).min(1).optional(),
+      /** What a client whose region cannot be told gets (default: deny under an allow list, allow under a deny list). */
+      unknown: z.enum(['allow', 'deny']).optional(),
+    })
+    .refine((rule) => (rule.allow === undefined) !== (rule.deny === undefined), 'expected either allow or deny (not both, not neither)')
+    .optional(),
+  /** Where the serving company may be headquartered. */
+  provider_countries: z
+    .strictObject({ allow: z.array(regionCode).min(1).optional(), deny: z.array(regionCode).min(1).optional() })
+    .refine((rule) => (rule.allow === undefined) !== (rule.deny === undefined), 'expected either allow or deny (not both, not neither)')
+    .optional(),
+  /** Data residency: every data centre of the endpoint must be in these regions (an unpublished location never qualifies). */
+  datacenter_regions: z.strictObject({ allow: z.array(regionCode).min(1) }).optional(),
+  deny_authors: idList.optional(),
+  deny_author_countries: z.array(regionCode).min(1).optional(),
+  require_zdr: z.boolean().optional(),
+  no_training: z.boolean().optional(),
+  /** USD per 1M tokens. */
+  max_price: z.strictObject({ prompt: nonNegative.optional(), completion: nonNegative.optional() }).optional(),
+});
+
+export const governanceSchema = z.strictObject({
+  /** A header carrying the client's country (e.g. cf-ipcountry), trusted only from `trusted_proxies`. */
+  region_header: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, 'expected a header name')
+    .optional(),
+  /** Addresses or CIDRs of the proxies in front of the gateway. */
+  trusted_proxies: z.array(z.string().min(1)).optional(),
+  /** A MaxMind-format country database (.mmdb) for the client IP. */
+  geoip_database: z.string().min(1).optional(),
+  /** How often policies changed through the admin API by another instance are looked for (ms). */
+  refresh_ms: positiveInt.optional(),
+});
+
 export const serverSchema = z.strictObject({
   host: z.string().optional(),
   port: z.preprocess(numeric, z.number({ error: 'expected a port number' }).int().min(0).max(65535)).optional(),
@@ -263,6 +324,17 @@ export const configSchema = z.strictObject({
   catalog_refresh_ms: z
     .preprocess(numeric, z.number({ error: 'expected milliseconds' }).int('expected a whole number').nonnegative('expected 0 or more'))
     .optional(),
+  governance: governanceSchema.optional(),
+  policies: z
+    .array(policySchema)
+    .superRefine((policies, context) => {
+      const seen = new Set<string>();
+      policies.forEach((policy, index) => {
+        if (seen.has(policy.id)) context.addIssue({ code: 'custom', path: [index, 'id'], message: `duplicate policy id "${policy.id}"` });
+        seen.add(policy.id);
+      });
+    })
+    .default([]),
   /** Generation records: how long they are kept (rankings' rollups are kept regardless). */
   records: z.strictObject({ retention_days: positiveInt.optional() }).optional(),
   authors: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'author ids are lower case, as in model ids'), authorSchema).default({}),
@@ -288,6 +360,7 @@ export type ConfigFile = z.infer<typeof configSchema>;
 export type CatalogDocument = z.infer<typeof catalogDocumentSchema>;
 export type CatalogDocumentInput = z.input<typeof catalogDocumentSchema>;
 export type AuthorFile = z.infer<typeof authorSchema>;
+export type PolicyFile = z.infer<typeof policySchema>;
 export type ConfigFileInput = z.input<typeof configSchema>;
 export type ProviderFile = z.infer<typeof providerSchema>;
 export type ModelFile = z.infer<typeof modelSchema>;

@@ -1,6 +1,13 @@
 /** The resolved configuration: the config file merged over the bundled catalog, secrets read from the environment. */
 import type { Secrets } from '../lib/secrets.js';
-import type { KnownParameter, ProviderType, ReasoningEffort } from './schema.js';
+import type { KnownParameter, PolicyFile, ProviderType, ReasoningEffort } from './schema.js';
+
+export interface GovernanceSettings {
+  regionHeader: string | undefined;
+  trustedProxies: readonly string[];
+  geoipDatabase: string | undefined;
+  refreshMs: number;
+}
 
 export interface Timeouts {
   /** TCP/TLS connect. */
@@ -96,6 +103,8 @@ export interface ResolvedProvider {
   apiKeyEnv?: string | undefined;
   /** Countries of its data centres, where published. */
   datacenters?: readonly string[];
+  /** Client regions the provider itself refuses to serve. */
+  refusedRegions?: readonly string[];
   homepage?: string | undefined;
   privacyPolicyUrl?: string | undefined;
   termsOfServiceUrl?: string | undefined;
@@ -129,6 +138,8 @@ export interface ResolvedEndpoint {
   supportedParameters: ReadonlySet<string>;
   dataPolicy: DataPolicy;
   jurisdiction: string | undefined;
+  /** Countries of the data centres this endpoint runs in (its own, else its provider's); empty when unpublished. */
+  datacenters?: readonly string[];
   status: 'active' | 'deprecated' | 'disabled';
 }
 
@@ -188,6 +199,9 @@ export interface ResolvedConfig {
   catalogRefreshMs: number;
   /** Whether the database's synced catalog is merged (`synced_catalog`). */
   syncedCatalog: boolean;
+  /** Governance policies from the config file (the admin API adds stored ones). */
+  policies: PolicyFile[];
+  governance: GovernanceSettings;
   /** What was dropped while merging the synced catalog (an endpoint of a provider no longer configured). */
   warnings: string[];
 }

@@ -187,11 +187,11 @@ function handle(options: HttpServerOptions, dispatch: Dispatch, request: Incomin
   dispatch(request, response);
 }
 
-const CORS_METHODS = 'GET, POST, PATCH, DELETE, OPTIONS';
+const CORS_METHODS = 'GET, POST, PUT, PATCH, DELETE, OPTIONS';
 const CORS_HEADERS =
   'authorization, content-type, x-api-key, anthropic-version, anthropic-beta, http-referer, x-title, x-openrouter-title, x-openrouter-categories, x-openrouter-metadata, idempotency-key, x-stainless-os, x-stainless-lang, x-stainless-package-version, x-stainless-runtime, x-stainless-runtime-version, x-stainless-arch, x-stainless-retry-count, x-stainless-timeout, anthropic-dangerous-direct-browser-access';
 const CORS_EXPOSED =
-  'x-agora-generation-id, x-agora-provider, x-agora-attempts, x-agora-dropped-parameters, x-agora-adjusted-parameters, x-agora-idempotent-replay, retry-after, x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests, x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens';
+  'x-agora-generation-id, x-agora-provider, x-agora-attempts, x-agora-policy, x-agora-dropped-parameters, x-agora-adjusted-parameters, x-agora-idempotent-replay, retry-after, x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests, x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens';
 
 /**
  * CORS for browser apps (`server.cors_origins`, closed by default). An allowed origin gets the

@@ -71,6 +71,7 @@ export function modelHeaders(
   const made = trace.attempts.filter((attempt) => attempt.status !== 0).length;
   const headers: Record<string, string> = { 'x-agora-generation-id': trace.id, 'x-agora-attempts': String(made) };
   if (trace.provider) headers['x-agora-provider'] = trace.provider;
+  if (trace.policy) headers['x-agora-policy'] = trace.policy;
   if (notes?.dropped && notes.dropped.length > 0) headers['x-agora-dropped-parameters'] = notes.dropped.join(', ');
   if (notes?.adjusted && notes.adjusted.length > 0) headers['x-agora-adjusted-parameters'] = notes.adjusted.join(', ');
   return headers;

@@ -40,7 +40,9 @@ export async function serveChat(
     if (stored) return replayStored(exchange.response, stored);
   }
   try {
+    const gate = parts.governance.gate(exchange.request.headers, exchange.request.socket.remoteAddress, key);
     const plan = parts.planner.plan({
+      gate,
       modelIds: chat.models,
       kind: 'chat',
       provider: chat.body.provider,
@@ -61,6 +63,8 @@ export async function serveChat(
       exchange.request.headers,
     );
     trace.promptTokensEstimate = promptTokensEstimate;
+    trace.policy = gate.header;
+    gate.allowed(chat.models[0]!);
     const signal = abortOnDisconnect(exchange.response);
     const call: ChatCall = { parts, exchange, key, plan, trace, billing, signal, surface, idempotent, chat };
     try {

@@ -28,7 +28,9 @@ export async function serveEmbeddings(
 ): Promise<void> {
   const input = embedding.body.input;
   const promptTokens = estimatePromptTokens([{ content: Array.isArray(input) ? input.join(' ') : input }]);
+  const gate = parts.governance.gate(exchange.request.headers, exchange.request.socket.remoteAddress, key);
   const plan = parts.planner.plan({
+    gate,
     modelIds: [embedding.model],
     kind: 'embedding',
     provider: embedding.body.provider,
@@ -47,6 +49,8 @@ export async function serveEmbeddings(
     exchange.startedAt,
     exchange.request.headers,
   );
+  trace.policy = gate.header;
+  gate.allowed(embedding.model);
   const signal = abortOnDisconnect(exchange.response);
   const call: Call = { parts, exchange, key, plan, trace, billing, signal, surface, idempotent: undefined };
   try {

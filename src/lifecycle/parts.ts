@@ -10,6 +10,7 @@ import type { BillingParts } from '../metering/settle.js';
 import type { BatchWriter } from '../metering/sink.js';
 import type { RetryBudget } from '../routing/execute.js';
 import type { Planner } from '../routing/plan.js';
+import type { Governance } from '../governance/gate.js';
 import type { NewGeneration } from '../store/repos/generations.js';
 
 export interface LifecycleParts extends BillingParts {
@@ -22,6 +23,8 @@ export interface LifecycleParts extends BillingParts {
   idempotency: IdempotencyStore;
   limiter: Limiter;
   logger: Logger;
+  /** Policies: each request's gate (client region, the policies in scope) and the audit log. */
+  governance: Governance;
 }
 
 /** The HTTP side of one request, as the lifecycle sees it. */

@@ -34,6 +34,8 @@ export class GenerationTrace {
   outputBytes = 0;
   /** The gateway's own estimate of the prompt, used when the upstream reports no usage. */
   promptTokensEstimate: number | undefined;
+  /** The `x-agora-policy` header: the policies applied and the client region. */
+  policy: string | undefined = undefined;
   /** Charged nanodollars, once settled. */
   cost: number | null = null;
   /** The priced parts of the charge, once settled. */

@@ -5,12 +5,30 @@
 import type { CatalogEndpoint } from '../catalog/snapshot.js';
 import type { ProviderPreferences } from './preferences.js';
 
+/** Why governance refused an endpoint (see governance/policy.ts). */
+export interface PolicyRefusal {
+  rule: string;
+  policy: string;
+  scope: string;
+  detail: string;
+  /** The exclusion's one-line text, cached on the (memoised) refusal. */
+  summary?: string;
+}
+
+/** Governance as routing sees it: a per-request check, and the error when it leaves nothing. */
+export interface PolicyGateLike {
+  refusal(entry: CatalogEndpoint): PolicyRefusal | undefined;
+  refusedError(modelIds: string[], excluded: Exclusion[]): import('../contract/errors.js').AgoraError;
+}
+
 export interface Exclusion {
   endpoint: string;
   provider: string;
   /** A stable vocabulary (OpenRouter's `excluded_by`): provider_disabled, status, only, ignore, order, quantization, data_policy, zdr, max_price, context_length, max_output, parameters. */
   constraint: string;
   detail: string;
+  /** Set when governance refused the endpoint (constraint `policy`). */
+  refusal?: PolicyRefusal;
 }
 
 export interface FilterInput {

@@ -15,7 +15,7 @@ import { KNOWN_PARAMETERS } from '../config/schema.js';
 import { closeMatches } from '../lib/close-matches.js';
 import { AgoraError, invalidRequest, notFound } from '../contract/errors.js';
 import type { ProviderAdapter } from '../contract/provider-adapter.js';
-import { firstFailedConstraint, type Exclusion, type FilterInput } from './filters.js';
+import { firstFailedConstraint, type Exclusion, type FilterInput, type PolicyGateLike } from './filters.js';
 import type { EndpointHealth, HealthRegistry } from './health.js';
 import { parsePreferences, splitVariant, type ProviderPreferences } from './preferences.js';
 import type { StickyRoutes } from './stickiness.js';
@@ -39,6 +39,8 @@ export interface PlanRequest {
   maxTokens: number | undefined;
   /** Identity of the conversation for cache stickiness (computed only when it can matter). */
   conversation?: () => string | undefined;
+  /** Governance: endpoints it refuses are removed before choosing, like any filter. */
+  gate?: PolicyGateLike | undefined;
 }
 
 export interface Plan {
@@ -93,6 +95,8 @@ export class Planner {
     const attempts: Attempt[] = [];
     const blocked: Attempt[] = [];
     let known = 0;
+    let refusedByPolicy = false;
+    const gate = request.gate;
     let conversation: string | undefined;
     for (const raw of request.modelIds) {
       const modelId = splitVariant(raw).modelId;
@@ -105,6 +109,20 @@ export class Planner {
       const healths = this.healthOf(entry);
       for (let index = 0; index < entry.endpoints.length; index++) {
         const candidate = entry.endpoints[index]!;
+        const refusal = gate && candidate.adapter ? gate.refusal(candidate) : undefined;
+        if (refusal) {
+          refusedByPolicy = true;
+          excluded.push({
+            endpoint: candidate.key,
+            provider: candidate.provider.id,
+            constraint: 'policy',
+            // Refusals are memoised per scope and region, so their text is built once, not per request.
+            detail:
+              (refusal.summary ??= `${refusal.rule} (${refusal.scope === 'provider' ? 'provider' : `policy ${refusal.policy}, ${refusal.scope}`}): ${refusal.detail}`),
+            refusal,
+          });
+          continue;
+        }
         const failed = firstFailedConstraint(candidate, filterInput);
         if (failed) {
           excluded.push(failed);
@@ -134,6 +152,7 @@ export class Planner {
       for (const item of shaky) attempts.push({ modelId, endpoint: item.entry, adapter: item.entry.adapter!, health: item.health });
     }
     if (known === 0) throw unknownModel(request.modelIds, this.catalog);
+    if (attempts.length === 0 && blocked.length === 0 && refusedByPolicy && gate) throw gate.refusedError(request.modelIds, excluded);
     if (attempts.length === 0 && blocked.length > 0) throw allBlocked(request.modelIds, blocked, excluded, now);
     for (const item of blocked) {
       if (now >= item.health.cooldownUntil) attempts.push(item); // last resort behind every admitted endpoint

@@ -18,6 +18,8 @@ export interface ApiKeysTable {
   /** Spend limits per UTC day and month, nanodollars. */
   limit_daily: number | null;
   limit_monthly: number | null;
+  /** The client region the key is used from (ISO country), when its owner set one (migration 0008). */
+  region: string | null;
 }
 
 export interface AccountsTable {
@@ -169,7 +171,41 @@ export interface LineageStateTable {
   updated_at: number;
 }
 
+/** A policy written through the admin API (migration 0008). */
+export interface PoliciesTable {
+  id: string;
+  body: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PolicyStateTable {
+  id: number;
+  version: number;
+}
+
+/** One governance decision (migration 0008). */
+export interface PolicyAuditTable {
+  id: string;
+  created_at: number;
+  key_id: string | null;
+  account_id: string | null;
+  model: string;
+  region: string;
+  region_source: string;
+  outcome: 'allowed' | 'refused';
+  rule: string | null;
+  policy: string | null;
+  scope: string | null;
+  applied: string;
+  refused_endpoints: number;
+  detail: string | null;
+}
+
 export interface Database {
+  policies: PoliciesTable;
+  policy_state: PolicyStateTable;
+  policy_audit: PolicyAuditTable;
   catalog_entries: CatalogEntriesTable;
   usage_rollups: UsageRollupsTable;
   catalog_state: CatalogStateTable;

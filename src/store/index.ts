@@ -10,6 +10,7 @@ import { ensureSchema, parsePostgresUrl, postgresDialect } from './postgres.js';
 import { CatalogRepo } from './repos/catalog.js';
 import { GenerationsRepo } from './repos/generations.js';
 import { RollupsRepo } from './repos/rollups.js';
+import { PoliciesRepo } from './repos/policies.js';
 import { KeysRepo } from './repos/api-keys.js';
 import { LedgerRepo } from './repos/ledger.js';
 import { LineageRepo } from './repos/lineage.js';
@@ -30,6 +31,7 @@ export interface Store {
   responses: ResponsesRepo;
   catalog: CatalogRepo;
   rollups: RollupsRepo;
+  policies: PoliciesRepo;
   /** The model lineage graph (base → derivative), imported by `agora lineage import`. */
   lineage: LineageRepo;
   close(): Promise<void>;
@@ -80,6 +82,7 @@ export async function openStore(url: string = DEFAULT_DATABASE_URL): Promise<Sto
   return {
     dialect,
     rollups,
+    policies: new PoliciesRepo(db),
     label: maskDatabaseUrl(url),
     db,
     keys: new KeysRepo(db),

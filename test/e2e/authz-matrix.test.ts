@@ -73,7 +73,7 @@ interface Reply {
 }
 
 interface Req {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   body?: unknown;
 }
@@ -170,6 +170,73 @@ const CASES: Case[] = [
     variant: 'by account',
     expect: ADMIN_ONLY,
     request: () => ({ method: 'GET', path: '/api/v1/rankings?by=account' }),
+  },
+  // -- governance
+  {
+    route: 'GET /api/v1/policies',
+    variant: 'list',
+    expect: ADMIN_ONLY,
+    request: () => ({ method: 'GET', path: '/api/v1/policies' }),
+    check: (_context, _caller, reply) => expect(reply.json.data[0]).toMatchObject({ id: 'authz-config', source: 'config' }),
+  },
+  {
+    route: 'POST /api/v1/policies',
+    variant: 'create a harmless policy',
+    expect: { admin: 201, A: 403, B: 403 },
+    request: (_context, caller) => ({
+      method: 'POST',
+      path: '/api/v1/policies',
+      body: { id: `authz-${caller}-${Math.random().toString(36).slice(2, 8)}`, max_price: { prompt: 1000 } },
+    }),
+  },
+  {
+    route: 'GET /api/v1/policies/{id}',
+    variant: 'a config policy',
+    expect: ADMIN_ONLY,
+    request: () => ({ method: 'GET', path: '/api/v1/policies/authz-config' }),
+  },
+  {
+    route: 'PUT /api/v1/policies/{id}',
+    variant: 'create or replace',
+    expect: ADMIN_ONLY,
+    request: (_context, caller) => ({ method: 'PUT', path: `/api/v1/policies/authz-put-${caller}`, body: { max_price: { prompt: 999 } } }),
+  },
+  {
+    route: 'DELETE /api/v1/policies/{id}',
+    variant: 'a policy that does not exist',
+    expect: { admin: 404, A: 403, B: 403 },
+    request: () => ({ method: 'DELETE', path: '/api/v1/policies/authz-none' }),
+  },
+  {
+    route: 'GET /api/v1/policy/check',
+    variant: 'own key',
+    expect: ALL_OK,
+    request: () => ({ method: 'GET', path: '/api/v1/policy/check?model=acme/ok&region=US' }),
+    check: (_context, _caller, reply) => {
+      expect(reply.json.allowed).toBe(true);
+      expect(reply.json.policies).toContain('authz-config');
+    },
+  },
+  {
+    route: 'GET /api/v1/policy/check',
+    variant: "another account's key",
+    expect: ADMIN_ONLY,
+    request: (context, caller) => ({
+      method: 'GET',
+      path: `/api/v1/policy/check?model=acme/ok&key=${(caller === 'B' ? context.A : context.B).id}`,
+    }),
+  },
+  {
+    route: 'GET /api/v1/audit',
+    variant: 'decisions',
+    expect: ADMIN_ONLY,
+    request: () => ({ method: 'GET', path: '/api/v1/audit' }),
+  },
+  {
+    route: 'PATCH /api/v1/providers/{id}',
+    variant: 'facts',
+    expect: ADMIN_ONLY,
+    request: () => ({ method: 'PATCH', path: '/api/v1/providers/acme', body: { datacenters: ['US'] } }),
   },
   {
     route: 'GET /api/v1/models/{author}/{slug}/endpoints',
@@ -733,6 +800,8 @@ models:
     kind: embedding
     endpoints:
       - { provider: acme, model: ok, pricing: { prompt: 0.1, completion: 0 } }
+policies:
+  - { id: authz-config, max_price: { completion: 1000 } }
 `,
     });
     context = { gateway, upstream } as Context;

@@ -109,7 +109,7 @@ const FUZZ_ROUTES: FuzzRoute[] = [
     body: bodyKind(handler as AnyHandler),
   })),
 ];
-const BODY_ROUTES = FUZZ_ROUTES.filter((route) => route.method === 'POST' || route.method === 'PATCH');
+const BODY_ROUTES = FUZZ_ROUTES.filter((route) => route.method === 'POST' || route.method === 'PUT' || route.method === 'PATCH');
 const TABLE = new Map(ROUTES.map(([method, path]) => [`${method} ${path}`, path]));
 
 /** A pattern route's path with `segments` in its capture groups. */

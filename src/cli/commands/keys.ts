@@ -1,6 +1,7 @@
 /** `agora keys create|list|disable` — against the same database as a running gateway. */
 import type { Command } from 'commander';
 import { formatUsd, usdToNanos } from '../../lib/money.js';
+import { normalizeCountryCode } from '../../governance/client-region.js';
 import { openStore } from '../../store/index.js';
 import { databaseUrl, parseNumberOption, parseUsdOption, table } from '../options.js';
 
@@ -18,6 +19,7 @@ interface CreateOptions {
   tpm?: number;
   account?: string;
   admin: boolean;
+  region?: string;
 }
 
 async function withStore<T>(options: DbOption, work: (store: Awaited<ReturnType<typeof openStore>>) => Promise<T>): Promise<T> {
@@ -48,8 +50,11 @@ export function registerKeys(program: Command): void {
     .option('--tpm <n>', 'tokens per minute', parseNumberOption('--tpm'))
     .option('--account <id>', 'join an existing account (share its credits) instead of creating one')
     .option('--admin', 'give the key admin rights (key management, top-ups)', false)
+    .option('--region <code>', "the key's client region (ISO 3166 code, e.g. DE) for governance, when no trusted header or GeoIP says")
     .option('--db <url>', 'database URL (env AGORA_DB)')
     .action(async (options: DbOption & CreateOptions) => {
+      const region = options.region === undefined ? undefined : normalizeCountryCode(options.region);
+      if (region === null) throw new Error(`--region expects an ISO 3166 two-letter country code such as DE, got "${options.region}"`);
       await withStore(options, async (store) => {
         const nanos = (usd: number | undefined): number | null => (usd === undefined ? null : usdToNanos(usd));
         const { row, key } = await store.keys.create({
@@ -61,6 +66,7 @@ export function registerKeys(program: Command): void {
           rpm: options.rpm === undefined ? null : Math.floor(options.rpm),
           tpm: options.tpm === undefined ? null : Math.floor(options.tpm),
           ...(options.account ? { accountId: options.account } : {}),
+          ...(region ? { region } : {}),
           ...(options.credit !== undefined ? { initialCredit: usdToNanos(options.credit), mode: 'prepaid' as const } : {}),
         });
         const credit =

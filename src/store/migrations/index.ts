@@ -7,6 +7,7 @@ import { migration0004 } from './0004-responses.js';
 import { migration0005 } from './0005-catalog.js';
 import { migration0006 } from './0006-lineage.js';
 import { migration0007 } from './0007-rankings.js';
+import { migration0008 } from './0008-governance.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-init': migration0001,
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-catalog': migration0005,
   '0006-lineage': migration0006,
   '0007-rankings': migration0007,
+  '0008-governance': migration0008,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -22,10 +22,12 @@ export interface NewKey {
   mode?: 'prepaid' | 'unlimited';
   /** For a new prepaid account: an opening top-up, nanodollars. */
   initialCredit?: number;
+  /** The client region the key is used from (ISO country), for governance when no header or GeoIP says. */
+  region?: string | null;
 }
 
 export type KeyChanges = Partial<
-  Pick<ApiKeysTable, 'name' | 'credit_limit' | 'limit_daily' | 'limit_monthly' | 'rpm' | 'tpm' | 'disabled_at'>
+  Pick<ApiKeysTable, 'name' | 'credit_limit' | 'limit_daily' | 'limit_monthly' | 'rpm' | 'tpm' | 'disabled_at' | 'region'>
 >;
 
 export class KeysRepo {
@@ -52,6 +54,7 @@ export class KeysRepo {
       account_id: accountId,
       limit_daily: input.limitDaily ?? null,
       limit_monthly: input.limitMonthly ?? null,
+      region: input.region ?? null,
     };
     await this.db.transaction().execute(async (transaction) => {
       if (input.accountId === undefined) {
