@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { NewGeneration } from '../store/repos/generations.js';
 import type { RollupRange, RollupTotals } from '../store/repos/rollups.js';
-import { calendarWindow, currentWindow, parseRankingsQuery, previousWindow, rankings, type RankingsSource } from './query.js';
+import {
+  calendarWindow,
+  coveringRanges,
+  currentWindow,
+  parseRankingsQuery,
+  previousWindow,
+  rankings,
+  type RankingsSource,
+} from './query.js';
 import { appOf, authorOf, rollupDeltas } from './rollup.js';
 
 const at = (iso: string): number => Date.parse(iso);
@@ -151,10 +159,131 @@ describe('rankings from rollups', () => {
     ]);
     expect(answer.others).toMatchObject({ rank: 3, name: '(others)', share: 10, tokens: 100 });
     expect(answer.total).toMatchObject({ tokens: 1000, share: 100, change: 150 });
-    // A calendar week reads day rows: Monday to Monday.
-    expect(data.ranges.map((range) => [range.grain, new Date(range.from).toISOString()])).toEqual([
-      ['d', '2026-11-30T00:00:00.000Z'],
-      ['d', '2026-11-23T00:00:00.000Z'],
+    // A calendar week reads day rows: Monday to Monday. The week before: the listed names, and the total (from the countries).
+    expect(data.ranges.map((range) => [range.grain, range.dim, new Date(range.from).toISOString(), range.names])).toEqual([
+      ['d', 'model', '2026-11-30T00:00:00.000Z', undefined],
+      ['d', 'model', '2026-11-23T00:00:00.000Z', ['a', 'b']],
+      ['d', 'country', '2026-11-23T00:00:00.000Z', undefined],
+    ]);
+  });
+
+  it('reads a window that does not start or end at midnight from day rows, with hour rows only at its edges', async () => {
+    const ranges = (from: string, to: string) =>
+      coveringRanges({ from: at(from), to: at(to) }).map((range) => [range.grain, ...iso(range)]);
+    expect(ranges('2026-11-10T10:00:00Z', '2026-11-13T05:00:00Z')).toEqual([
+      ['h', '2026-11-10T10:00:00.000Z', '2026-11-11T00:00:00.000Z'],
+      ['d', '2026-11-11T00:00:00.000Z', '2026-11-13T00:00:00.000Z'],
+      ['h', '2026-11-13T00:00:00.000Z', '2026-11-13T05:00:00.000Z'],
+    ]);
+    expect(ranges('2026-11-10T00:00:00Z', '2026-11-12T05:00:00Z')).toEqual([
+      ['d', '2026-11-10T00:00:00.000Z', '2026-11-12T00:00:00.000Z'],
+      ['h', '2026-11-12T00:00:00.000Z', '2026-11-12T05:00:00.000Z'],
+    ]);
+    // Inside one day, or across a single midnight: hour rows only.
+    expect(ranges('2026-11-10T03:00:00Z', '2026-11-10T09:00:00Z')).toEqual([['h', '2026-11-10T03:00:00.000Z', '2026-11-10T09:00:00.000Z']]);
+    expect(ranges('2026-11-10T20:00:00Z', '2026-11-11T04:00:00Z')).toEqual([['h', '2026-11-10T20:00:00.000Z', '2026-11-11T04:00:00.000Z']]);
+    // The parts are summed per name; the day series puts hour rows in their day.
+    const rows: Record<string, Array<RollupTotals & { bucket: number }>> = {
+      h: [
+        { ...totals('a', 5), bucket: at('2026-11-10T22:00:00Z') },
+        { ...totals('b', 7), bucket: at('2026-11-13T01:00:00Z') },
+      ],
+      d: [
+        { ...totals('a', 100), bucket: at('2026-11-11T00:00:00Z') },
+        { ...totals('a', 10), bucket: at('2026-11-12T00:00:00Z') },
+      ],
+    };
+    const inRange = (range: RollupRange) => rows[range.grain]!.filter((row) => row.bucket >= range.from && row.bucket < range.to);
+    const parts: RankingsSource = {
+      totals: async (range) => {
+        const sums = new Map<string, RollupTotals>();
+        for (const row of inRange(range)) {
+          const into = sums.get(row.name) ?? totals(row.name, 0, 0);
+          into.requests += row.requests;
+          into.prompt_tokens += row.prompt_tokens;
+          into.cost += row.cost;
+          sums.set(row.name, into);
+        }
+        return [...sums.values()];
+      },
+      series: async (range) => inRange(range),
+    };
+    const answer = await rankings(
+      parts,
+      '*',
+      {
+        by: 'model',
+        period: 'day',
+        metric: 'tokens',
+        limit: 20,
+        from: at('2026-11-10T10:00:00Z'),
+        to: at('2026-11-13T05:00:00Z'),
+        series: 'day',
+      },
+      0,
+    );
+    expect(answer.data.map((row) => [row.name, row.tokens, row.requests])).toEqual([
+      ['a', 115, 3],
+      ['b', 7, 1],
+    ]);
+    expect(answer.series!.buckets).toEqual([
+      '2026-11-10T00:00:00.000Z',
+      '2026-11-11T00:00:00.000Z',
+      '2026-11-12T00:00:00.000Z',
+      '2026-11-13T00:00:00.000Z',
+    ]);
+    expect(answer.series!.data).toEqual([
+      { name: 'a', values: [5, 100, 10, 0] },
+      { name: 'b', values: [0, 0, 0, 7] },
+    ]);
+  });
+
+  it("draws the series of the top names from their rows alone, and the rest from each bucket's total", async () => {
+    const hour = (iso: string) => at(`2026-11-10T${iso}:00:00Z`);
+    // by model: a, b, c; the same records by country: X and Y.
+    const rows: Record<string, Array<RollupTotals & { bucket: number }>> = {
+      model: [
+        { ...totals('a', 50), bucket: hour('01') },
+        { ...totals('b', 30), bucket: hour('01') },
+        { ...totals('c', 20), bucket: hour('02') },
+        { ...totals('a', 10), bucket: hour('02') },
+      ],
+      country: [
+        { ...totals('X', 70), bucket: hour('01') },
+        { ...totals('Y', 10), bucket: hour('01') },
+        { ...totals('X', 30), bucket: hour('02') },
+      ],
+    };
+    const asked: RollupRange[] = [];
+    const pick = (range: RollupRange) =>
+      rows[range.dim]!.filter(
+        (row) => row.bucket >= range.from && row.bucket < range.to && (range.names === undefined || range.names.includes(row.name)),
+      );
+    const data: RankingsSource = {
+      totals: async (range) => {
+        const sums = new Map<string, RollupTotals>();
+        for (const row of pick(range)) {
+          const into = sums.get(row.name) ?? totals(row.name, 0, 0);
+          into.requests += row.requests;
+          into.prompt_tokens += row.prompt_tokens;
+          sums.set(row.name, into);
+        }
+        return [...sums.values()];
+      },
+      series: async (range) => {
+        asked.push(range);
+        return pick(range);
+      },
+    };
+    const query = { by: 'model', period: 'day', metric: 'tokens', limit: 1, series: 'hour' } as const;
+    const answer = await rankings(data, '*', { ...query, from: hour('01'), to: hour('03') }, 0);
+    expect(answer.series!.data).toEqual([
+      { name: 'a', values: [50, 10] },
+      { name: '(others)', values: [30, 20] },
+    ]);
+    expect(asked.map((range) => [range.dim, range.names])).toEqual([
+      ['model', ['a']],
+      ['country', undefined],
     ]);
   });
 

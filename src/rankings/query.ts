@@ -4,7 +4,9 @@
  * counts, its share of the metric in percent, its rank, and its change against the window before
  * (the previous calendar period, or the same length before `from`). `series` adds the metric per day
  * or hour for the top names, for a stacked share chart. The cost of a query grows with the number of
- * names and buckets in the window, not with the number of requests recorded.
+ * names and buckets in the window, not with the number of requests recorded: whole UTC days are read
+ * from day rows (hour rows only at a window's edges), and the window before and the series read only
+ * the listed names, the rest coming from totals of the dimension with the fewest names.
  */
 import { invalidRequest } from '../contract/errors.js';
 import { nanosToUsd } from '../lib/money.js';
@@ -67,7 +69,45 @@ export function currentWindow(query: Pick<RankingsQuery, 'period' | 'from' | 'to
   return { from: Math.floor(from / HOUR_MS) * HOUR_MS, to: Math.ceil(to / HOUR_MS) * HOUR_MS };
 }
 
-const dayAligned = (window: Window): boolean => window.from % DAY_MS === 0 && window.to % DAY_MS === 0;
+/**
+ * The rollup ranges that cover a window: day rows for its whole UTC days, hour rows for the hours
+ * before the first midnight and after the last one. So a long window that does not start or end at
+ * midnight still reads at most 2 × 23 hours of hour rows, and the cost of a query stays that of the
+ * days and names it spans.
+ */
+export function coveringRanges(window: Window): Array<Window & { grain: 'h' | 'd' }> {
+  const firstMidnight = Math.ceil(window.from / DAY_MS) * DAY_MS;
+  const lastMidnight = Math.floor(window.to / DAY_MS) * DAY_MS;
+  if (firstMidnight >= lastMidnight) return [{ grain: 'h', ...window }];
+  return [
+    ...(window.from < firstMidnight ? [{ grain: 'h' as const, from: window.from, to: firstMidnight }] : []),
+    { grain: 'd' as const, from: firstMidnight, to: lastMidnight },
+    ...(lastMidnight < window.to ? [{ grain: 'h' as const, from: lastMidnight, to: window.to }] : []),
+  ];
+}
+
+/** The sums per name (of `names` only, when given) over every range covering the window. */
+async function windowTotals(
+  source: RankingsSource,
+  dim: Dimension,
+  account: string,
+  window: Window,
+  names?: readonly string[],
+): Promise<RollupTotals[]> {
+  const parts = await Promise.all(
+    coveringRanges(window).map((range) => source.totals({ dim, account, ...range, ...(names ? { names } : {}) })),
+  );
+  if (parts.length === 1) return parts[0]!;
+  const merged = new Map<string, RollupTotals>();
+  for (const row of parts.flat()) {
+    const into = merged.get(row.name);
+    if (into) for (const counter of COUNTERS) into[counter] += row[counter];
+    else merged.set(row.name, { ...row });
+  }
+  return [...merged.values()];
+}
+
+const COUNTERS = ['requests', 'errors', 'prompt_tokens', 'completion_tokens', 'reasoning_tokens', 'cached_tokens', 'cost'] as const;
 
 function value(totals: RollupTotals, metric: Metric): number {
   if (metric === 'requests') return totals.requests;
@@ -152,24 +192,27 @@ export interface RankingsAnswer {
 export async function rankings(source: RankingsSource, account: string, query: RankingsQuery, now = Date.now()): Promise<RankingsAnswer> {
   const window = currentWindow(query, now);
   const before = previousWindow(query, window);
-  const grain = (range: Window): 'h' | 'd' => (dayAligned(range) ? 'd' : 'h');
-  const [current, previous] = await Promise.all([
-    source.totals({ grain: grain(window), dim: query.by, account, ...window }),
-    source.totals({ grain: grain(before), dim: query.by, account, ...before }),
-  ]);
+  const current = await windowTotals(source, query.by, account, window);
   const total = sum(current, '(total)');
   const totalValue = value(total, query.metric);
-  const earlier = new Map(previous.map((row) => [row.name, value(row, query.metric)]));
   const ranked = current
     .filter((row) => row.requests > 0)
     .sort((left, right) => value(right, query.metric) - value(left, query.metric) || (left.name < right.name ? -1 : 1));
+  // The window before: only the listed names' counts (for their change), and its total, read from
+  // the dimension with the fewest names — every record counts once under every dimension.
+  const listed = ranked.slice(0, query.limit).map((row) => row.name);
+  const [previous, previousTotals] = await Promise.all([
+    windowTotals(source, query.by, account, before, listed),
+    windowTotals(source, 'country', account, before),
+  ]);
+  const earlier = new Map(previous.map((row) => [row.name, value(row, query.metric)]));
   const share = (row: RollupTotals): number => (totalValue === 0 ? 0 : round((value(row, query.metric) / totalValue) * 100, 6));
   const change = (now: number, then: number | undefined): number | null => (then ? round(((now - then) / then) * 100, 4) : null);
   const data = ranked
     .slice(0, query.limit)
     .map((row, index) => rowOf(row, index + 1, share(row), change(value(row, query.metric), earlier.get(row.name))));
   const rest = ranked.slice(query.limit);
-  const previousTotal = sum(previous, '(total)');
+  const previousTotal = sum(previousTotals, '(total)');
   const answer: RankingsAnswer = {
     by: query.by,
     metric: query.metric,
@@ -183,25 +226,32 @@ export async function rankings(source: RankingsSource, account: string, query: R
   };
   if (query.series) {
     const step = query.series === 'day' ? DAY_MS : HOUR_MS;
-    const rows = await source.series({
-      grain: query.series === 'day' && dayAligned(window) ? 'd' : 'h',
-      dim: query.by,
-      account,
-      ...window,
-    });
-    const top = new Set(data.map((row) => row.name));
+    // A day series reads day rows for whole days and hour rows at the edges; an hour series hour rows.
+    const ranges = query.series === 'day' ? coveringRanges(window) : [{ grain: 'h' as const, ...window }];
+    const top = data.map((row) => row.name);
+    // Only the top names' rows are read. The rest is each bucket's total less the top names': every
+    // record counts once under every dimension, so a bucket's total can be read from the dimension
+    // with the fewest names (the authors' countries) instead of from all of this one's.
+    const [rows, totals] = await Promise.all([
+      Promise.all(ranges.map((range) => source.series({ dim: query.by, account, ...range, names: top }))),
+      rest.length === 0 ? [] : Promise.all(ranges.map((range) => source.series({ dim: 'country', account, ...range }))),
+    ]);
     const start = Math.floor(window.from / step) * step;
     const buckets: number[] = [];
     for (let bucket = start; bucket < window.to; bucket += step) buckets.push(bucket);
     const index = new Map(buckets.map((bucket, position) => [bucket, position]));
-    const lines = new Map<string, number[]>([...top].map((name) => [name, buckets.map(() => 0)]));
+    const lines = new Map<string, number[]>(top.map((name) => [name, buckets.map(() => 0)]));
     const others = buckets.map(() => 0);
-    for (const row of rows) {
+    for (const row of totals.flat()) {
       const position = index.get(Math.floor(row.bucket / step) * step);
-      if (position === undefined) continue;
+      if (position !== undefined) others[position]! += value(row, query.metric);
+    }
+    for (const row of rows.flat()) {
+      const position = index.get(Math.floor(row.bucket / step) * step);
       const line = lines.get(row.name);
-      if (line) line[position]! += value(row, query.metric);
-      else others[position]! += value(row, query.metric);
+      if (position === undefined || !line) continue;
+      line[position]! += value(row, query.metric);
+      others[position]! -= value(row, query.metric);
     }
     const scale = query.metric === 'cost' ? nanosToUsd : (number: number) => number;
     answer.series = {

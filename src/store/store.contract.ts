@@ -10,6 +10,7 @@ import { freshDatabase, type TestDatabase } from '../../test/helpers/gateway.js'
 import { openStore, type Store } from './index.js';
 import { migrationProvider } from './migrations/index.js';
 import type { NewGeneration } from './repos/generations.js';
+import type { RollupDelta } from './repos/rollups.js';
 
 /** A generation with every column set to a distinctive, non-default value. */
 function generation(index: number): NewGeneration {
@@ -261,6 +262,66 @@ export function storeContract(kind: TestDatabase, options: StoreContractOptions 
           }),
         ).rejects.toThrow('rollup failed');
         expect(await store.generations.findById(doomed.id)).toBeUndefined();
+      });
+
+      run('rollup reads: some names probed pair by pair, many by one walk of the range, the same sums', async () => {
+        const HOUR = 3_600_000;
+        const base = 1_800_000_000 * 1000 - ((1_800_000_000 * 1000) % (24 * HOUR)); // a UTC midnight
+        const deltas: RollupDelta[] = [];
+        for (let hour = 0; hour < 48; hour++) {
+          for (let name = 0; name < 300; name++) {
+            if ((hour + name) % 7 === 0) continue; // some names miss some hours
+            deltas.push({
+              grain: 'h',
+              dim: 'key',
+              account: 'contract-reads',
+              bucket: base + hour * HOUR,
+              name: `n${String(name).padStart(3, '0')}`,
+              requests: 1,
+              errors: hour % 2,
+              prompt_tokens: name,
+              completion_tokens: hour,
+              reasoning_tokens: 0,
+              cached_tokens: 0,
+              cost: name * 1000 + hour,
+            });
+          }
+        }
+        await store.db.transaction().execute((transaction) => store.rollups.add(transaction, deltas));
+        const range = { grain: 'h' as const, dim: 'key', account: 'contract-reads', from: base + 2 * HOUR, to: base + 40 * HOUR };
+        const inRange = deltas.filter((delta) => delta.bucket >= range.from && delta.bucket < range.to);
+        const expected = (names: readonly string[]) =>
+          names
+            .map((name) => {
+              const rows = inRange.filter((delta) => delta.name === name);
+              const sum = (column: 'requests' | 'errors' | 'prompt_tokens' | 'completion_tokens' | 'cost') =>
+                rows.reduce((total, row) => total + row[column], 0);
+              return {
+                name,
+                requests: sum('requests'),
+                errors: sum('errors'),
+                prompt_tokens: sum('prompt_tokens'),
+                completion_tokens: sum('completion_tokens'),
+                reasoning_tokens: 0,
+                cached_tokens: 0,
+                cost: sum('cost'),
+              };
+            })
+            .filter((row) => row.requests > 0);
+        const byName = (rows: Array<{ name: string }>) => [...rows].sort((left, right) => (left.name < right.name ? -1 : 1));
+        const few = ['n000', 'n007', 'n123', 'n-none'];
+        const many = Array.from({ length: 300 }, (_, name) => `n${String(name).padStart(3, '0')}`); // 38 hours × 300 > 10,000 pairs
+        for (const names of [few, many]) expect(byName(await store.rollups.totals({ ...range, names }))).toEqual(expected(names));
+        expect(byName(await store.rollups.totals(range))).toEqual(expected(many));
+        const series = await store.rollups.series({ ...range, names: few });
+        expect(series).toHaveLength(inRange.filter((delta) => few.includes(delta.name)).length);
+        expect(series.find((row) => row.name === 'n123' && row.bucket === base + 4 * HOUR)).toMatchObject({
+          prompt_tokens: 123,
+          cost: 123_004,
+        });
+        expect((await store.rollups.series({ ...range, names: many })).length).toBe(inRange.length);
+        expect(await store.rollups.totals({ ...range, names: [] })).toEqual([]);
+        expect(await store.rollups.series({ ...range, to: range.from, names: few })).toEqual([]);
       });
 
       run('findById returns every column as inserted, numbers as numbers', async () => {

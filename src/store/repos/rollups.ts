@@ -10,7 +10,8 @@ import { placeholderRows, PreparedInsert } from '../sqlite-batch.js';
 
 export type RollupDelta = UsageRollupsTable;
 
-const COLUMNS = [
+/** A rollup row's columns: its key (grain, dim, account, bucket, name), then its counters. */
+export const ROLLUP_COLUMNS = [
   'grain',
   'dim',
   'account',
@@ -28,6 +29,12 @@ const COUNTERS = ['requests', 'errors', 'prompt_tokens', 'completion_tokens', 'r
 
 /** Rows per upsert statement on PostgreSQL (12 parameters each). */
 const ROWS_PER_STATEMENT = 500;
+
+/** Hour and day buckets (epoch ms). */
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** Most (bucket, name) pairs a read of some names probes one by one; above, it walks the range once. */
+const MAX_PROBES = 10_000;
 
 export interface RollupTotals {
   name: string;
@@ -47,6 +54,8 @@ export interface RollupRange {
   /** [from, to) in epoch ms. */
   from: number;
   to: number;
+  /** Only these names (the listed ones, for their change and their series); all names when absent. */
+  names?: readonly string[];
 }
 
 /** The ON CONFLICT clause: add the batch's counts to the stored ones. */
@@ -98,8 +107,8 @@ export class RollupsRepo {
     if (sqlite)
       this.prepared = new PreparedInsert<RollupDelta>(
         sqlite,
-        (rows) => upsert(db, placeholderRows<RollupDelta>(COLUMNS, rows)).compile(),
-        COLUMNS,
+        (rows) => upsert(db, placeholderRows<RollupDelta>(ROLLUP_COLUMNS, rows)).compile(),
+        ROLLUP_COLUMNS,
       );
   }
 
@@ -116,34 +125,57 @@ export class RollupsRepo {
     }
   }
 
-  /** Sums per name over [from, to). */
+  /** Sums per name over [from, to), of `range.names` only when given. */
   async totals(range: RollupRange): Promise<RollupTotals[]> {
-    const rows = await this.db
-      .selectFrom('usage_rollups')
+    const select = this.select(range);
+    if (!select) return [];
+    const rows = await select.query
       .select((eb) => ['name', ...COUNTERS.map((column) => eb.fn.sum<number | string>(column).as(column))])
-      .where('grain', '=', range.grain)
-      .where('dim', '=', range.dim)
-      .where('account', '=', range.account)
-      .where('bucket', '>=', range.from)
-      .where('bucket', '<', range.to)
       .groupBy('name')
       .execute();
-    return rows.map((row) => numeric(row));
+    return select.keep(rows).map((row) => numeric(row));
   }
 
-  /** Sums per bucket and name over [from, to). */
+  /** Sums per bucket and name over [from, to), of `range.names` only when given. */
   async series(range: RollupRange): Promise<Array<RollupTotals & { bucket: number }>> {
-    const rows = await this.db
-      .selectFrom('usage_rollups')
+    const select = this.select(range);
+    if (!select) return [];
+    const rows = await select.query
       .select((eb) => ['bucket', 'name', ...COUNTERS.map((column) => eb.fn.sum<number | string>(column).as(column))])
-      .where('grain', '=', range.grain)
-      .where('dim', '=', range.dim)
-      .where('account', '=', range.account)
-      .where('bucket', '>=', range.from)
-      .where('bucket', '<', range.to)
       .groupBy(['bucket', 'name'])
       .execute();
-    return rows.map((row) => ({ ...numeric(row), bucket: Number(row.bucket) }));
+    return select.keep(rows).map((row) => ({ ...numeric(row), bucket: Number(row.bucket) }));
+  }
+
+  /**
+   * The rows of a range. For a few names, the index is probed at each (bucket, name) pair: the key
+   * is (grain, dim, account, bucket, name), so a bucket range filtered by name would walk every
+   * name's entries (and PostgreSQL before 17 walks the range once per name of an IN list). For many
+   * pairs, one walk of the range, the names kept here. Undefined when nothing can match.
+   */
+  private select(range: RollupRange) {
+    const names = range.names;
+    if (names && names.length === 0) return undefined;
+    const base = this.db
+      .selectFrom('usage_rollups')
+      .where('grain', '=', range.grain)
+      .where('dim', '=', range.dim)
+      .where('account', '=', range.account);
+    const step = range.grain === 'h' ? HOUR_MS : DAY_MS;
+    const buckets: number[] = [];
+    if (names && (Math.ceil(range.to / step) - Math.ceil(range.from / step)) * names.length <= MAX_PROBES) {
+      for (let bucket = Math.ceil(range.from / step) * step; bucket < range.to; bucket += step) buckets.push(bucket);
+      if (buckets.length === 0) return undefined;
+      return {
+        query: base.where('bucket', 'in', buckets).where('name', 'in', names),
+        keep: <Row>(rows: Row[]): Row[] => rows,
+      };
+    }
+    const wanted = names ? new Set(names) : undefined;
+    return {
+      query: base.where('bucket', '>=', range.from).where('bucket', '<', range.to),
+      keep: <Row extends { name: string }>(rows: Row[]): Row[] => (wanted ? rows.filter((row) => wanted.has(row.name)) : rows),
+    };
   }
 
   /** Every rollup row (tests compare them with the generation records). */
