@@ -4,6 +4,7 @@ import { registerKeys } from './commands/keys.js';
 import { registerLineage } from './commands/lineage.js';
 import { registerModels } from './commands/models.js';
 import { registerPolicy } from './commands/policy.js';
+import { registerRankings } from './commands/rankings.js';
 import { registerServe } from './commands/serve.js';
 
 // Output piped into `head` and the like: a closed pipe ends the command quietly.
@@ -21,6 +22,7 @@ registerServe(program);
 registerKeys(program);
 registerModels(program);
 registerLineage(program);
+registerRankings(program);
 registerPolicy(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -7,15 +7,12 @@
  * shape. Then `agora lineage ID` draws the tree in the terminal. Needs ../shared (skipped, saying
  * so, without it) and a built dist/ (`npm run build`).
  */
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { cli } from '../helpers/processes.js';
 
-const run = promisify(execFile);
-const CLI = join(import.meta.dirname, '../../bin/agora.js');
 const SAMPLE = join(import.meta.dirname, '../../../shared/data/hf-lineage-sample.json');
 const PRESENT = existsSync(SAMPLE);
 
@@ -38,23 +35,6 @@ function r1Counts(): { total: number; finetune: number; adapter: number; quantiz
   ).map(byList);
   const all = new Set([...finetune!, ...adapter!, ...quantized!, ...merge!]);
   return { total: all.size, finetune: finetune!.size, adapter: adapter!.size, quantized: quantized!.size, merge: merge!.size };
-}
-
-/** The environment of a CLI run: no AGORA_* from the caller, so the bundled catalog maps Agora ids. */
-function cliEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const name of Object.keys(env)) if (name.startsWith('AGORA_') || name === 'HF_TOKEN') delete env[name];
-  return env;
-}
-
-async function cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: cliEnv(), timeout: 60_000 });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const failed = error as { stdout: string; stderr: string; code: number };
-    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
-  }
 }
 
 describe.skipIf(!PRESENT)(`lineage through the gateway and the CLI${PRESENT ? '' : ` (skipped: ${SAMPLE} is absent)`}`, () => {
