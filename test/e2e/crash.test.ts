@@ -11,20 +11,17 @@
  * the restart, so a slow machine (a restart can take a second) runs the same schedule, only slower.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
 import { Counter, Gate } from '../helpers/events.js';
 import { MASTER_KEY, routingConfig, UPSTREAM_KEY } from '../helpers/gateway.js';
+import { cli, freePort, killHard, spawnGateway } from '../helpers/processes.js';
 import { randomInt, seededRandom } from '../helpers/random.js';
 import { openStore } from '../../src/store/index.js';
 
-const CLI = join(import.meta.dirname, '../../bin/agora.js');
-const run = promisify(execFile);
 // usage reported by the fake for `ok`: 12 prompt + 6 completion tokens; at $1 / $2 per 1M: 24,000 nanodollars
 const PRICE = { prompt: 1, completion: 2 };
 const costOf = (prompt: number, completion: number): number => (prompt * PRICE.prompt + completion * PRICE.completion) * 1000;
@@ -40,14 +37,6 @@ const SEED = 0xc4a5;
 // (an answer completed since then was also served since then, so counting at the provider comes no
 // later), and each kill lets through at most WORKERS answers whose bytes were already on their way.
 // So all 10 kills happen within 10 × (40 + 16) = 560 complete answers, before the 600th.
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('kill -9 during load', () => {
   let upstream: FakeUpstream | undefined;
@@ -74,38 +63,22 @@ describe('kill -9 during load', () => {
     const config = join(folder, 'agora.yaml');
     writeFileSync(config, routingConfig({ acme: upstream.url }, { 'acme/chat': [{ provider: 'acme', model: 'ok', ...PRICE }] }));
     const database = `sqlite:${join(folder, 'agora.db')}`;
-    const created = await run(process.execPath, [CLI, 'keys', 'create', '--name', 'crash', '--credit', '100', '--db', database]);
+    const created = await cli(['keys', 'create', '--name', 'crash', '--credit', '100', '--db', database]);
+    expect(created.code, created.stderr).toBe(0);
     const key = created.stdout.trim().split('\n').pop()!;
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
 
     /** Starts the gateway; resolves once it says it listens. */
     const start = async (): Promise<void> => {
-      const process_ = spawn(
-        process.execPath,
-        [CLI, 'serve', '--config', config, '--db', database, '--port', String(port), '--log-level', 'error'],
-        {
-          env: { ...process.env, AGORA_MASTER_KEY: MASTER_KEY, ACME_TEST_KEY: UPSTREAM_KEY },
-          stdio: ['ignore', 'pipe', 'inherit'],
-        },
+      await spawnGateway(
+        ['--config', config, '--db', database, '--port', String(port), '--log-level', 'error'],
+        { ...process.env, AGORA_MASTER_KEY: MASTER_KEY, ACME_TEST_KEY: UPSTREAM_KEY },
+        (spawned) => (child = spawned),
       );
-      child = process_;
-      await new Promise<void>((resolve, reject) => {
-        let out = '';
-        process_.stdout!.on('data', (data: Buffer) => {
-          out += data.toString();
-          if (out.includes('Agora gateway on')) resolve();
-        });
-        process_.once('exit', (code) => reject(new Error(`gateway exited early (${code})`)));
-      });
     };
     /** SIGKILL; resolves once the process is gone. */
-    const kill = async (): Promise<void> => {
-      const victim = child!;
-      const exited = new Promise((resolve) => victim.once('exit', resolve));
-      victim.kill('SIGKILL');
-      await exited;
-    };
+    const kill = (): Promise<void> => killHard(child!);
 
     const up = new Gate(); // open while a gateway is listening
     await start();

@@ -11,23 +11,15 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
 import { Counter } from '../helpers/events.js';
 import { routingConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { randomInt, seededRandom } from '../helpers/random.js';
+import { freePort } from '../helpers/processes.js';
 import { startSeededFlaky, type SeededFlaky } from '../helpers/seeded-flaky.js';
 
 const FAKE = join(import.meta.dirname, '../fakes/openai-upstream.ts');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** An upstream in its own process, so it can be killed by PID and started again on the same port. */
 class UpstreamProcess {
