@@ -17,6 +17,8 @@ import type { BatchWriter } from './metering/sink.js';
 import type { NewGeneration } from './store/repos/generations.js';
 import type { LedgerWrite } from './store/repos/ledger.js';
 import type { NewAuditRow } from './store/repos/policies.js';
+import type { VerificationDirectory } from './evals/verified.js';
+import type { EvalsRepo } from './store/repos/evals.js';
 import type { AdminStore } from './admin-store.js';
 import type { RetryBudget } from './routing/execute.js';
 import type { Planner } from './routing/plan.js';
@@ -51,6 +53,10 @@ export interface Gateway {
   ledgerWriter: BatchWriter<LedgerWrite>;
   /** Policy decisions, written in batches off the request path. */
   auditWriter: BatchWriter<NewAuditRow>;
+  /** Host verifications in force (`provider.verified`), reloaded when one is stored. */
+  verifications: VerificationDirectory;
+  /** Benchmark runs, probes and verifications (read by the leaderboard; written by `agora bench`). */
+  evals: Pick<EvalsRepo, 'listRuns' | 'totals' | 'probes' | 'verifications'>;
   /** Installs the stored catalog now if it changed (after an admin write); true when a new snapshot was installed. */
   refreshCatalog(): Promise<boolean>;
   /** Reads and admin writes off the request path (key management, generation lookups). */

@@ -33,6 +33,7 @@ import { Planner } from './routing/plan.js';
 import { rollupDeltas, type CountryOf } from './rankings/rollup.js';
 import { ClientRegionResolver } from './governance/client-region.js';
 import { Governance } from './governance/gate.js';
+import { VerificationDirectory } from './evals/verified.js';
 import type { NewAuditRow } from './store/repos/policies.js';
 import { SharedHealth } from './routing/shared-health.js';
 import { StickyRoutes } from './routing/stickiness.js';
@@ -157,6 +158,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       outageWindowMs: 30_000,
     });
   const planner = new Planner(catalog, health, new StickyRoutes(routing.stickyTtlMs));
+  const verifications = new VerificationDirectory(store.evals, (map) => planner.useVerifications(map), options.keyRefreshMs);
+  await verifications.load();
+  verifications.start((error) => logger.warn('reloading host verifications failed; using the last ones', { error: String(error) }));
   const shared = options.redisUrl ? new SharedHealth(options.redisUrl, health, logger, options.redisPrefix) : undefined;
   await shared?.start();
   const localLimiter = new LocalLimiter();
@@ -235,6 +239,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       },
     },
     auditWriter,
+    verifications,
+    evals: store.evals,
     refreshCatalog: () => refresher.refresh(),
     state,
   };
@@ -297,6 +303,7 @@ async function stop(gateway: Gateway, server: Server, store: Store, graceMs: num
   gateway.lineage.stop();
   gateway.storeHealth.stop();
   gateway.lifecycle.governance.stop();
+  gateway.verifications.stop();
   await gateway.ledgerWriter.close();
   await gateway.auditWriter.close();
   await gateway.sink.close();

@@ -16,6 +16,7 @@ import { countTokens, messages } from './api/messages.js';
 import { listModels } from './api/models.js';
 import { usageExport } from './api/usage.js';
 import { rankingsRoute } from './api/rankings.js';
+import { leaderboardRoute } from './api/leaderboard.js';
 import { auditLog, createPolicy, deletePolicy, getPolicy, listPolicies, patchProvider, policyCheck, putPolicy } from './api/governance.js';
 import { createResponse, deleteResponse, getResponse } from './api/responses.js';
 import type { Exchange, Gateway, RouteHandler } from './gateway.js';
@@ -48,6 +49,7 @@ export const ROUTES: ReadonlyArray<readonly [Method, string, RouteHandler]> = [
   ['POST', '/api/v1/credits/topup', topUp],
   ['GET', '/api/v1/usage', usageExport],
   ['GET', '/api/v1/rankings', rankingsRoute],
+  ['GET', '/api/v1/leaderboard', leaderboardRoute],
   ['GET', '/api/v1/policies', listPolicies],
   ['POST', '/api/v1/policies', createPolicy],
   ['GET', '/api/v1/policy/check', policyCheck],

@@ -10,6 +10,7 @@
  */
 import type { CatalogEndpoint, CatalogModel } from '../catalog/snapshot.js';
 import type { Exchange } from '../gateway.js';
+import type { VerificationState } from '../routing/filters.js';
 import { sendJson } from '../http/respond.js';
 import type { EndpointHealth, Percentiles } from '../routing/health.js';
 import { invalidRequest, notFound } from '../contract/errors.js';
@@ -78,7 +79,12 @@ function percentiles(stats: Percentiles, scale: (value: number | null) => number
   return p50 === null || p75 === null || p90 === null || p99 === null ? null : { p50, p75, p90, p99 };
 }
 
-export function endpointView(entry: CatalogEndpoint, health: EndpointHealth, now: number): Record<string, unknown> {
+export function endpointView(
+  entry: CatalogEndpoint,
+  health: EndpointHealth,
+  now: number,
+  verification?: VerificationState,
+): Record<string, unknown> {
   const { endpoint, provider } = entry;
   const stats = health.stats(now);
   const toolChoice = endpoint.supportedParameters.has('tool_choice');
@@ -123,6 +129,10 @@ export function endpointView(entry: CatalogEndpoint, health: EndpointHealth, now
     circuit: stats.circuit,
     circuit_open_until: stats.open_until === null ? null : new Date(stats.open_until).toISOString(),
     requests_last_1d: stats.requests_1d,
+    // The latest host verification (agora bench verify): what provider.verified routes by.
+    verification: verification
+      ? { status: verification.status, reason: verification.reason, at: new Date(verification.at).toISOString() }
+      : null,
   };
 }
 
@@ -140,7 +150,9 @@ export function listEndpoints(exchange: Exchange, author: string, slug: string):
       description: entry.model.description ?? '',
       architecture: { ...architectureView(entry), tokenizer: null, instruct_type: null },
       ...factsView(entry),
-      endpoints: entry.endpoints.map((endpoint) => endpointView(endpoint, gateway.planner.health.get(endpoint.key), now)),
+      endpoints: entry.endpoints.map((endpoint) =>
+        endpointView(endpoint, gateway.planner.health.get(endpoint.key), now, gateway.planner.verificationFor(endpoint.key)),
+      ),
     },
   });
 }

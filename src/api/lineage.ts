@@ -42,7 +42,7 @@ function oneOf<T extends string>(exchange: Exchange, name: string, allowed: read
 /** Agora ids per lower-case Hugging Face id, once per catalog snapshot (a synced catalog installs a new one). */
 const servedBySnapshot = new WeakMap<CatalogSnapshot, ServedMap>();
 
-function servedMap(catalog: CatalogSnapshot): ServedMap {
+export function servedMap(catalog: CatalogSnapshot): ServedMap {
   let served = servedBySnapshot.get(catalog);
   if (!served) {
     served = servedMapOf([...catalog.models.values()].map((entry) => entry.model));

@@ -3,8 +3,8 @@ import { Command } from 'commander';
 import { registerKeys } from './commands/keys.js';
 import { registerLineage } from './commands/lineage.js';
 import { registerModels } from './commands/models.js';
+import { registerBench } from './commands/bench.js';
 import { registerPolicy } from './commands/policy.js';
-import { registerRankings } from './commands/rankings.js';
 import { registerServe } from './commands/serve.js';
 
 // Output piped into `head` and the like: a closed pipe ends the command quietly.
@@ -22,8 +22,8 @@ registerServe(program);
 registerKeys(program);
 registerModels(program);
 registerLineage(program);
-registerRankings(program);
 registerPolicy(program);
+registerBench(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`agora: ${error instanceof Error ? error.message : String(error)}\n`);

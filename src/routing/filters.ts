@@ -24,7 +24,7 @@ export interface PolicyGateLike {
 export interface Exclusion {
   endpoint: string;
   provider: string;
-  /** A stable vocabulary (OpenRouter's `excluded_by`): provider_disabled, status, only, ignore, order, quantization, data_policy, zdr, max_price, context_length, max_output, parameters. */
+  /** A stable vocabulary (OpenRouter's `excluded_by`): provider_disabled, status, only, ignore, order, quantization, data_policy, zdr, verified, max_price, context_length, max_output, parameters. */
   constraint: string;
   detail: string;
   /** Set when governance refused the endpoint (constraint `policy`). */
@@ -37,6 +37,15 @@ export interface FilterInput {
   requestedParameters: string[];
   promptTokensEstimate: number;
   maxTokens: number | undefined;
+  /** The latest host verification of an endpoint (`provider.verified`), if any. */
+  verification?: (entry: CatalogEndpoint) => VerificationState | undefined;
+}
+
+/** An endpoint's latest host verification against its model's reference endpoint. */
+export interface VerificationState {
+  status: 'passed' | 'flagged';
+  reason: string;
+  at: number;
 }
 
 function exclusion(entry: CatalogEndpoint, constraint: string, detail: string): Exclusion {
@@ -60,6 +69,11 @@ export function firstFailedConstraint(entry: CatalogEndpoint, input: FilterInput
   }
   const policy = endpoint.dataPolicy;
   if (preferences.zdr && policy.zdr !== true) return exclusion(entry, 'zdr', 'not a zero-data-retention endpoint');
+  if (preferences.verified) {
+    const state = input.verification?.(entry);
+    if (!state) return exclusion(entry, 'verified', 'not verified (agora bench verify has not checked this host)');
+    if (state.status !== 'passed') return exclusion(entry, 'verified', `flagged by host verification: ${state.reason}`);
+  }
   if (preferences.dataCollection === 'deny' && policy.trainsOnPrompts !== false) {
     return exclusion(entry, 'data_policy', policy.trainsOnPrompts ? 'trains on prompts' : 'does not state that it never trains on prompts');
   }

@@ -15,7 +15,7 @@ import { KNOWN_PARAMETERS } from '../config/schema.js';
 import { closeMatches } from '../lib/close-matches.js';
 import { AgoraError, invalidRequest, notFound } from '../contract/errors.js';
 import type { ProviderAdapter } from '../contract/provider-adapter.js';
-import { firstFailedConstraint, type Exclusion, type FilterInput, type PolicyGateLike } from './filters.js';
+import { firstFailedConstraint, type Exclusion, type FilterInput, type PolicyGateLike, type VerificationState } from './filters.js';
 import type { EndpointHealth, HealthRegistry } from './health.js';
 import { parsePreferences, splitVariant, type ProviderPreferences } from './preferences.js';
 import type { StickyRoutes } from './stickiness.js';
@@ -73,6 +73,19 @@ export class Planner {
     this.catalog = catalog;
   }
 
+  private verifications: ReadonlyMap<string, VerificationState> = new Map();
+  private readonly verificationOf = (entry: CatalogEndpoint): VerificationState | undefined => this.verifications.get(entry.key);
+
+  /** Host verifications in force, by endpoint key (`provider: {verified: true}` admits only those that passed). */
+  useVerifications(verifications: ReadonlyMap<string, VerificationState>): void {
+    this.verifications = verifications;
+  }
+
+  /** The latest verification of an endpoint, if any. */
+  verificationFor(endpointKey: string): VerificationState | undefined {
+    return this.verifications.get(endpointKey);
+  }
+
   private healthOf(entry: CatalogModel): EndpointHealth[] {
     let found = this.bound.get(entry);
     if (!found) {
@@ -90,6 +103,7 @@ export class Planner {
       requestedParameters: preferences.requireParameters ? requestedParameters(request.body) : [],
       promptTokensEstimate: request.promptTokensEstimate,
       maxTokens: request.maxTokens,
+      verification: this.verificationOf,
     };
     const excluded: Exclusion[] = [];
     const attempts: Attempt[] = [];

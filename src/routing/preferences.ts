@@ -15,6 +15,8 @@ export interface ProviderPreferences {
   requireParameters: boolean;
   dataCollection: 'allow' | 'deny';
   zdr: boolean;
+  /** Only endpoints whose latest host verification passed (part 11). */
+  verified: boolean;
   quantizations: string[] | undefined;
   sort: SortBy | undefined;
   /** USD per 1M tokens (prompt, completion) and per request. */
@@ -33,6 +35,7 @@ export const DEFAULT_PREFERENCES: ProviderPreferences = {
   requireParameters: false,
   dataCollection: 'allow',
   zdr: false,
+  verified: false,
   quantizations: undefined,
   sort: undefined,
   maxPrice: undefined,
@@ -48,6 +51,7 @@ const FIELDS = new Set([
   'require_parameters',
   'data_collection',
   'zdr',
+  'verified',
   'quantizations',
   'sort',
   'max_price',
@@ -149,6 +153,7 @@ export function parsePreferences(raw: unknown, variant: string | undefined): Pro
       requireParameters: bool(object.require_parameters, 'require_parameters', false),
       dataCollection,
       zdr: bool(object.zdr, 'zdr', false),
+      verified: bool(object.verified, 'verified', false),
       quantizations,
       sort: (sortValue ?? undefined) as SortBy | undefined,
       maxPrice: maxPrice(object.max_price),

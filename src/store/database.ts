@@ -202,7 +202,83 @@ export interface PolicyAuditTable {
   detail: string | null;
 }
 
+/** An evaluation run (migration 0009). */
+export interface EvalRunsTable {
+  id: string;
+  suite: string;
+  source: string;
+  model: string;
+  provider: string | null;
+  status: 'running' | 'done';
+  temperature: number;
+  seed: number | null;
+  repeats: number;
+  item_limit: number | null;
+  items_total: number;
+  template: string;
+  purpose: string;
+  wall_ms: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One answered item of a run. */
+export interface EvalItemsTable {
+  run_id: string;
+  item_id: string;
+  repeat: number;
+  prompt: string;
+  answer: string;
+  extracted: string | null;
+  correct: number;
+  detail: string | null;
+  error: string | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_usd: number;
+  latency_ms: number;
+  provider: string | null;
+  created_at: number;
+}
+
+export interface EndpointProbesTable {
+  id: string;
+  model: string;
+  provider: string;
+  input_tokens: number;
+  output_tokens: number;
+  ttft_ms: number;
+  output_tps: number;
+  e2e_ms: number;
+  error: string | null;
+  created_at: number;
+}
+
+export interface VerificationsTable {
+  id: string;
+  model: string;
+  provider: string;
+  reference: string;
+  suite: string;
+  run_id: string;
+  reference_run_id: string;
+  correct: number;
+  n: number;
+  reference_correct: number;
+  reference_n: number;
+  agreement: number;
+  tool_f1: number | null;
+  schema_accuracy: number | null;
+  status: 'passed' | 'flagged';
+  reason: string;
+  created_at: number;
+}
+
 export interface Database {
+  eval_runs: EvalRunsTable;
+  eval_items: EvalItemsTable;
+  endpoint_probes: EndpointProbesTable;
+  verifications: VerificationsTable;
   policies: PoliciesTable;
   policy_state: PolicyStateTable;
   policy_audit: PolicyAuditTable;

@@ -11,6 +11,7 @@ import { CatalogRepo } from './repos/catalog.js';
 import { GenerationsRepo } from './repos/generations.js';
 import { RollupsRepo } from './repos/rollups.js';
 import { PoliciesRepo } from './repos/policies.js';
+import { EvalsRepo } from './repos/evals.js';
 import { KeysRepo } from './repos/api-keys.js';
 import { LedgerRepo } from './repos/ledger.js';
 import { LineageRepo } from './repos/lineage.js';
@@ -32,6 +33,7 @@ export interface Store {
   catalog: CatalogRepo;
   rollups: RollupsRepo;
   policies: PoliciesRepo;
+  evals: EvalsRepo;
   /** The model lineage graph (base → derivative), imported by `agora lineage import`. */
   lineage: LineageRepo;
   close(): Promise<void>;
@@ -83,6 +85,7 @@ export async function openStore(url: string = DEFAULT_DATABASE_URL): Promise<Sto
     dialect,
     rollups,
     policies: new PoliciesRepo(db),
+    evals: new EvalsRepo(db),
     label: maskDatabaseUrl(url),
     db,
     keys: new KeysRepo(db),

@@ -171,6 +171,13 @@ const CASES: Case[] = [
     expect: ADMIN_ONLY,
     request: () => ({ method: 'GET', path: '/api/v1/rankings?by=account' }),
   },
+  {
+    route: 'GET /api/v1/leaderboard',
+    variant: 'benchmarks',
+    expect: ALL_OK,
+    request: () => ({ method: 'GET', path: '/api/v1/leaderboard' }),
+    check: (_context, _caller, reply) => expect(reply.json.index.weights.mmlu).toBe(0.25),
+  },
   // -- governance
   {
     route: 'GET /api/v1/policies',

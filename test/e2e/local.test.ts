@@ -23,10 +23,12 @@ describe.skipIf(!ready)('agora serve --local', () => {
   let child: ChildProcess;
   let url = '';
   let drop: () => Promise<void>;
+  let databaseUrl = '';
 
   beforeAll(async () => {
     const database = await freshDatabase('sqlite');
     drop = database.drop;
+    databaseUrl = database.url;
     child = spawn(
       process.execPath,
       [
@@ -114,5 +116,42 @@ describe.skipIf(!ready)('agora serve --local', () => {
     }
     expect(healthAnswers.length).toBeGreaterThan(1); // the event loop kept serving while both generated
     expect(healthAnswers.every((status) => status === 200)).toBe(true);
+  });
+
+  it('a benchmark run against the in-process model completes, every item stored with its tokens', async () => {
+    const { runSuite } = await import('../../src/evals/runner.js');
+    const { openStore } = await import('../../src/store/index.js');
+    const store = await openStore(databaseUrl);
+    try {
+      const items = [
+        ['2 + 2', 4],
+        ['3 + 5', 8],
+        ['7 + 1', 8],
+      ].map(([sum, total], index) => ({ id: String(index), prompt: `What is ${sum}? Answer: `, reference: total }));
+      const result = await runSuite({
+        gatewayUrl: url,
+        apiKey: MASTER_KEY,
+        suite: {
+          name: 'tiny-sums',
+          description: 'three sums (random weights: the score says nothing, completion does)',
+          template: '{sum}',
+          maxTokens: 8,
+          items,
+          extract: (answer) => /-?\d+/.exec(answer)?.[0] ?? null,
+          score: (extracted, item) => ({ correct: extracted === String(item.reference) }),
+        },
+        source: 'inline',
+        model: 'local/llama-2-tiny-random',
+        concurrency: 2,
+        repeats: 1,
+        temperature: 0,
+        store: store.evals,
+      });
+      expect(result.complete).toBe(true);
+      expect(result.totals).toMatchObject({ n: 3, errors: 0, completion_tokens: 24 });
+      expect((await store.evals.items(result.run.id)).every((item) => item.provider === 'local')).toBe(true);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -8,6 +8,7 @@ import { migration0005 } from './0005-catalog.js';
 import { migration0006 } from './0006-lineage.js';
 import { migration0007 } from './0007-rankings.js';
 import { migration0008 } from './0008-governance.js';
+import { migration0009 } from './0009-evals.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-init': migration0001,
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-lineage': migration0006,
   '0007-rankings': migration0007,
   '0008-governance': migration0008,
+  '0009-evals': migration0009,
 };
 
 export const migrationProvider: MigrationProvider = {
