@@ -5,6 +5,7 @@ import { registerLineage } from './commands/lineage.js';
 import { registerModels } from './commands/models.js';
 import { registerBench } from './commands/bench.js';
 import { registerPolicy } from './commands/policy.js';
+import { registerRankings } from './commands/rankings.js';
 import { registerServe } from './commands/serve.js';
 
 // Output piped into `head` and the like: a closed pipe ends the command quietly.
@@ -22,6 +23,7 @@ registerServe(program);
 registerKeys(program);
 registerModels(program);
 registerLineage(program);
+registerRankings(program);
 registerPolicy(program);
 registerBench(program);
 
