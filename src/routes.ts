@@ -17,6 +17,7 @@ import { listModels } from './api/models.js';
 import { usageExport } from './api/usage.js';
 import { rankingsRoute } from './api/rankings.js';
 import { leaderboardRoute } from './api/leaderboard.js';
+import { consoleAsset, consoleIndex } from './api/console.js';
 import { auditLog, createPolicy, deletePolicy, getPolicy, listPolicies, patchProvider, policyCheck, putPolicy } from './api/governance.js';
 import { createResponse, deleteResponse, getResponse } from './api/responses.js';
 import type { Exchange, Gateway, RouteHandler } from './gateway.js';
@@ -29,6 +30,7 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The route table. OpenRouter's `/api/v1/...` spellings of the model routes are accepted too. */
 export const ROUTES: ReadonlyArray<readonly [Method, string, RouteHandler]> = [
+  ['GET', '/', consoleIndex],
   ['GET', '/health', health],
   ['GET', '/v1/models', listModels],
   ['GET', '/api/v1/models', listCatalog],
@@ -65,6 +67,7 @@ export const PATTERNS: ReadonlyArray<readonly [Method, RegExp, (exchange: Exchan
   ['GET', /^\/api\/v1\/keys\/([^/]+)$/, getKeyRoute],
   ['PATCH', /^\/api\/v1\/keys\/([^/]+)$/, updateKeyRoute],
   ['DELETE', /^\/api\/v1\/keys\/([^/]+)$/, disableKeyRoute],
+  ['GET', /^\/assets\/([^/]+)$/, consoleAsset],
   ['GET', /^\/api\/v1\/policies\/([^/]+)$/, getPolicy],
   ['PUT', /^\/api\/v1\/policies\/([^/]+)$/, putPolicy],
   ['DELETE', /^\/api\/v1\/policies\/([^/]+)$/, deletePolicy],

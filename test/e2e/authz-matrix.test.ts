@@ -10,6 +10,7 @@
  * OpenRouter's, `code` the HTTP status, on /api/v1/*, as OpenRouter's SDK expects), and
  * no answer to A ever carries B's data (or the other way round).
  */
+import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
 import { MASTER_KEY, startTestGateway, type TestGateway } from '../helpers/gateway.js';
@@ -29,6 +30,8 @@ const GARBAGE_KEY = 'sk-agora-garbage-0000000000000000000000000000';
  * key): they list the configured catalog and endpoint health, nothing about any account.
  */
 const PUBLIC_ROUTES = new Set([
+  'GET /',
+  'GET /assets/{file}',
   'GET /health',
   'GET /v1/models',
   'GET /api/v1/models',
@@ -142,6 +145,23 @@ const ADMIN_ONLY = { admin: 200, A: 403, B: 403 } as const;
 const CASES: Case[] = [
   // -- public
   { route: 'GET /health', variant: 'liveness', expect: ALL_OK, request: () => ({ method: 'GET', path: '/health' }) },
+  {
+    route: 'GET /',
+    variant: 'the console',
+    expect: ALL_OK,
+    request: () => ({ method: 'GET', path: '/' }),
+    always: true,
+    check: (_context, _caller, reply) => expect(reply.text).toContain('<div id="root">'),
+  },
+  {
+    route: 'GET /assets/{file}',
+    variant: "the console's script",
+    expect: ALL_OK,
+    request: () => ({
+      method: 'GET',
+      path: `/assets/${readdirSync(new URL('../../dist/console/assets/', import.meta.url)).find((name) => name.endsWith('.js'))}`,
+    }),
+  },
   { route: 'GET /v1/models', variant: 'catalog', expect: ALL_OK, request: () => ({ method: 'GET', path: '/v1/models' }) },
   { route: 'GET /api/v1/models', variant: 'catalog', expect: ALL_OK, request: () => ({ method: 'GET', path: '/api/v1/models' }) },
   {

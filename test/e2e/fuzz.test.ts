@@ -31,6 +31,7 @@ import fc from 'fast-check';
 import { listCatalog, listEndpoints, listProviders } from '../../src/api/catalog.js';
 import { chatCompletions } from '../../src/api/chat-completions.js';
 import { embeddings } from '../../src/api/embeddings.js';
+import { consoleAsset, consoleIndex } from '../../src/api/console.js';
 import { health } from '../../src/api/health.js';
 import { countTokens, messages } from '../../src/api/messages.js';
 import { lineageFamilies, lineageOf } from '../../src/api/lineage.js';
@@ -73,7 +74,17 @@ interface FuzzRoute {
   body: BodyKind;
 }
 
-const PUBLIC_HANDLERS = new Set<AnyHandler>([health, listModels, listCatalog, listEndpoints, listProviders, lineageFamilies, lineageOf]);
+const PUBLIC_HANDLERS = new Set<AnyHandler>([
+  consoleIndex,
+  consoleAsset,
+  health,
+  listModels,
+  listCatalog,
+  listEndpoints,
+  listProviders,
+  lineageFamilies,
+  lineageOf,
+]);
 const ANTHROPIC_HANDLERS = new Set<AnyHandler>([messages, countTokens]);
 
 function bodyKind(handler: AnyHandler): BodyKind {
