@@ -16,6 +16,7 @@ import { loadConfig } from '../dist/config/load.js';
 import { createLogger } from '../dist/lib/logger.js';
 import { startGateway } from '../dist/main.js';
 import { openStore } from '../dist/store/index.js';
+import { seededRandom } from './lib.mjs';
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
@@ -36,18 +37,7 @@ const RUNS = Number(option('--runs', 200));
 const SEED = Number(option('--seed', 11));
 const POSTGRES = option('--postgres', undefined);
 
-/** mulberry32: a small seeded generator, so every run builds the same graph. */
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = random(SEED);
+const rand = seededRandom(SEED);
 const pick = (list) => list[Math.floor(rand() * list.length)];
 /** Downloads with a long tail, as on the Hub: most models near 0, a few in the millions. */
 const downloads = () => Math.floor(10 ** (rand() * rand() * 7));

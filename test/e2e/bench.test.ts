@@ -22,8 +22,17 @@ import { loadSuite } from '../../src/evals/formats/index.js';
 import { runSuite } from '../../src/evals/runner.js';
 import { verifyHosts } from '../../src/evals/verify.js';
 import { probeAll } from '../../src/evals/probe.js';
+import { parseHubModelInfo } from '../../src/catalog/import/hf-hub.js';
+import { lineageRows } from '../../src/catalog/import/lineage.js';
 
 const run = promisify(execFile);
+
+/** Gives the two quiz models Hugging Face ids, so the leaderboard can place one under the other. */
+function withHubIds(yaml: string): string {
+  return yaml
+    .replace('  quiz/solver:\n    endpoints:', '  quiz/solver:\n    hugging_face_id: quiz-org/Solver\n    endpoints:')
+    .replace('  quiz/p70:\n    endpoints:', '  quiz/p70:\n    hugging_face_id: quiz-org/Solver-p70\n    endpoints:');
+}
 const CLI = join(import.meta.dirname, '../../bin/agora.js');
 const ITEMS = 200;
 
@@ -51,18 +60,28 @@ describe('benchmarks through the gateway', () => {
       p70: await startQuizUpstream({ p: 0.7, seed: 4, streamTokens: 32 }),
     };
     gateway = await startTestGateway({
-      yaml: routingConfig(
-        { ref: quiz.ref.url, good: quiz.good.url, bad: quiz.bad.url, p70: quiz.p70.url },
-        {
-          'quiz/solver': [
-            { provider: 'ref', model: 'solver', prompt: 1, completion: 2 },
-            { provider: 'good', model: 'solver', prompt: 0.5, completion: 1 },
-            { provider: 'bad', model: 'solver', prompt: 0.2, completion: 0.4 },
-          ],
-          'quiz/p70': [{ provider: 'p70', model: 'p70', prompt: 0.4, completion: 0.8 }],
-        },
+      yaml: withHubIds(
+        routingConfig(
+          { ref: quiz.ref.url, good: quiz.good.url, bad: quiz.bad.url, p70: quiz.p70.url },
+          {
+            'quiz/solver': [
+              { provider: 'ref', model: 'solver', prompt: 1, completion: 2 },
+              { provider: 'good', model: 'solver', prompt: 0.5, completion: 1 },
+              { provider: 'bad', model: 'solver', prompt: 0.2, completion: 0.4 },
+            ],
+            'quiz/p70': [{ provider: 'p70', model: 'p70', prompt: 0.4, completion: 0.8 }],
+          },
+        ),
       ),
     });
+    // Lineage: quiz/p70 is a finetune of quiz/solver (by their Hugging Face ids).
+    await gateway.running.store.lineage.import(
+      lineageRows([
+        parseHubModelInfo({ id: 'quiz-org/Solver', downloads: 10, tags: [] }),
+        parseHubModelInfo({ id: 'quiz-org/Solver-p70', downloads: 1, tags: ['base_model:finetune:quiz-org/Solver'] }),
+      ]),
+    );
+    await gateway.running.gateway.lineage.refresh();
   });
   afterAll(async () => {
     await gateway?.close();
@@ -197,6 +216,10 @@ describe('benchmarks through the gateway', () => {
     expect(p70.probes).toBe(2);
     expect(board.chart).toContainEqual(expect.objectContaining({ model: 'quiz/p70', blended_price: 0.5 }));
     expect(board.index.weights).toMatchObject({ mmlu: 0.25, gsm8k: 0.2 });
+    // Lineage meets the leaderboard: the finetune's row names its base and the base's index.
+    const solverRow = board.data.find((row: any) => row.model === 'quiz/solver');
+    expect(solverRow.index).not.toBeNull();
+    expect(p70.base).toEqual({ model: 'quiz/solver', relation: 'finetune', index: solverRow.index });
     // Verification runs are not leaderboard runs; the hosts' verdicts are shown.
     const solver = board.data.find((row: any) => row.model === 'quiz/solver');
     expect(solver?.hosts ?? []).toEqual(
