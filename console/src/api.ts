@@ -149,3 +149,91 @@ export interface PolicyCheck {
   }>;
   alternatives: Array<{ model: string; provider: string; prompt: number; completion: number }>;
 }
+
+// ---- Models, Ecosystem and Leaderboard pages (appended) ----
+
+/** The catalog's facts beside OpenRouter's fields (factsView in src/api/models.ts). */
+export interface ModelFacts {
+  author: string;
+  author_name: string | null;
+  author_country: string | null;
+  open_weights: boolean | null;
+  license: string | null;
+  parameters: { total: number | null; active: number | null } | null;
+  release_date: string | null;
+}
+
+/** One item of GET /api/v1/models as the server writes it (modelItem in src/api/models.ts). */
+export interface ModelListItem extends ModelFacts {
+  id: string;
+  name: string;
+  hugging_face_id: string | null;
+  description: string;
+  context_length: number | null;
+  pricing: { prompt: string; completion: string; [field: string]: string };
+  providers: string[];
+  endpoints_available: number;
+  [field: string]: unknown;
+}
+
+export interface ModelListAnswer {
+  data: ModelListItem[];
+  total_count: number;
+  links: { next: string | null };
+}
+
+/** One endpoint of GET /api/v1/models/{author}/{slug}/endpoints (endpointView in src/api/catalog.ts). */
+export interface EndpointDetail extends Endpoint {
+  model_id: string;
+  max_completion_tokens: number | null;
+  upstream_model: string;
+  data_policy: { retention_days: number | null; trains_on_prompts: boolean | null; zdr: boolean };
+  disabled_reason: string | null;
+  circuit: string;
+  error_rate: number | null;
+  requests_last_1d: number;
+  [field: string]: unknown;
+}
+
+export interface ModelDetailAnswer {
+  data: ModelFacts & {
+    id: string;
+    name: string;
+    description: string;
+    architecture: { modality: string; input_modalities: string[]; output_modalities: string[] };
+    endpoints: EndpointDetail[];
+  };
+}
+
+export interface LineageAnswer {
+  data: LineageView & {
+    query: { id: string; resolved_from: string | null; depth: number; limit: number; top: number };
+    graph: { version: number; nodes: number; edges: number; families: number };
+  };
+}
+
+export interface FamiliesAnswer {
+  data: FamilyView[];
+  total_count: number;
+  graph: { version: number; nodes: number; edges: number; families: number };
+}
+
+export interface HostVerification {
+  provider: string;
+  verification: { status: 'passed' | 'flagged'; reason: string; at: string } | null;
+}
+
+/** A row of GET /api/v1/leaderboard: the computed row with the route's additions. */
+export interface LeaderboardEntry extends LeaderboardRow {
+  base: { model: string; relation: string; index: number | null } | null;
+  hosts: HostVerification[];
+}
+
+export interface LeaderboardAnswer {
+  data: LeaderboardEntry[];
+  index: { weights: Record<string, number>; other_suite_weight: number; scale: string; note: string };
+  chart: Array<{ model: string; index: number; blended_price: number; median_output_tps: number | null }>;
+}
+
+/** `author/slug` (or a Hugging Face id) as a URL path, each segment encoded. */
+export const idPath = (id: string): string => id.split('/').map(encodeURIComponent).join('/');
