@@ -15,7 +15,7 @@ import { rollupDeltas } from '../../src/rankings/rollup.js';
 import { openStore } from '../../src/store/index.js';
 import type { NewGeneration } from '../../src/store/repos/generations.js';
 import { freshDatabase, MASTER_KEY, startTestGateway, type TestDatabase, type TestGateway } from '../helpers/gateway.js';
-import { cli } from '../helpers/processes.js';
+import { cli, freePort } from '../helpers/processes.js';
 
 const CONFIG_YAML = `bundled_catalog: false
 authors:
@@ -224,6 +224,30 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('agora rankings (%s)', (kind
     expect(sparkline([0, 0, 0, 0, 0, 0, 300])).toBe('      █');
   });
 
+  it("asks a running gateway's API with --url and --key: the same table, the key's own scope, the API's errors", async () => {
+    const viaDatabase = await cli(['rankings', '--db', database.url, ...WEEK, '--by', 'provider', '--series', 'day']);
+    const viaApi = await cli(['rankings', '--url', gateway.url, '--key', MASTER_KEY, ...WEEK, '--by', 'provider', '--series', 'day']);
+    expect(viaApi.stderr).toBe('');
+    expect(viaApi.stdout).toBe(viaDatabase.stdout);
+    const json = await cli(['rankings', '--url', gateway.url, '--key', MASTER_KEY, ...WEEK, '--json']);
+    expect(JSON.parse(json.stdout)).toEqual(await api(MASTER_KEY, WEEK_QUERY));
+    // An ordinary key sees its own account, as --account shows it from the database.
+    const own = await cli(['rankings', '--url', gateway.url, '--key', keys.y.secret, ...WEEK]);
+    expect(own.stdout.split('\n')[0]).toContain("the key's account");
+    expect(tableRows(own.stdout)).toEqual(
+      tableRows((await cli(['rankings', '--db', database.url, ...WEEK, '--account', keys.y.account])).stdout),
+    );
+    for (const [args, message] of [
+      [['--key', keys.y.secret, '--by', 'account'], /the gateway answered 403: Rankings by account need an admin key/],
+      [['--key', 'sk-agora-not-a-key-0000000000000000'], /the gateway answered 401/],
+      [['--key', MASTER_KEY, '--limit', '5000'], /Invalid --limit: expected a whole number from 1 to 1000/], // refused before asking
+    ] as const) {
+      const refused = await cli(['rankings', '--url', gateway.url, ...WEEK, ...args]);
+      expect(refused.code, args.join(' ')).toBe(1);
+      expect(refused.stderr, args.join(' ')).toMatch(message);
+    }
+  });
+
   it('says so when the window has no traffic', async () => {
     const { stdout, code } = await cli(['rankings', '--db', database.url, '--from', '2020-01-01', '--to', '2020-01-02']);
     expect(code).toBe(0);
@@ -235,12 +259,27 @@ describe('agora rankings: help and errors', () => {
   it('documents every flag', async () => {
     const { stdout, code } = await cli(['rankings', '--help']);
     expect(code).toBe(0);
-    for (const flag of ['--by', '--period', '--metric', '--from', '--to', '--limit', '--series', '--account', '--config', '--db', '--json'])
+    for (const flag of [
+      '--by',
+      '--period',
+      '--metric',
+      '--from',
+      '--to',
+      '--limit',
+      '--series',
+      '--url',
+      '--key',
+      '--account',
+      '--config',
+      '--db',
+      '--json',
+    ])
       expect(stdout).toContain(flag);
     expect(stdout).toContain('Examples:');
   });
 
   it('names the flag at fault and exits 1', async () => {
+    const closed = await freePort(); // nothing listens there
     const folder = mkdtempSync(join(tmpdir(), 'agora-rankings-cli-'));
     const db = `sqlite:${join(folder, 'agora.db')}`;
     try {
@@ -251,8 +290,16 @@ describe('agora rankings: help and errors', () => {
         [['--limit', '0'], /--limit/],
         [['--series', 'minute'], /--series/],
         [['--by', 'account', '--account', 'acct_1'], /--by account ranks the accounts of the whole gateway/],
+        [['--url', 'http://127.0.0.1:9'], /a key is needed to ask the gateway: --key KEY or AGORA_API_KEY/],
+        [['--url', 'http://127.0.0.1:9', '--key', 'k', '--account', 'acct_1'], /through --url the key decides/],
+        [['--key', 'k'], /--key goes with --url/],
+        [['--url', 'http://127.0.0.1:9', '--key', 'k', '--db', 'sqlite:x.db'], /--db reads the database, --url asks a running gateway/],
+        [
+          ['--url', `http://127.0.0.1:${closed}`, '--key', 'k'],
+          new RegExp(`could not reach the gateway at http://127.0.0.1:${closed}: ECONNREFUSED`),
+        ],
       ] as const) {
-        const result = await cli(['rankings', '--db', db, ...args]);
+        const result = await cli(['rankings', ...((args as readonly string[]).includes('--url') ? [] : ['--db', db]), ...args]);
         expect(result.code, args.join(' ')).toBe(1);
         expect(result.stderr, args.join(' ')).toMatch(message);
         expect(result.stdout).toBe('');

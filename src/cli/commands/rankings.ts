@@ -1,11 +1,13 @@
 /**
- * `agora rankings` — market share of the gateway's traffic, read from the usage rollups in the
- * database (never the raw records), printed as a table with terminal bars: rank, name, share,
- * tokens, requests, cost, and the change against the period before. The whole gateway by default
- * (what GET /api/v1/rankings shows an admin key), one account with `--account` (what that account's
- * keys see). `--series day|hour` adds one sparkline per name; `--json` prints the API's answer.
- * Like `agora keys` and `agora models`, it works on the database of a running gateway (--db /
- * AGORA_DB), so it needs no key and no running gateway.
+ * `agora rankings` — market share of the gateway's traffic, printed as a table with terminal bars:
+ * rank, name, share, tokens, requests, cost, and the change against the period before; `--series
+ * day|hour` adds one sparkline per name; `--json` prints the API's answer.
+ *
+ * Two ways to get there: with `--url` (or AGORA_URL) it asks a running gateway's
+ * GET /api/v1/rankings with a key (`--key` / AGORA_API_KEY), which decides what is seen (an admin
+ * key the whole gateway, an ordinary key its own account), as `agora bench` does; without, it reads
+ * the rollups in the gateway's database (`--db` / AGORA_DB) as `agora keys` and `agora models` do —
+ * the whole gateway, or one account with `--account` — with no gateway running and no key.
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -27,6 +29,8 @@ interface RankingsOptions {
   account?: string;
   config?: string;
   db?: string;
+  url?: string;
+  key?: string;
   json: boolean;
 }
 
@@ -103,10 +107,10 @@ export type ShownRow = RankingRow & { country?: string | null };
 export function formatRankings(
   answer: RankingsAnswer & { data: ShownRow[] },
   query: RankingsQuery,
-  scope: { account?: string | undefined } = {},
+  scope: { account?: string | undefined; keyAccount?: boolean } = {},
 ): string {
   const explicit = query.from !== undefined || query.to !== undefined;
-  const whose = scope.account === undefined ? 'whole gateway' : `account ${scope.account}`;
+  const whose = scope.keyAccount ? "the key's account" : scope.account === undefined ? 'whole gateway' : `account ${scope.account}`;
   const lines = [
     `Rankings by ${answer.by}, share of ${answer.metric} — ${explicit ? 'window' : answer.period} ${windowText(answer.from, answer.to)} (UTC), ${whose}`,
     `compared with ${windowText(answer.previous.from, answer.previous.to)}`,
@@ -160,8 +164,8 @@ export function formatRankings(
 }
 
 /** A 400's message with the flags' names in place of the query parameters' (`'from'` → `--from`). */
-function flagError(error: AgoraError): string {
-  return error.message.replace(/'(by|period|metric|from|to|limit|series)'/g, '--$1');
+function flagNames(message: string): string {
+  return message.replace(/'(by|period|metric|from|to|limit|series)'/g, '--$1');
 }
 
 /** The catalog's author countries (config file over the synced catalog over the bundled one), as the gateway knows them. */
@@ -169,6 +173,36 @@ async function authorCountries(store: Store, config: string | undefined): Promis
   const synced = (await store.catalog.version()) > 0 ? fromRows(await store.catalog.all()) : undefined;
   const authors = loadConfigOrExit(config, synced).authors;
   return (author) => authors.get(author)?.country ?? null;
+}
+
+type Shown = RankingsAnswer & { data: ShownRow[]; scope: 'gateway' | 'account' };
+
+/** The answer of a running gateway's GET /api/v1/rankings, or the reason there is none. */
+async function fromGateway(url: string, key: string, given: Record<string, string | undefined>): Promise<Shown | string> {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(given)) if (value !== undefined) params.set(name, value);
+  let response: Response;
+  try {
+    response = await fetch(`${url.replace(/\/+$/, '')}/api/v1/rankings?${params}`, {
+      headers: { authorization: `Bearer ${key}` },
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return `could not reach the gateway at ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`;
+  }
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return `the gateway at ${url} answered ${response.status} with something that is not JSON: ${text.slice(0, 200)}`;
+  }
+  if (response.status !== 200) {
+    const message = (body as { error?: { message?: string } }).error?.message ?? text.slice(0, 200);
+    return `the gateway answered ${response.status}: ${flagNames(message)}`;
+  }
+  return body as Shown;
 }
 
 export function registerRankings(program: Command): void {
@@ -182,21 +216,29 @@ export function registerRankings(program: Command): void {
     .option('--to <iso>', 'end of an explicit window (excluded); with only one of --from/--to the window is one --period long')
     .option('--limit <n>', 'names listed (1–1000); the rest are summed as …', '20')
     .option('--series <interval>', 'day | hour: add a sparkline of the metric per day or hour for each name')
-    .option('--account <id>', "one account's traffic (what its keys see), instead of the whole gateway's")
-    .option('--config <file>', "YAML config file, for the authors' countries with --by author (env AGORA_CONFIG)")
-    .option('--db <url>', 'database URL (env AGORA_DB)')
+    .option('--url <url>', "ask this running gateway's API instead of reading the database (env AGORA_URL)")
+    .option(
+      '--key <key>',
+      'with --url: an API key of that gateway; an admin key sees the whole gateway, another its account (env AGORA_API_KEY)',
+    )
+    .option('--db <url>', 'without --url: the database the gateway writes (env AGORA_DB)')
+    .option('--account <id>', "without --url: one account's traffic (what its keys see), instead of the whole gateway's")
+    .option('--config <file>', "without --url: YAML config file, for the authors' countries with --by author (env AGORA_CONFIG)")
     .option('--json', 'print the answer as JSON (the shape of GET /api/v1/rankings)', false)
     .addHelpText(
       'after',
       `
-Reads the database a gateway writes (the same --db / AGORA_DB as \`agora serve\`): rankings count
-the requests the gateways on it recorded, from rollups updated with each batch of records.
+With --url (or AGORA_URL) it asks that gateway's GET /api/v1/rankings with --key; without, it reads
+the database a gateway writes (the same --db / AGORA_DB as \`agora serve\`), no gateway or key needed.
+Rankings count the requests the gateways on that database recorded, from rollups updated with each
+batch of records.
 
 Examples:
   agora rankings --by author --period month
   agora rankings --by app --metric requests --series day
   agora rankings --by model --account acct_123 --period day --series hour
-  agora rankings --by provider --from 2026-01-01 --to 2026-02-01 --json`,
+  agora rankings --by provider --from 2026-01-01 --to 2026-02-01 --json
+  agora rankings --url http://127.0.0.1:8700 --key sk-agora-… --by app`,
     )
     .action(async (options: RankingsOptions) => {
       const fail = (message: string): never => {
@@ -216,7 +258,7 @@ Examples:
       try {
         query = parseRankingsQuery((name) => given[name] ?? null);
       } catch (error) {
-        if (error instanceof AgoraError) return fail(flagError(error));
+        if (error instanceof AgoraError) return fail(flagNames(error.message));
         throw error;
       }
       if (options.account !== undefined) {
@@ -224,6 +266,21 @@ Examples:
           fail('--account expects an account id (omit it for the whole gateway)');
         if (query.by === 'account') fail('--by account ranks the accounts of the whole gateway: drop --account');
       }
+      const gatewayUrl = options.url ?? (process.env.AGORA_URL || undefined);
+      if (gatewayUrl !== undefined) {
+        if (options.db !== undefined) fail('--db reads the database, --url asks a running gateway: give one of them');
+        if (options.account !== undefined)
+          fail('--account reads the database; through --url the key decides: an ordinary key shows its own account');
+        const key = options.key ?? (process.env.AGORA_API_KEY || undefined);
+        if (!key) return fail('a key is needed to ask the gateway: --key KEY or AGORA_API_KEY (agora keys create makes one)');
+        const answer = await fromGateway(gatewayUrl, key, given);
+        if (typeof answer === 'string') return fail(answer);
+        process.stdout.write(
+          options.json ? `${JSON.stringify(answer, null, 2)}\n` : formatRankings(answer, query, { keyAccount: answer.scope === 'account' }),
+        );
+        return;
+      }
+      if (options.key !== undefined) fail('--key goes with --url (a running gateway); the database needs no key');
       const url = databaseUrl(options.db);
       if (url.startsWith('sqlite:') && url !== 'sqlite::memory:' && !existsSync(url.slice('sqlite:'.length))) {
         fail(
