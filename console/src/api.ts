@@ -237,3 +237,8 @@ export interface LeaderboardAnswer {
 
 /** `author/slug` (or a Hugging Face id) as a URL path, each segment encoded. */
 export const idPath = (id: string): string => id.split('/').map(encodeURIComponent).join('/');
+
+/** Signed in as the shell says, or with a key already in this tab's storage (written before the shell noticed). */
+export function hasKey(signedIn: boolean): boolean {
+  return signedIn || storedKey() !== null;
+}

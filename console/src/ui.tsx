@@ -109,3 +109,83 @@ export const count = (value: number | null | undefined): string =>
 
 export const percent = (value: number | null | undefined, digits = 1): string =>
   value === null || value === undefined ? '–' : `${value.toFixed(digits)}%`;
+
+/** What a page that needs a key shows before sign-in. */
+export function SignInFirst({ what }: { what: string }) {
+  return (
+    <div className="state empty" role="status">
+      <strong>Sign in to see {what}.</strong> Paste an API key into the API key field at the top of the page (it stays in this tab only).{' '}
+      <button type="button" className="secondary" onClick={() => document.getElementById('key')?.focus()}>
+        Go to sign-in
+      </button>
+    </div>
+  );
+}
+
+/** An answer the caller's key may not see (403), said plainly rather than as a failure. */
+export function isForbidden(error: Error | undefined): boolean {
+  return error instanceof ApiError && error.status === 403;
+}
+
+export function AdminOnly({ error, what }: { error: Error; what: string }) {
+  return (
+    <div className="state empty" role="status">
+      <strong>{what} need an admin key.</strong> <span>{error.message}</span>
+    </div>
+  );
+}
+
+/** Copies `text`; says so for a moment. */
+export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
+  const [done, setDone] = useState<'copied' | 'failed' | null>(null);
+  useEffect(() => {
+    if (!done) return;
+    const timer = setTimeout(() => setDone(null), 2000);
+    return () => clearTimeout(timer);
+  }, [done]);
+  return (
+    <button
+      type="button"
+      className="secondary"
+      onClick={() => {
+        navigator.clipboard?.writeText(text).then(
+          () => setDone('copied'),
+          () => setDone('failed'),
+        ) ?? setDone('failed');
+      }}
+    >
+      {done === 'copied' ? 'Copied' : done === 'failed' ? 'Copy failed: select it' : label}
+    </button>
+  );
+}
+
+/** A signed change in percent: +12.5% / −3.0% / new. */
+export const change = (value: number | null | undefined): string =>
+  value === null || value === undefined ? 'new' : `${value > 0 ? '+' : value < 0 ? '−' : ''}${Math.abs(value).toFixed(1)}%`;
+
+/** USD with enough digits to show a small amount (under a cent: six places). */
+export const money = (value: number | null | undefined): string =>
+  value === null || value === undefined ? '–' : usd(value, value !== 0 && Math.abs(value) < 0.01 ? 6 : value < 100 ? 4 : 2);
+
+/** `load()` when signed in; otherwise a promise that never settles (no request is made, nothing is shown as failed). */
+export function ifSignedIn<T>(signedIn: boolean, load: () => Promise<T>): Promise<T> {
+  return signedIn ? load() : new Promise<T>(() => undefined);
+}
+
+/** A table's header row: each column a label, or `{label, num}` for a right-aligned number column. */
+export function TableHead({ columns }: { columns: Array<ReactNode | { label: ReactNode; num: true }> }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((column, index) => {
+          const num = typeof column === 'object' && column !== null && 'num' in column;
+          return (
+            <th key={index} scope="col" className={num ? 'num' : undefined}>
+              {num ? column.label : column}
+            </th>
+          );
+        })}
+      </tr>
+    </thead>
+  );
+}
