@@ -40,9 +40,16 @@ function useHash(): string {
 function useKey(): string | null {
   const [key, setKey] = useState(storedKey());
   useEffect(() => {
+    // Re-read on sign-in/out here, on navigation, and when another tab of this origin changes it.
     const update = () => setKey(storedKey());
     window.addEventListener('agora-key', update);
-    return () => window.removeEventListener('agora-key', update);
+    window.addEventListener('hashchange', update);
+    window.addEventListener('storage', update);
+    return () => {
+      window.removeEventListener('agora-key', update);
+      window.removeEventListener('hashchange', update);
+      window.removeEventListener('storage', update);
+    };
   }, []);
   return key;
 }
