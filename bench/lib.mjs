@@ -258,3 +258,19 @@ export function median(values) {
   const sorted = values.filter((value) => value !== null && value !== undefined).sort((a, b) => a - b);
   return sorted.length === 0 ? null : sorted[Math.floor(sorted.length / 2)];
 }
+
+/** `agora keys create` on `database` (a prepaid key with `credit` USD); returns the key. */
+export function createKey(database, { name = 'bench', credit = 1_000_000 } = {}) {
+  const created = execFileSync(process.execPath, [
+    join(ROOT, 'bin/agora.js'),
+    'keys',
+    'create',
+    '--name',
+    name,
+    '--credit',
+    String(credit),
+    '--db',
+    database,
+  ]);
+  return created.toString().trim().split('\n').pop();
+}

@@ -20,7 +20,6 @@ import { ResponseStore } from './metering/response-store.js';
 import type { NewStoredResponse } from './store/repos/responses.js';
 import { createLogger, withRedaction, type Logger } from './lib/logger.js';
 import { CreditBook } from './metering/ledger.js';
-import { SharedCreditBook } from './metering/shared-credits.js';
 import { BatchWriter } from './metering/sink.js';
 import { SETTLE_TIMEOUT_MS, storeDown } from './metering/settle.js';
 import { StoreProbe } from './metering/store-probe.js';
@@ -35,7 +34,6 @@ import { ClientRegionResolver } from './governance/client-region.js';
 import { Governance } from './governance/gate.js';
 import { VerificationDirectory } from './evals/verified.js';
 import type { NewAuditRow } from './store/repos/policies.js';
-import { SharedHealth } from './routing/shared-health.js';
 import { StickyRoutes } from './routing/stickiness.js';
 import { openStore, DEFAULT_DATABASE_URL, type Store } from './store/index.js';
 import type { NewGeneration } from './store/repos/generations.js';
@@ -103,10 +101,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     commitTimeoutMs: SETTLE_TIMEOUT_MS,
     timeoutError: storeDown,
   });
-  const credits = options.redisUrl
-    ? new SharedCreditBook(ledgerWriter, options.redisUrl, options.redisPrefix)
-    : new CreditBook(ledgerWriter);
-  if (credits instanceof SharedCreditBook) await credits.start();
+  // What only --redis uses (ioredis and the shared books) is imported only then.
+  const sharedCredits = options.redisUrl
+    ? new (await import('./metering/shared-credits.js')).SharedCreditBook(ledgerWriter, options.redisUrl, options.redisPrefix)
+    : undefined;
+  const credits: CreditBook = sharedCredits ?? new CreditBook(ledgerWriter);
+  await sharedCredits?.start();
   await store.ledger.pruneIdempotency(Date.now() - IDEMPOTENCY_TTL_MS - 3_600_000);
   const probe = new StoreProbe(() => store.ledger.ping());
   probe.start();
@@ -161,7 +161,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const verifications = new VerificationDirectory(store.evals, (map) => planner.useVerifications(map), options.keyRefreshMs);
   await verifications.load();
   verifications.start((error) => logger.warn('reloading host verifications failed; using the last ones', { error: String(error) }));
-  const shared = options.redisUrl ? new SharedHealth(options.redisUrl, health, logger, options.redisPrefix) : undefined;
+  const shared = options.redisUrl
+    ? new (await import('./routing/shared-health.js')).SharedHealth(options.redisUrl, health, logger, options.redisPrefix)
+    : undefined;
   await shared?.start();
   const localLimiter = new LocalLimiter();
   const sharedLimiter = options.redisUrl ? new SharedLimiter(options.redisUrl, localLimiter, options.redisPrefix) : undefined;
@@ -267,7 +269,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     clearInterval(pruner);
     stopping ??= stop(gateway, server, store, graceMs, retired).finally(() => {
       sharedLimiter?.close();
-      if (credits instanceof SharedCreditBook) credits.close();
+      sharedCredits?.close();
       return shared?.close();
     });
     return stopping;

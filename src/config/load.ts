@@ -4,9 +4,10 @@
  * file, the field path and what was expected; `agora serve` prints it and exits non-zero.
  */
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
 import type { z } from 'zod';
 import { BUNDLED_CATALOG } from './defaults.js';
+import { cachedBundledCatalog } from './bundled-cache.js';
 import { PUBLIC_HEADERS, Secrets, urlCredentials } from '../lib/secrets.js';
 import { catalogDocumentSchema, configSchema, type CatalogDocument, type ConfigFile, type ModelFile, type ProviderFile } from './schema.js';
 import {
@@ -72,8 +73,10 @@ export function loadConfig(options: LoadOptions = {}): ResolvedConfig {
     facts = stored;
   }
   const layered = layer(bundled, synced);
+  // The bundled catalog alone is validated at build time (bundled-cache.ts); a synced layer is validated here with it.
   const base = layered
-    ? validate(catalogDocumentSchema, layered, synced ? '<bundled and synced catalog>' : '<bundled catalog>')
+    ? (!synced && cachedBundledCatalog()) ||
+      validate(catalogDocumentSchema, layered, synced ? '<bundled and synced catalog>' : '<bundled catalog>')
     : undefined;
   // Provider facts set through the admin API win over every layer, the config file's included.
   for (const [id, set] of Object.entries(facts ?? {})) {
@@ -99,6 +102,8 @@ function readConfigText(file: string): string {
 }
 
 function parseYaml(text: string, label: string): unknown {
+  // The YAML parser is loaded only when there is a file to parse (a start on the bundled catalog never reads it).
+  const { LineCounter, parseDocument } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { prettyErrors: false, lineCounter });
   const first = document.errors[0];

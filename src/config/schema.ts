@@ -2,7 +2,7 @@
  * The config file's schema (YAML, see contracts.md). Strict: an unknown key is an error that
  * names its path, so a typo never silently does nothing. snake_case on the wire, as in the file.
  */
-import { z } from 'zod';
+import { z } from './zod.js';
 
 /** Adapter kinds. Provider *instances* are named in config; their kind is one of these. */
 export const PROVIDER_TYPES = ['openai-compatible', 'anthropic', 'gemini', 'local'] as const;

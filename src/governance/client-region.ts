@@ -47,7 +47,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
-import { Reader, type CountryResponse } from 'maxmind';
+import type { Reader, CountryResponse } from 'maxmind';
 
 export interface ClientRegionSettings {
   /** The region header, e.g. `cf-ipcountry` or `x-client-region` (case-insensitive). Trusted only from `trustedProxies`. */
@@ -534,8 +534,10 @@ async function openDatabase(path: string): Promise<{ reader: Reader<CountryRespo
     throw fail(`the file is truncated: its metadata (from byte ${marker}) runs past the end of the file at byte ${bytes.length}`);
   }
   let reader: Reader<CountryResponse>;
+  // maxmind is loaded only when a GeoIP database is configured.
+  const { Reader: MmdbReader } = await import('maxmind');
   try {
-    reader = new Reader<CountryResponse>(bytes, { cache: new RecordCache(8192) });
+    reader = new MmdbReader<CountryResponse>(bytes, { cache: new RecordCache(8192) });
   } catch (error) {
     throw fail(`its metadata cannot be parsed (${error instanceof Error ? error.message : String(error)})`, error);
   }

@@ -5,7 +5,8 @@
  * instance. Redis never holds a request up for more than 100 ms: on a timeout or an error the
  * check fails open to this instance's own limiter, and Redis is left alone for a second.
  */
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 
 export interface LimitResult {
   allowed: boolean;
@@ -84,7 +85,9 @@ export class SharedLimiter {
     private readonly prefix = 'agora:',
     private readonly timeoutMs = 100,
   ) {
-    this.redis = new Redis(url, {
+    // ioredis is loaded only when Redis is configured (a start without --redis never reads it).
+    const { Redis: RedisClient } = createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
+    this.redis = new RedisClient(url, {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

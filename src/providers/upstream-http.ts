@@ -4,13 +4,24 @@
  * `HttpCall`, reading a successful body (or turning an error status into an UpstreamError), and the
  * parameter contract — which OpenAI parameters an adapter maps, refuses, or drops with a report.
  */
-import { Pool } from 'undici';
+import { createRequire } from 'node:module';
+import type { Pool } from 'undici';
 import type { ResolvedProvider } from '../config/types.js';
 import type { CancelSignal } from '../lib/cancel.js';
 import { HttpCall } from './http-call.js';
 import type { ChatBody, ChatParameter, ParameterContract } from '../contract/chat-types.js';
 import { invalidRequest } from '../contract/errors.js';
 import { httpStatusError, malformedResponse } from './upstream-errors.js';
+
+let PoolClass: typeof Pool | undefined;
+
+/**
+ * undici's Pool, loaded the first time a pool is needed: a start with no HTTP provider switched on
+ * never reads undici. `agora serve` calls this once it listens, so the first request does not wait for it.
+ */
+export function loadTransport(): typeof Pool {
+  return (PoolClass ??= (createRequire(import.meta.url)('undici') as typeof import('undici')).Pool);
+}
 
 export class UpstreamHttp {
   private pool: Pool | undefined;
@@ -31,7 +42,7 @@ export class UpstreamHttp {
   /** POSTs `body` (already JSON) to `prefix + path`. */
   post(path: string, body: string, signal: CancelSignal): HttpCall {
     const timeouts = this.provider.timeouts;
-    this.pool ??= new Pool(this.origin, {
+    this.pool ??= new (loadTransport())(this.origin, {
       connections: this.provider.maxConnections,
       keepAliveTimeout: 30_000,
       connect: { timeout: timeouts.connectMs },

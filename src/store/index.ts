@@ -3,10 +3,9 @@
  * runs the migrations, and hands out the repositories. The request path never imports this.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator } from 'kysely';
+import { Kysely, Migrator } from './kysely.js';
 import type { Database } from './database.js';
 import { migrationProvider } from './migrations/index.js';
-import { ensureSchema, parsePostgresUrl, postgresDialect } from './postgres.js';
 import { CatalogRepo } from './repos/catalog.js';
 import { GenerationsRepo } from './repos/generations.js';
 import { RollupsRepo } from './repos/rollups.js';
@@ -61,6 +60,8 @@ export async function openStore(url: string = DEFAULT_DATABASE_URL): Promise<Sto
     dialect = 'sqlite';
     if (path !== ':memory:') checkpointer = new SqliteCheckpointer(path);
   } else if (/^postgres(ql)?:\/\//.test(url)) {
+    // pg is loaded only for a PostgreSQL URL.
+    const { ensureSchema, parsePostgresUrl, postgresDialect } = await import('./postgres.js');
     const target = parsePostgresUrl(url);
     await ensureSchema(target);
     migrationTableSchema = target.schema ?? 'public';

@@ -1,6 +1,6 @@
 /** PostgreSQL wiring (node-postgres). `?schema=NAME` in the URL selects a schema (created if missing). */
 import pg from 'pg';
-import { PostgresDialect } from 'kysely';
+import { PostgresDialect } from './kysely.js';
 
 const INT8_OID = 20;
 

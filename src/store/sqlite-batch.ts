@@ -10,18 +10,25 @@ import type { CompiledQuery } from 'kysely';
 const GROUPS = [64, 16, 4, 1] as const;
 
 export class PreparedInsert<Row extends object> {
-  private readonly statements: BetterSqlite3.Statement[];
+  /** One statement per size in GROUPS, each prepared the first time a batch needs it (an idle start prepares none). */
+  private readonly statements: Array<BetterSqlite3.Statement | undefined> = GROUPS.map(() => undefined);
 
   /** `compile(n)` is an n-row insert whose parameters are exactly `columns` for each row, in order. */
   constructor(
-    database: BetterSqlite3.Database,
-    compile: (rows: number) => CompiledQuery,
+    private readonly database: BetterSqlite3.Database,
+    private readonly compile: (rows: number) => CompiledQuery,
     private readonly columns: ReadonlyArray<keyof Row & string>,
-  ) {
-    const single = compile(1);
-    if (single.parameters.length !== columns.length)
-      throw new Error(`prepared insert: expected ${columns.length} parameters, got ${single.parameters.length}`);
-    this.statements = GROUPS.map((size) => database.prepare(size === 1 ? single.sql : compile(size).sql));
+  ) {}
+
+  private statement(group: number): BetterSqlite3.Statement {
+    let statement = this.statements[group];
+    if (!statement) {
+      const compiled = this.compile(GROUPS[group]!);
+      if (compiled.parameters.length !== this.columns.length * GROUPS[group]!)
+        throw new Error(`prepared insert: expected ${this.columns.length * GROUPS[group]!} parameters, got ${compiled.parameters.length}`);
+      statement = this.statements[group] = this.database.prepare(compiled.sql);
+    }
+    return statement;
   }
 
   /** Inserts every row (call inside a transaction). */
@@ -44,7 +51,7 @@ export class PreparedInsert<Row extends object> {
       for (; start + size <= rows.length; start += size) {
         const values: unknown[] = [];
         for (let index = start; index < start + size; index++) this.push(values, rows[index]!);
-        run(this.statements[group]!, values);
+        run(this.statement(group), values);
       }
     });
   }

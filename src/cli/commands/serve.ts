@@ -4,6 +4,7 @@ import { addLocalModel } from '../../config/local.js';
 import { loadConfig } from '../../config/load.js';
 import { createLogger, type LogLevel } from '../../lib/logger.js';
 import { startGateway, type RunningGateway } from '../../main.js';
+import { loadTransport } from '../../providers/upstream-http.js';
 import { maskDatabaseUrl } from '../../store/index.js';
 import { databaseUrl, loadConfigOrExit, parseNumberOption } from '../options.js';
 
@@ -51,7 +52,9 @@ export function registerServe(program: Command): void {
         running = await startGateway({
           config,
           // The same file and environment with the synced catalog merged in (at start and after each sync).
+          // (At start with no synced catalog, that is the configuration already loaded.)
           rebuildConfig: (synced) => {
+            if (synced === undefined) return config;
             const rebuilt = loadConfig({ file: options.config ?? process.env.AGORA_CONFIG, synced });
             if (options.local) addLocalModel(rebuilt, options.local, { threads: options.localThreads, sequences: options.localSequences });
             return rebuilt;
@@ -78,6 +81,8 @@ export function registerServe(program: Command): void {
         models_listed: running.gateway.catalog.models.size,
         models_servable: running.gateway.catalog.servable().length,
       });
+      // The HTTP client is loaded lazily; with a provider on, load it now that the gateway listens, not on the first request.
+      if (enabled.some((id) => running.gateway.catalog.config.providers.get(id)?.type !== 'local')) setImmediate(loadTransport);
       if (enabled.length === 0) {
         logger.warn('no provider is enabled: set a provider key such as DEEPSEEK_API_KEY, or pass --config with your own providers');
       }

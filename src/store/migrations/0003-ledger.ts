@@ -4,7 +4,7 @@
  * per-key spend limits, and stored responses for Idempotency-Key retries. Amounts are integer
  * nanodollars. Each entry's id is its idempotency key, so every posting is safe to retry.
  */
-import { sql, type Kysely, type Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from '../kysely.js';
 
 export const migration0003: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {

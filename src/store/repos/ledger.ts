@@ -4,7 +4,7 @@
  * or a top-up sent twice, is written once.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from '../kysely.js';
 import type { Database, IdempotencyRecordsTable, LedgerEntriesTable } from '../database.js';
 import { inTransaction, placeholderRows, PreparedInsert } from '../sqlite-batch.js';
 

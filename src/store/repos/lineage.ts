@@ -12,7 +12,7 @@
  * multi-row `insert … on conflict do update` on PostgreSQL); a dry run reads and reports only.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from '../kysely.js';
 import type { Database, LineageEdgesTable, LineageNodesTable } from '../database.js';
 import { inTransaction, placeholderRows, PreparedInsert } from '../sqlite-batch.js';
 
@@ -99,9 +99,14 @@ export class LineageRepo {
   private readonly edgeUpsert: PreparedInsert<LineageEdgeRow> | undefined;
   private readonly bump: BetterSqlite3.Statement | undefined;
   private readonly readVersion: BetterSqlite3.Statement | undefined;
-  /** SQLite reads, prepared once: the whole tables, and `in (…)` lookups of READ_CHUNK keys. */
+  /** SQLite reads, prepared once: the whole tables, and `in (…)` lookups of READ_CHUNK keys (prepared on an import's first use). */
   private readonly sqliteReads:
-    | { nodes: BetterSqlite3.Statement; edges: BetterSqlite3.Statement; nodesIn: BetterSqlite3.Statement; edgesIn: BetterSqlite3.Statement }
+    | {
+        nodes: BetterSqlite3.Statement;
+        edges: BetterSqlite3.Statement;
+        nodesIn: () => BetterSqlite3.Statement;
+        edgesIn: () => BetterSqlite3.Statement;
+      }
     | undefined;
 
   constructor(
@@ -122,12 +127,17 @@ export class LineageRepo {
       const bump = this.bumpVersion(db, 0).compile();
       this.bump = sqlite.prepare(bump.sql);
       this.readVersion = sqlite.prepare(db.selectFrom('lineage_state').select('version').where('id', '=', 1).compile().sql);
-      const placeholders = Array.from({ length: READ_CHUNK }, (_, index) => `k${index}`);
+      const placeholders = (): string[] => Array.from({ length: READ_CHUNK }, (_, index) => `k${index}`);
+      const once = (prepare: () => BetterSqlite3.Statement): (() => BetterSqlite3.Statement) => {
+        let statement: BetterSqlite3.Statement | undefined;
+        return () => (statement ??= prepare());
+      };
       this.sqliteReads = {
         nodes: sqlite.prepare(db.selectFrom('lineage_nodes').selectAll().compile().sql),
         edges: sqlite.prepare(db.selectFrom('lineage_edges').selectAll().compile().sql),
-        nodesIn: sqlite.prepare(db.selectFrom('lineage_nodes').selectAll().where('key', 'in', placeholders).compile().sql),
-        edgesIn: sqlite.prepare(db.selectFrom('lineage_edges').selectAll().where('child', 'in', placeholders).compile().sql),
+        // 2,000-parameter statements cost milliseconds to build and prepare: only an import needs them.
+        nodesIn: once(() => sqlite.prepare(db.selectFrom('lineage_nodes').selectAll().where('key', 'in', placeholders()).compile().sql)),
+        edgesIn: once(() => sqlite.prepare(db.selectFrom('lineage_edges').selectAll().where('child', 'in', placeholders()).compile().sql)),
       };
     }
   }
@@ -230,7 +240,7 @@ export class LineageRepo {
   async findNodes(keys: readonly string[]): Promise<Map<string, LineageNodeRow>> {
     const found = new Map<string, LineageNodeRow>();
     if (this.sqliteReads) {
-      for (const row of this.sqliteIn(this.sqliteReads.nodesIn, keys) as LineageNodeRow[]) found.set(row.key, row);
+      for (const row of this.sqliteIn(this.sqliteReads.nodesIn(), keys) as LineageNodeRow[]) found.set(row.key, row);
       return found;
     }
     for (let start = 0; start < keys.length; start += READ_CHUNK) {
@@ -248,7 +258,7 @@ export class LineageRepo {
   private async findEdges(children: readonly string[]): Promise<Map<string, LineageEdgeRow>> {
     const found = new Map<string, LineageEdgeRow>();
     if (this.sqliteReads) {
-      for (const row of this.sqliteIn(this.sqliteReads.edgesIn, children) as LineageEdgeRow[]) found.set(edgeKey(row), row);
+      for (const row of this.sqliteIn(this.sqliteReads.edgesIn(), children) as LineageEdgeRow[]) found.set(edgeKey(row), row);
       return found;
     }
     for (let start = 0; start < children.length; start += READ_CHUNK) {
