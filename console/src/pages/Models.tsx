@@ -3,11 +3,13 @@
  * filters, paged by its `links.next`; `#/models/{author}/{slug}` is one model's page
  * (ModelsDetail.tsx). The filters live here, so they survive a visit to a model and back.
  */
-import { useEffect, useState, type ReactNode } from 'react';
+import { Suspense, lazy, useEffect, useState, type ReactNode } from 'react';
 import { api, type ModelListAnswer, type ModelListItem } from '../api.js';
 import { Empty, ErrorBox, Loading, count, useApi } from '../ui.js';
 import type { PageProps } from './props.js';
-import { ModelDetail } from './ModelsDetail.js';
+
+// A model's page (and the chart library its lineage tree needs) loads only when one is opened: the list stays light.
+const ModelDetail = lazy(() => import('./ModelsDetail.js').then((module) => ({ default: module.ModelDetail })));
 import { params, price, tokens } from './ModelsFormat.js';
 
 export interface Filters {
@@ -317,5 +319,11 @@ export default function Models({ rest, signedIn }: PageProps) {
   useEffect(() => {
     window.scrollTo(0, 0);
   }, [rest]);
-  return rest ? <ModelDetail id={rest} signedIn={signedIn} /> : <ModelList filters={filters} setFilters={setFilters} />;
+  return rest ? (
+    <Suspense fallback={<Loading what="the model" />}>
+      <ModelDetail id={rest} signedIn={signedIn} />
+    </Suspense>
+  ) : (
+    <ModelList filters={filters} setFilters={setFilters} />
+  );
 }
