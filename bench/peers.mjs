@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// npm run bench:peers — the shared side-by-side harness (../shared/bench/run-peers.sh: nginx direct,
+// nginx proxy_pass, a plain undici proxy, Portkey's gateway from the npm registry) with Agora added
+// as a target, the whole product on: auth with a prepaid key (credit reserved, the ledger charge
+// group-committed before each answer closes), routing, records. Every figure is printed as a ratio
+// against the plain undici proxy (node_min) measured in the same run. shared/ is read-only, so the
+// harness is copied to a temporary folder first.
+import { cpSync, existsSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT, freePort, log, startServer, stopAll, tempDir } from './lib.mjs';
+
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(`usage: npm run bench:peers -- [--quick] [--postgres URL]
+  --quick          one repeat, 2 s per measurement, 1 and 16 connections, 200 req/s (a smoke run)
+  --postgres URL   Agora on PostgreSQL instead of SQLite
+  Harness knobs pass through the environment (REPEATS, DURATION, CONNS, RATES, PHASES, START …; see
+  ../shared/bench/run-peers.sh). Needs wrk, nginx-light and libnginx-mod-http-echo (apt-get install -y
+  wrk nginx-light libnginx-mod-http-echo) and the npm registry (Portkey's gateway). Servers run on CPU 0,
+  the load on CPU 1; the report is ratios against the plain undici proxy (node_min).`);
+  process.exit(0);
+}
+const option = (name) => {
+  const index = args.indexOf(name);
+  return index >= 0 ? args[index + 1] : undefined;
+};
+const SHARED = join(ROOT, '..', 'shared', 'bench');
+if (!existsSync(join(SHARED, 'run-peers.sh'))) {
+  console.error(`bench:peers needs the shared harness at ${SHARED}`);
+  process.exit(2);
+}
+const dir = tempDir('peers');
+const harness = join(dir, 'harness');
+cpSync(SHARED, harness, { recursive: true });
+log(`harness copied to ${harness}`);
+
+const upstream = 'http://127.0.0.1:18080';
+const config = join(dir, 'agora.yaml');
+writeFileSync(
+  config,
+  `bundled_catalog: false
+providers:
+  bench: { base_url: ${upstream}/v1 }
+  benchstream: { base_url: ${upstream}/stream/v1 }
+  benchdrip: { base_url: ${upstream}/drip/v1 }
+models:
+  gpt-4o-mini:
+    endpoints: [{ provider: bench, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
+  bench-stream:
+    endpoints: [{ provider: benchstream, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
+  bench-drip:
+    endpoints: [{ provider: benchdrip, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
+`,
+);
+const database = option('--postgres') ?? `sqlite:${join(dir, 'agora.db')}`;
+const created = execFileSync(process.execPath, [
+  join(ROOT, 'bin/agora.js'),
+  'keys',
+  'create',
+  '--name',
+  'peers',
+  '--credit',
+  '1000000',
+  '--db',
+  database,
+]).toString();
+const key = created.trim().split('\n').pop();
+const port = await freePort();
+const gateway = await startServer(
+  'agora serve',
+  process.execPath,
+  [join(ROOT, 'bin/agora.js'), 'serve', '--config', config, '--db', database, '--port', String(port), '--log-level', 'warn'],
+  { env: { AGORA_MASTER_KEY: 'sk-agora-bench-master-0123456789abcdefghij' }, url: `http://127.0.0.1:${port}/health` },
+);
+
+const quick = args.includes('--quick') ? { REPEATS: '1', DURATION: '2', WARMUP: '1', CONNS: '1 16', RATES: '200' } : {};
+const runDir = join(dir, 'run');
+const env = {
+  ...process.env,
+  ...quick,
+  RUN_DIR: runDir,
+  EXTRA_TARGETS: `agora=http://127.0.0.1:${port}`,
+  PID_agora: String(gateway.pid),
+  HDRS_agora: `Authorization: Bearer ${key}`,
+  STREAM_MODEL_agora: 'bench-stream',
+  DRIP_MODEL_agora: 'bench-drip',
+};
+log('running the harness (this takes minutes; its own progress follows)');
+const result = spawnSync('bash', [join(harness, 'run-peers.sh')], { env, stdio: 'inherit', cwd: harness });
+await stopAll();
+if (result.status !== 0) {
+  console.error(`the harness failed (exit ${result.status}); see ${runDir}`);
+  process.exit(1);
+}
+const report = spawnSync(process.execPath, [join(harness, 'report.mjs'), join(runDir, 'results.jsonl')], {
+  env: { ...process.env, BASELINE: 'node_min' },
+  encoding: 'utf8',
+});
+console.log('\n## Ratios against the plain undici proxy (node_min), same run\n');
+console.log(report.stdout);
+writeFileSync(join(dir, 'report.md'), report.stdout);
+log(`report: ${join(dir, 'report.md')}; raw results: ${join(runDir, 'results.jsonl')}`);
