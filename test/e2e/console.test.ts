@@ -241,6 +241,38 @@ policies:
     await failing.close();
   });
 
+  it('is keyboard reachable: Tab reaches the navigation, Enter follows it', async () => {
+    await page.goto(`${gateway.url}/#/models`);
+    await page.locator('h1').first().waitFor();
+    let reached = false;
+    for (let press = 0; press < 20 && !reached; press++) {
+      await page.keyboard.press('Tab');
+      reached = (await page.evaluate('document.activeElement && document.activeElement.textContent')) === 'Leaderboard';
+    }
+    expect(reached).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('leaderboard-table').waitFor();
+    expect(page.url()).toContain('#/leaderboard');
+  });
+
+  it('an account without traffic is told how to get some instead of shown an empty chart', async () => {
+    const fresh = await browser.newPage();
+    const key = await gateway.createKey('no-traffic');
+    await fresh.goto(`${gateway.url}/`);
+    await fresh.evaluate(`sessionStorage.setItem('agora.key', '${key}')`);
+    await fresh.goto(`${gateway.url}/#/rankings`);
+    await fresh
+      .getByText('No traffic in this period yet')
+      .first()
+      .waitFor({ timeout: 15_000 })
+      .catch(async (error: unknown) => {
+        throw new Error(`${String(error)}\npage text: ${(await fresh.locator('body').innerText()).slice(0, 1500)}`);
+      });
+    expect(await fresh.locator('body').innerText()).toContain('/v1/chat/completions');
+    await fresh.screenshot({ path: join(SHOTS, 'console-rankings-empty.png'), fullPage: true });
+    await fresh.close();
+  });
+
   it('no page wrote an error or a warning to the console', () => {
     expect(problems).toEqual([]);
   });
