@@ -127,7 +127,11 @@ const duration = (ms) => {
 };
 const count = (value) => value.toLocaleString('en-US');
 const short = (size) =>
-  size >= 1e6 && size % 1e6 === 0 ? `${size / 1e6}M` : size >= 1e3 && size % 1e3 === 0 ? `${size / 1e3}k` : String(size);
+  size >= 1e6
+    ? `${Number((size / 1e6).toFixed(size % 1e6 === 0 ? 0 : 2))}M`
+    : size >= 1e3 && size % 1e3 === 0
+      ? `${size / 1e3}k`
+      : String(size);
 
 /** Progress of a long step on stderr, at most every 2 s: done / total, rate and ETA. */
 function progress(label, total, unit = 'records') {
@@ -923,7 +927,7 @@ const popularAccount = world.accounts[world.keys[world.pickKey.top].account];
 const report = { load: [], queries: [], rollupCost: [], verified: [], reused: [], machine: [] };
 const kindsTemplate = queryKinds(popularAccount);
 log(
-  `sizes ${SIZES.map(short).join(', ')} on ${DATABASES.join(' and ')}, loader ${LOADER}, ${kindsTemplate.length} query kinds × ${RUNS} runs; ` +
+  `${REUSE ? `databases ${REUSE.join(', ')} reused` : `sizes ${SIZES.map(short).join(', ')} on ${DATABASES.join(' and ')}, loader ${LOADER}`}, ${kindsTemplate.length} query kinds × ${RUNS} runs; ` +
     `account scope: ${popularAccount} (the account of the busiest key)`,
 );
 
