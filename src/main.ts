@@ -27,6 +27,7 @@ import { LocalLimiter, SharedLimiter } from './metering/rate-limit.js';
 import { IdempotencyStore, IDEMPOTENCY_TTL_MS } from './metering/idempotency.js';
 import { loadCredits, loadAccountCredits } from './metering/load.js';
 import { RetryBudget } from './routing/execute.js';
+import { Telemetry } from './telemetry/telemetry.js';
 import { HealthRegistry } from './routing/health.js';
 import { Planner } from './routing/plan.js';
 import { rollupDeltas, type CountryOf } from './rankings/rollup.js';
@@ -193,6 +194,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   await governance.load();
   governance.start();
+  const telemetry = new Telemetry(options.config.telemetry, logger);
+  await telemetry.start(options.config.telemetry);
   const state = { draining: false, inFlight: 0, startedAt: Date.now() };
   const lifecycle: LifecycleParts = {
     governance,
@@ -206,6 +209,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     limiter: sharedLimiter ?? localLimiter,
     idempotency: new IdempotencyStore((keyId, key) => store.ledger.findIdempotency(keyId, key)),
     logger,
+    telemetry,
   };
   const responses = new ResponseStore(
     new BatchWriter<NewStoredResponse>((rows) => store.responses.insertMany(rows), logger, {
@@ -251,6 +255,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     planner.use(next);
     countryOf = (author) => next.config.authors.get(author)?.country;
   };
+  telemetry.attach({
+    health,
+    writers: { ledger: ledgerWriter, records: sink, audit: auditWriter },
+    inFlight: () => state.inFlight,
+    providerUrl: (id) => gateway.catalog.config.providers.get(id)?.baseUrl,
+  });
   const pruner = startPruner(store, options.config.recordsRetentionDays, logger);
   refresher.start();
   const server = createHttpServer({ settings: options.config.server, logger, state: gateway.state, errorShapeFor }, dispatcher(gateway));
@@ -310,6 +320,7 @@ async function stop(gateway: Gateway, server: Server, store: Store, graceMs: num
   await gateway.auditWriter.close();
   await gateway.sink.close();
   await gateway.responses.close();
+  await gateway.lifecycle.telemetry.close();
   await gateway.catalog.close();
   await Promise.allSettled([...retired].map((adapter) => adapter.close()));
   retired.clear();

@@ -25,6 +25,8 @@ import { openAIErrorBody, openRouterErrorBody, sendError, type ErrorRenderer } f
 import { anthropicErrorBody } from './surfaces/anthropic/render-message.js';
 import type { Dispatch } from './http/server.js';
 import { invalidRequest, notFound } from './contract/errors.js';
+import type { RouteStats } from './telemetry/telemetry.js';
+import { metricsRoute } from './api/metrics.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -32,6 +34,7 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export const ROUTES: ReadonlyArray<readonly [Method, string, RouteHandler]> = [
   ['GET', '/', consoleIndex],
   ['GET', '/health', health],
+  ['GET', '/metrics', metricsRoute],
   ['GET', '/v1/models', listModels],
   ['GET', '/api/v1/models', listCatalog],
   ['GET', '/api/v1/lineage/families', lineageFamilies],
@@ -90,24 +93,44 @@ export function errorShapeFor(path: string): ErrorRenderer {
   return path === '/v1/messages' || path === '/v1/messages/count_tokens' ? anthropicErrorBody : openAIErrorBody;
 }
 
+/** A pattern route's label in metrics: its path with `{param}` for each part (`/api/v1/keys/{param}`). */
+const PATTERN_LABELS = new Map(
+  PATTERNS.map(([method, pattern]) => [
+    pattern,
+    `${method} ${pattern.source
+      .replace(/^\^|\$$/g, '')
+      .replace(/\((?:[^()\\]|\\.)*\)/g, '{param}')
+      .replace(/\\(.)/g, '$1')}`,
+  ]),
+);
+
 /** The gateway's dispatch: route lookup, the Exchange, in-flight counting, and errors mapped once. */
 export function dispatcher(gateway: Gateway): Dispatch {
-  return (request, response) => route(gateway, request, response);
+  // Each route's metrics children, resolved once: a request costs one Map lookup by the key it already built.
+  const telemetry = gateway.lifecycle.telemetry;
+  const stats = new Map<string, RouteStats | undefined>();
+  for (const [method, path] of ROUTES) stats.set(`${method} ${path}`, telemetry.route(method, path));
+  for (const label of PATTERN_LABELS.values())
+    stats.set(label, telemetry.route(label.slice(0, label.indexOf(' ')), label.slice(label.indexOf(' ') + 1)));
+  return (request, response) => route(gateway, request, response, stats);
 }
 
-function route(gateway: Gateway, request: IncomingMessage, response: ServerResponse): void {
+function route(gateway: Gateway, request: IncomingMessage, response: ServerResponse, stats: Map<string, RouteStats | undefined>): void {
   const startedAt = performance.now();
   const url = request.url ?? '/';
   const mark = url.indexOf('?');
   const path = mark === -1 ? url : url.slice(0, mark);
   const state = gateway.state;
-  const handler = TABLE.get(`${request.method} ${path}`) ?? matchPattern(request.method, path);
+  const key = `${request.method} ${path}`;
+  let routeStats = stats.get(key);
+  const handler = TABLE.get(key) ?? matchPattern(request.method, path, (label) => (routeStats = stats.get(label)));
   if (!handler) {
     request.resume();
     const error = PATHS.has(path)
       ? notFound(`Method ${request.method} is not allowed on ${path}.`, 'method_not_allowed')
       : notFound(`Unknown route ${request.method} ${path}.`, 'unknown_route');
-    sendError(response, error, gateway.logger, undefined, errorShapeFor(path));
+    gateway.lifecycle.telemetry.error(sendError(response, error, gateway.logger, undefined, errorShapeFor(path)));
+    gateway.lifecycle.telemetry.route('*', 'unmatched')?.done(404, performance.now() - startedAt);
     return;
   }
   state.inFlight++;
@@ -116,6 +139,7 @@ function route(gateway: Gateway, request: IncomingMessage, response: ServerRespo
     if (!counted) return;
     counted = false;
     state.inFlight--;
+    routeStats?.done(response.statusCode, performance.now() - startedAt);
     if (state.inFlight === 0) state.onIdle?.();
   };
   response.once('close', release);
@@ -137,11 +161,12 @@ function route(gateway: Gateway, request: IncomingMessage, response: ServerRespo
   if (result) result.catch((error: unknown) => fail(exchange, error));
 }
 
-function matchPattern(method: string | undefined, path: string): RouteHandler | undefined {
+function matchPattern(method: string | undefined, path: string, matched?: (label: string) => void): RouteHandler | undefined {
   for (const [patternMethod, pattern, handler] of PATTERNS) {
     if (patternMethod !== method) continue;
     const match = pattern.exec(path);
     if (!match) continue;
+    matched?.(PATTERN_LABELS.get(pattern)!);
     const parts: string[] = [];
     for (const part of match.slice(1)) {
       try {
@@ -162,6 +187,13 @@ function fail(exchange: Exchange, error: unknown): void {
   const { request, response } = exchange;
   // A refused body (413) leaves unread bytes on the socket: close it after this answer.
   const closeAfter = !request.complete;
-  sendError(response, error, exchange.gateway.logger, closeAfter ? { connection: 'close' } : undefined, errorShapeFor(exchange.path));
+  const sent = sendError(
+    response,
+    error,
+    exchange.gateway.logger,
+    closeAfter ? { connection: 'close' } : undefined,
+    errorShapeFor(exchange.path),
+  );
+  if (sent.status !== 499) exchange.gateway.lifecycle.telemetry.error(sent);
   if (closeAfter) request.resume();
 }

@@ -20,6 +20,7 @@ import {
   type ResolvedConfig,
   type ResolvedModel,
   type ResolvedProvider,
+  type TelemetrySettings,
   type Timeouts,
 } from './types.js';
 
@@ -379,6 +380,7 @@ function resolve(
       geoipDatabase: file.governance?.geoip_database,
       refreshMs: file.governance?.refresh_ms ?? 5_000,
     },
+    telemetry: resolveTelemetry(file.telemetry, env, secrets),
     syncedCatalog: file.synced_catalog,
     warnings,
   };
@@ -475,4 +477,55 @@ function mergeTimeouts(base: Timeouts, override: ConfigFile['timeouts']): Timeou
 function maxOf(values: Array<number | undefined>): number | undefined {
   const present = values.filter((value): value is number => value !== undefined);
   return present.length > 0 ? Math.max(...present) : undefined;
+}
+
+/**
+ * Telemetry settings: the file's, else OpenTelemetry's standard variables (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+ * taken as is, OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces, OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME;
+ * OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none turn tracing off). Header values are secrets.
+ */
+function resolveTelemetry(file: ConfigFile['telemetry'], env: NodeJS.ProcessEnv, secrets: Secrets): TelemetrySettings {
+  const base = file?.otlp_endpoint ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const disabled = env.OTEL_SDK_DISABLED === 'true' || env.OTEL_TRACES_EXPORTER === 'none';
+  const tracesUrl = file?.otlp_endpoint
+    ? tracesPath(file.otlp_endpoint)
+    : (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base ? tracesPath(base) : undefined));
+  const headers: Record<string, string> = { ...(file?.otlp_headers ?? parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS)) };
+  for (const value of Object.values(headers)) secrets.add(value);
+  return {
+    metricsEnabled: file?.metrics?.enabled ?? true,
+    metricsRequireKey: file?.metrics?.require_key ?? false,
+    otlpTracesUrl: disabled || !tracesUrl || !/^https?:\/\//.test(tracesUrl) ? undefined : tracesUrl,
+    otlpHeaders: headers,
+    traceSampleRatio: file?.sample_ratio ?? sampleRatioFromEnv(env),
+    serviceName: file?.service_name ?? env.OTEL_SERVICE_NAME ?? 'agora',
+  };
+}
+
+/** OTEL_TRACES_SAMPLER: always_off → 0, (parentbased_)traceidratio → OTEL_TRACES_SAMPLER_ARG (default 1), else 1. */
+function sampleRatioFromEnv(env: NodeJS.ProcessEnv): number {
+  const sampler = env.OTEL_TRACES_SAMPLER;
+  if (sampler === 'always_off' || sampler === 'parentbased_always_off') return 0;
+  if (sampler !== 'traceidratio' && sampler !== 'parentbased_traceidratio') return 1;
+  const ratio = Number(env.OTEL_TRACES_SAMPLER_ARG ?? '1');
+  return Number.isFinite(ratio) ? Math.min(1, Math.max(0, ratio)) : 1;
+}
+
+function tracesPath(endpoint: string): string {
+  return /\/v1\/traces\/?$/.test(endpoint) ? endpoint : `${endpoint.replace(/\/+$/, '')}/v1/traces`;
+}
+
+/** `key1=value1,key2=value2` (values percent-decoded), as the OTLP exporter specification writes them. */
+function parseOtlpHeaders(text: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const pair of (text ?? '').split(',')) {
+    const at = pair.indexOf('=');
+    if (at <= 0) continue;
+    try {
+      headers[pair.slice(0, at).trim().toLowerCase()] = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      // a malformed escape: the header is left out
+    }
+  }
+  return headers;
 }

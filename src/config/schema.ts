@@ -313,6 +313,26 @@ export const routingSchema = z.strictObject({
   sticky_ttl_ms: positiveInt.optional(),
 });
 
+/** Telemetry: Prometheus metrics at GET /metrics, OpenTelemetry traces over OTLP/HTTP (off without an endpoint). */
+export const telemetrySchema = z.strictObject({
+  metrics: z
+    .strictObject({
+      /** Serve GET /metrics (default true). */
+      enabled: z.boolean().optional(),
+      /** Ask an admin key of the scraper (default false: Prometheus scrapes without one). */
+      require_key: z.boolean().optional(),
+    })
+    .optional(),
+  /** OTLP/HTTP collector, e.g. http://127.0.0.1:4318 (spans go to …/v1/traces); else OTEL_EXPORTER_OTLP_ENDPOINT. */
+  otlp_endpoint: httpUrl.optional(),
+  /** Extra headers on every export (e.g. an authorization header); else OTEL_EXPORTER_OTLP_HEADERS. */
+  otlp_headers: z.record(z.string(), z.string()).optional(),
+  /** Share of requests traced (0 to 1, default 1; else OTEL_TRACES_SAMPLER=traceidratio with OTEL_TRACES_SAMPLER_ARG); a caller's traceparent decides for its request. */
+  sample_ratio: z.preprocess(numeric, z.number({ error: 'expected a number from 0 to 1' }).min(0).max(1)).optional(),
+  /** `service.name` of the spans (default OTEL_SERVICE_NAME, else agora). */
+  service_name: z.string().min(1).optional(),
+});
+
 export const configSchema = z.strictObject({
   server: serverSchema.optional(),
   routing: routingSchema.optional(),
@@ -325,6 +345,7 @@ export const configSchema = z.strictObject({
     .preprocess(numeric, z.number({ error: 'expected milliseconds' }).int('expected a whole number').nonnegative('expected 0 or more'))
     .optional(),
   governance: governanceSchema.optional(),
+  telemetry: telemetrySchema.optional(),
   policies: z
     .array(policySchema)
     .superRefine((policies, context) => {

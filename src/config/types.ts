@@ -9,6 +9,18 @@ export interface GovernanceSettings {
   refreshMs: number;
 }
 
+export interface TelemetrySettings {
+  metricsEnabled: boolean;
+  /** GET /metrics asks for an admin key. */
+  metricsRequireKey: boolean;
+  /** Where spans are POSTed (OTLP/HTTP JSON, `…/v1/traces`); undefined: tracing off, nothing loaded. */
+  otlpTracesUrl: string | undefined;
+  otlpHeaders: Record<string, string>;
+  /** Share of requests traced, 0 to 1 (a caller's traceparent decides for its own request). */
+  traceSampleRatio: number;
+  serviceName: string;
+}
+
 export interface Timeouts {
   /** TCP/TLS connect. */
   connectMs: number;
@@ -202,6 +214,7 @@ export interface ResolvedConfig {
   /** Governance policies from the config file (the admin API adds stored ones). */
   policies: PolicyFile[];
   governance: GovernanceSettings;
+  telemetry: TelemetrySettings;
   /** What was dropped while merging the synced catalog (an endpoint of a provider no longer configured). */
   warnings: string[];
 }

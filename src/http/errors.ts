@@ -55,7 +55,10 @@ export function sendError(
   render: ErrorRenderer = openAIErrorBody,
 ): AgoraError {
   const error = toAgoraError(thrown);
-  if (error.status >= 500 && error.code === 'internal_error') logger.error('internal error', { error: describeCause(thrown) });
+  if (error.status >= 500 && error.code === 'internal_error') {
+    const generationId = extraHeaders?.['x-agora-generation-id'];
+    logger.error('internal error', { error: describeCause(thrown), ...(generationId ? { generation_id: generationId } : {}) });
+  }
   if (error.status === 499) {
     logger.debug('client closed the connection before the answer');
     if (!response.destroyed) response.destroy();

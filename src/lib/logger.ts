@@ -16,6 +16,8 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /** Whether a line at `level` would be written (so a caller can skip building it). */
+  enabled?(level: LogLevel): boolean;
 }
 
 export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
@@ -31,6 +33,7 @@ export function createLogger(level: LogLevel = 'info', write: (line: string) => 
     info: (message, fields) => emit('info', message, fields),
     warn: (message, fields) => emit('warn', message, fields),
     error: (message, fields) => emit('error', message, fields),
+    enabled: (level) => ORDER[level] >= threshold,
   };
 }
 
@@ -59,5 +62,6 @@ export function withRedaction(logger: Logger, redactText: (text: string) => stri
     info: (message, fields) => logger.info(redactText(message), clean(fields)),
     warn: (message, fields) => logger.warn(redactText(message), clean(fields)),
     error: (message, fields) => logger.error(redactText(message), clean(fields)),
+    enabled: (level) => logger.enabled?.(level) ?? true,
   };
 }

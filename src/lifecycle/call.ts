@@ -47,7 +47,8 @@ export function executeOptions(call: Call): ExecuteOptions {
     maxAttempts: parts.maxAttempts,
     budget: parts.budget,
     skipped: skippedRecords(call.plan.excluded),
-    onFailure: (attempt, error) => attemptFailed(parts, attempt, error),
+    onFailure: (attempt, error) => attemptFailed(parts, attempt, error, call.trace.id),
+    timings: call.trace.span?.timings,
   };
 }
 

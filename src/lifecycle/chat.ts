@@ -63,6 +63,7 @@ export async function serveChat(
       exchange.request.headers,
     );
     trace.promptTokensEstimate = promptTokensEstimate;
+    parts.telemetry.begin(trace, exchange.request, chat.body);
     trace.policy = gate.header;
     gate.allowed(chat.models[0]!);
     const signal = abortOnDisconnect(exchange.response);

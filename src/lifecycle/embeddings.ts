@@ -50,6 +50,7 @@ export async function serveEmbeddings(
     exchange.request.headers,
   );
   trace.policy = gate.header;
+  parts.telemetry.begin(trace, exchange.request, undefined);
   gate.allowed(embedding.model);
   const signal = abortOnDisconnect(exchange.response);
   const call: Call = { parts, exchange, key, plan, trace, billing, signal, surface, idempotent: undefined };

@@ -11,6 +11,7 @@ import type { BatchWriter } from '../metering/sink.js';
 import type { RetryBudget } from '../routing/execute.js';
 import type { Planner } from '../routing/plan.js';
 import type { Governance } from '../governance/gate.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import type { NewGeneration } from '../store/repos/generations.js';
 
 export interface LifecycleParts extends BillingParts {
@@ -25,6 +26,8 @@ export interface LifecycleParts extends BillingParts {
   logger: Logger;
   /** Policies: each request's gate (client region, the policies in scope) and the audit log. */
   governance: Governance;
+  /** Metrics and traces: every outcome is counted (and traced when an OTLP endpoint is configured). */
+  telemetry: Telemetry;
 }
 
 /** The HTTP side of one request, as the lifecycle sees it. */

@@ -68,6 +68,8 @@ export async function streamChat(call: ChatCall): Promise<void> {
   if (call.idempotent) writer.capture = [];
   const headers = modelHeaders(trace, opening.held[0]);
   writer.open(headers);
+  const openStreams = parts.telemetry.openStreams;
+  openStreams.value++;
   const encoder = call.surface.encoder(trace.id, attempt.modelId, trace.promptTokensEstimate ?? 0);
   const providerName = attempt.endpoint.provider.name;
   let firstTokenAt: number | undefined;
@@ -158,6 +160,8 @@ export async function streamChat(call: ChatCall): Promise<void> {
     record(parts, trace, 'success', 200);
   } catch (thrown) {
     await endFailed(call, attempt, writer, encoder, attemptError(attempt, thrown));
+  } finally {
+    openStreams.value--;
   }
 }
 
@@ -187,7 +191,7 @@ async function endFailed(
     return record(parts, trace, 'cancelled', 499, error);
   }
   if (error.code !== 'ledger_unavailable') {
-    attemptFailed(parts, attempt, error, 'stream failed after its first byte');
+    attemptFailed(parts, attempt, error, trace.id, 'stream failed after its first byte');
     await post(parts, call.billing, trace, price(trace, attempt, false))?.catch(() => undefined);
   }
   trace.finishReason = { unified: 'error', raw: 'error' };

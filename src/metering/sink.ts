@@ -15,7 +15,12 @@ interface Waiter {
   reject: (error: Error) => void;
   /** Epoch ms after which the caller stops waiting (the row stays queued). */
   deadline: number;
+  /** performance.now() when `commit()` was called (for the commit-lag metric). */
+  queuedAt: number;
 }
+
+/** Told of every batch written or failed (telemetry): rows, seconds spent writing, and for group commits the oldest caller's wait. */
+export type BatchObserver = (rows: number, writeSeconds: number, oldestWaitSeconds: number | undefined, ok: boolean) => void;
 
 interface Entry<Row> {
   row: Row;
@@ -44,6 +49,8 @@ export class BatchWriter<Row> {
   written = 0;
   /** False after a failed write, true again after a successful one. */
   healthy = true;
+  /** Set by telemetry: told of every batch. */
+  observer: BatchObserver | undefined;
 
   constructor(
     private readonly write: (rows: Row[]) => Promise<void>,
@@ -67,7 +74,10 @@ export class BatchWriter<Row> {
    */
   commit(row: Row): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ row, waiter: { resolve, reject, deadline: Date.now() + (this.options.commitTimeoutMs ?? 5_000) } });
+      this.queue.push({
+        row,
+        waiter: { resolve, reject, deadline: Date.now() + (this.options.commitTimeoutMs ?? 5_000), queuedAt: performance.now() },
+      });
       this.flushSoon();
       this.watchDeadlines();
     });
@@ -107,14 +117,17 @@ export class BatchWriter<Row> {
     while (this.flushing) await this.flushing.catch(() => undefined);
     if (this.queue.length === 0) return;
     const batch = this.queue.length > this.maxBatch ? this.queue.splice(0, this.maxBatch) : this.queue.splice(0);
+    const started = this.observer ? performance.now() : 0;
     this.flushing = this.write(batch.map((entry) => entry.row)).then(
       () => {
+        if (this.observer) this.observe(batch, started, true);
         this.written += batch.length;
         this.failures = 0;
         this.healthy = true;
         for (const entry of batch) entry.waiter?.resolve();
       },
       (error: unknown) => {
+        if (this.observer) this.observe(batch, started, false);
         this.queue = batch.concat(this.queue);
         this.failures++;
         this.healthy = false;
@@ -127,6 +140,18 @@ export class BatchWriter<Row> {
       this.flushing = undefined;
     }
     if (this.queue.length > 0) this.flushSoon();
+  }
+
+  private observe(batch: Array<Entry<Row>>, started: number, ok: boolean): void {
+    const now = performance.now();
+    let oldest: number | undefined;
+    for (const entry of batch) {
+      if (entry.waiter) {
+        oldest = entry.waiter.queuedAt;
+        break;
+      }
+    }
+    this.observer!(batch.length, (now - started) / 1000, oldest === undefined ? undefined : (now - oldest) / 1000, ok);
   }
 
   /** Flushes until empty; gives up after `attempts` consecutive failures. */

@@ -13,6 +13,18 @@ import type { NewGeneration } from '../store/repos/generations.js';
 
 export type GenerationStatus = 'success' | 'error' | 'cancelled';
 
+/** What a request's spans need beyond its record; set only while tracing is on (telemetry/), else undefined. */
+export interface SpanNotes {
+  /** Start and end (performance.now()) of each attempt made, in the order of its record. */
+  timings: number[];
+  /** The model the client asked for (the record's `model` becomes the one that answered). */
+  requestModel: string;
+  /** The caller's W3C `traceparent`, when it sent one: the request's span joins that trace. */
+  traceparent: string | undefined;
+  /** The request's generation parameters (max_tokens, temperature, top_p …). */
+  params: Readonly<Record<string, unknown>> | undefined;
+}
+
 function header(headers: IncomingHttpHeaders, name: string): string | null {
   const value = headers[name];
   const text = Array.isArray(value) ? value[0] : value;
@@ -36,6 +48,8 @@ export class GenerationTrace {
   promptTokensEstimate: number | undefined;
   /** The `x-agora-policy` header: the policies applied and the client region. */
   policy: string | undefined = undefined;
+  /** Set by telemetry when tracing is on. */
+  span: SpanNotes | undefined = undefined;
   /** Charged nanodollars, once settled. */
   cost: number | null = null;
   /** The priced parts of the charge, once settled. */
@@ -49,7 +63,8 @@ export class GenerationTrace {
     readonly accountId: string | null,
     model: string,
     readonly streamed: boolean,
-    private readonly startedAt: number,
+    /** performance.now() when the request arrived. */
+    readonly startedAt: number,
     headers: IncomingHttpHeaders,
   ) {
     this.model = model;

@@ -117,6 +117,8 @@ export interface ExecuteOptions {
   skipped?: AttemptRecord[];
   /** Told of every failed attempt (its error already redacted): the lifecycle reports it to health and the log. */
   onFailure: (attempt: Attempt, error: AgoraError) => void;
+  /** When tracing: each attempt made pushes its start and end (performance.now()), in the order of its record. */
+  timings?: number[] | undefined;
 }
 
 /**
@@ -149,10 +151,12 @@ export async function executeWithFallback<T>(
       try {
         const value = await call(attempt);
         records.push(record(attempt, 200, started, 'ok'));
+        options.timings?.push(started, performance.now());
         return { attempt, value, records };
       } catch (thrown) {
         const error = attemptError(attempt, thrown);
         records.push(record(attempt, error.status, started, error.code));
+        options.timings?.push(started, performance.now());
         options.onFailure(attempt, error);
         lastError = error;
         if (!error.retryable || signal.aborted) break;

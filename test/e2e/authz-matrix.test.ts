@@ -33,6 +33,7 @@ const PUBLIC_ROUTES = new Set([
   'GET /',
   'GET /assets/{file}',
   'GET /health',
+  'GET /metrics',
   'GET /v1/models',
   'GET /api/v1/models',
   'GET /api/v1/models/{author}/{slug}/endpoints',
@@ -145,6 +146,22 @@ const ADMIN_ONLY = { admin: 200, A: 403, B: 403 } as const;
 const CASES: Case[] = [
   // -- public
   { route: 'GET /health', variant: 'liveness', expect: ALL_OK, request: () => ({ method: 'GET', path: '/health' }) },
+  {
+    // Public by default (telemetry.metrics.require_key: false), as Prometheus scrapes: no key, no account in any label.
+    route: 'GET /metrics',
+    variant: 'Prometheus scrape',
+    expect: ALL_OK,
+    request: () => ({ method: 'GET', path: '/metrics' }),
+    check: (context, _caller, reply) => {
+      expect(reply.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+      expect(reply.text).toContain('agora_generations_total{api="chat",model="acme/ok",provider="acme",status="success"}');
+      for (const principal of [context.A, context.B]) {
+        for (const secret of [principal.key, principal.id, principal.accountId, principal.label, principal.appTitle]) {
+          expect(reply.text).not.toContain(secret);
+        }
+      }
+    },
+  },
   {
     route: 'GET /',
     variant: 'the console',

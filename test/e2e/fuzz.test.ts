@@ -33,6 +33,7 @@ import { chatCompletions } from '../../src/api/chat-completions.js';
 import { embeddings } from '../../src/api/embeddings.js';
 import { consoleAsset, consoleIndex } from '../../src/api/console.js';
 import { health } from '../../src/api/health.js';
+import { metricsRoute } from '../../src/api/metrics.js';
 import { countTokens, messages } from '../../src/api/messages.js';
 import { lineageFamilies, lineageOf } from '../../src/api/lineage.js';
 import { listModels } from '../../src/api/models.js';
@@ -78,6 +79,7 @@ const PUBLIC_HANDLERS = new Set<AnyHandler>([
   consoleIndex,
   consoleAsset,
   health,
+  metricsRoute,
   listModels,
   listCatalog,
   listEndpoints,
