@@ -13,6 +13,11 @@ export interface AdapterCall<Request> {
   upstreamModel: string;
   /** Aborted when the client goes away or the gateway gives up on this attempt. */
   signal: CancelSignal;
+  /**
+   * The answer leaves in the upstream's own OpenAI shape (a client on the OpenAI surface): an adapter
+   * may stream pass-through chunks (`contract/raw-chunk.ts`) rendering the same bytes.
+   */
+  passthrough?: boolean;
 }
 
 export interface ProviderAdapter {

@@ -63,6 +63,11 @@ export class ThinkSplitter {
     return out;
   }
 
+  /** Whether text pushed now comes back unchanged as content (the tags are behind, or there were none). */
+  get passesThrough(): boolean {
+    return this.state === 'answer' && this.pending === '';
+  }
+
   /** What is held back when the stream ends. */
   flush(): Split {
     const rest = this.pending;

@@ -25,9 +25,9 @@ interface StreamOpening {
 }
 
 /** Opens the stream and reads up to its first output: until then a failure is still a failover. */
-async function openWithHeldPrefix(attempt: Attempt, chat: ChatRequest, signal: CancelSignal): Promise<StreamOpening> {
+async function openWithHeldPrefix(attempt: Attempt, chat: ChatRequest, signal: CancelSignal, passthrough: boolean): Promise<StreamOpening> {
   const iterator = attempt.adapter
-    .chatStream({ request: chat, upstreamModel: attempt.endpoint.endpoint.upstreamModel, signal })
+    .chatStream({ request: chat, upstreamModel: attempt.endpoint.endpoint.upstreamModel, signal, passthrough })
     [Symbol.asyncIterator]();
   const held: ChatEvent[] = [];
   let next = await iterator.next();
@@ -55,7 +55,7 @@ export async function streamChat(call: ChatCall): Promise<void> {
   let executed;
   try {
     executed = await executeWithFallback(call.plan.attempts, signal, executeOptions(call), (attempt) =>
-      openWithHeldPrefix(attempt, chat, signal),
+      openWithHeldPrefix(attempt, chat, signal, call.surface.passthrough === true),
     );
   } catch (error) {
     if (error instanceof AllAttemptsFailed) return failBeforeFirstByte(call, error);

@@ -19,6 +19,11 @@ export interface StreamEncoder {
 
 export interface ChatSurface {
   readonly name: 'openai' | 'openrouter' | 'anthropic' | 'responses';
+  /**
+   * Whether answers leave in the upstream's OpenAI shape, so adapters may stream pass-through chunks
+   * (`contract/raw-chunk.ts`) that this surface's encoder renders from the upstream's text.
+   */
+  readonly passthrough?: boolean;
   /** The JSON body for a whole answer (a canonical completion already carrying the gateway's id, model and cost). */
   answer(body: ChatCompletion): unknown;
   encoder(id: string, model: string, promptTokens: number): StreamEncoder;

@@ -35,7 +35,13 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     const contentType = String(http.responseHeaders['content-type'] ?? '');
     const events = contentType.includes('application/json')
       ? completionAsEvents(await http.text(), this.provider.name, this.provider.secrets)
-      : readChatStream(http.body(), this.provider.name, this.provider.secrets, reasoningOf(call.request.body)?.exclude === true);
+      : readChatStream(
+          http.body(),
+          this.provider.name,
+          this.provider.secrets,
+          reasoningOf(call.request.body)?.exclude === true,
+          call.passthrough === true,
+        );
     let first = adjusted.length > 0;
     for await (const event of events) {
       if (first) event.adjusted = adjusted;

@@ -22,6 +22,11 @@ export class ReasoningNormalizer {
 
   constructor(private readonly exclude: boolean) {}
 
+  /** Whether `apply` would leave a chunk of plain content (no reasoning fields) for choice `index` as it is. */
+  passes(index: number): boolean {
+    return this.splitters.get(index)?.passesThrough === true;
+  }
+
   apply(chunk: ChatChunk): void {
     for (const choice of chunk.choices) {
       const delta = choice.delta;
@@ -49,6 +54,7 @@ export class ReasoningNormalizer {
 }
 import type { Secrets } from '../../lib/secrets.js';
 import { inBandError, malformedResponse } from '../upstream-errors.js';
+import { rawChunkEvent } from '../openai-passthrough.js';
 import { chatResult } from './response.js';
 
 function hasOutput(chunk: ChatChunk): boolean {
@@ -97,18 +103,30 @@ export function toChatEvent(parsed: Record<string, unknown>, providerName: strin
   return event;
 }
 
-/** Converts SSE bytes to events; `sawDone` reports whether `data: [DONE]` arrived. */
+/**
+ * Converts SSE bytes to events; `sawDone` reports whether `data: [DONE]` arrived. With `passthrough`
+ * (a client on the OpenAI surface), plain content chunks become pass-through events (passthrough.ts)
+ * instead of being parsed.
+ */
 export async function* readChatStream(
   body: AsyncIterable<Buffer>,
   providerName: string,
   secrets: Secrets,
   excludeReasoning = false,
+  passthrough = false,
 ): AsyncGenerator<ChatEvent> {
   const reader = new SseReader();
   const reasoning = new ReasoningNormalizer(excludeReasoning);
   for await (const bytes of body) {
     for (const sse of reader.push(bytes)) {
       if (sse.data === '[DONE]') return;
+      if (passthrough) {
+        const raw = rawChunkEvent(sse.data, reasoning);
+        if (raw) {
+          yield raw;
+          continue;
+        }
+      }
       let parsed: unknown;
       try {
         parsed = JSON.parse(sse.data);

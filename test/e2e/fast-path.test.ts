@@ -1,0 +1,237 @@
+/**
+ * The pass-through stream path (providers/openai-passthrough.ts) against the full path: every
+ * OpenAI-compatible conformance stream fixture, every fake-upstream mode and a set of edge cases go
+ * through both (whole and in 7-byte reads, with and without `reasoning.exclude`), rendered as the
+ * lifecycle renders them for the OpenAI surface (the gateway's id, the requested model, the provider,
+ * the usage chunk's cost), and the bytes must be equal — as must what the lifecycle records (output,
+ * usage, finish reason, bytes of output, upstream id, errors).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatChunk } from '../../src/contract/chat-event.js';
+import { outputBytes, withCost } from '../../src/lifecycle/call.js';
+import { Secrets } from '../../src/lib/secrets.js';
+import { readChatStream } from '../../src/providers/openai-compatible/stream.js';
+import { OPENAI_SURFACE } from '../../src/surfaces/openai.js';
+import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
+
+const FIXTURES = join(import.meta.dirname, '../../src/providers/openai-compatible/fixtures');
+const BENCH = join(import.meta.dirname, '../../bench/nginx/static');
+const secrets = new Secrets(['sk-test']);
+const COST = {
+  cost: 0.0000123,
+  cost_details: { upstream_inference_prompt_cost: 0.000003, upstream_inference_completions_cost: 0.0000093 },
+};
+
+async function* pieces(text: string, size: number): AsyncGenerator<Buffer> {
+  const bytes = Buffer.from(text);
+  for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+}
+
+interface Rendered {
+  bytes: string;
+  recorded: unknown[];
+  raw: number;
+}
+
+/** What the client receives for a stream, as lifecycle/stream.ts renders it on the OpenAI surface. */
+async function renderStream(sse: string, passthrough: boolean, exclude: boolean, size: number): Promise<Rendered> {
+  const encoder = OPENAI_SURFACE.encoder('gen-test', 'acme/model', 0);
+  let bytes = '';
+  let raw = 0;
+  const recorded: unknown[] = [];
+  let usageChunk: ChatChunk | undefined;
+  try {
+    for await (const event of readChatStream(pieces(sse, size), 'Acme', secrets, exclude, passthrough)) {
+      if (event.chunk.constructor !== Object) raw++;
+      recorded.push({
+        output: event.hasOutput,
+        bytes: outputBytes(event),
+        usage: event.usage,
+        finish: event.finishReason,
+        upstream: event.chunk.id,
+      });
+      const chunk = event.chunk;
+      chunk.id = 'gen-test';
+      chunk.model = 'acme/model';
+      chunk.provider = 'Acme';
+      if (event.usage && chunk.choices.length === 0) {
+        usageChunk = chunk;
+        continue;
+      }
+      bytes += encoder.chunk(chunk);
+    }
+    const final = usageChunk ?? {
+      id: 'gen-test',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'acme/model',
+      provider: 'Acme',
+      choices: [],
+      usage: null,
+    };
+    final.usage = withCost(final.usage, COST);
+    bytes += encoder.end(final);
+  } catch (error) {
+    bytes += `error: ${(error as Error).message}`;
+  }
+  return { bytes, recorded, raw };
+}
+
+async function expectSameStream(sse: string): Promise<number> {
+  let raw = 0;
+  for (const exclude of [false, true]) {
+    for (const size of [1 << 20, 7]) {
+      const full = await renderStream(sse, false, exclude, size);
+      const fast = await renderStream(sse, true, exclude, size);
+      expect(full.raw).toBe(0);
+      expect(fast.bytes).toBe(full.bytes);
+      expect(fast.recorded).toEqual(full.recorded);
+      raw = Math.max(raw, fast.raw);
+    }
+  }
+  return raw;
+}
+
+const chunk = (fields: Record<string, unknown>): string =>
+  `data: ${JSON.stringify({ id: 'up-1', object: 'chat.completion.chunk', created: 1718000000, model: 'up', ...fields })}\n\n`;
+const content = (text: string, extra: Record<string, unknown> = {}): string =>
+  chunk({ choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }], ...extra });
+const stop = chunk({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
+const usage = chunk({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } });
+const DONE = 'data: [DONE]\n\n';
+
+describe('fast path: the same bytes as the full path', () => {
+  it('on every OpenAI-compatible conformance stream fixture and the bench upstream', async () => {
+    const files = readdirSync(FIXTURES)
+      .filter((name) => name.endsWith('.sse'))
+      .map((name) => join(FIXTURES, name));
+    files.push(join(BENCH, 'stream.sse'));
+    const taken: Record<string, number> = {};
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      if (file.endsWith('.sse')) taken[file] = await expectSameStream(text);
+    }
+    // Not vacuous: the common shapes take the fast path.
+    expect(taken[join(BENCH, 'stream.sse')]).toBeGreaterThanOrEqual(15);
+    expect(taken[join(FIXTURES, 'text.sse')]).toBeGreaterThan(0);
+    expect(taken[join(FIXTURES, 'vllm-text.sse')]).toBeGreaterThan(0);
+  });
+
+  it('on edge cases of streams: escapes, think tags, reasoning, tools, several choices, odd numbers, errors', async () => {
+    const cases: string[] = [
+      content('') + content('Hi') + content(' there\n"quoted" \\ tab\t') + content('é ☃ 😀 \u2028') + stop + usage + DONE,
+      content('Hi') +
+        'data: {"id":"up-1","object":"chat.completion.chunk","created":1,"model":"up","choices":[{"index":0,"delta":{"content":"\\u00e9\\/"},"finish_reason":null}]}\n\n' +
+        stop +
+        DONE,
+      content('Hi') +
+        'data: {"id":"up-1", "object":"chat.completion.chunk","created":1,"model":"up","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]}\n\n' +
+        stop +
+        DONE,
+      content('<thi') + content('nk>plan') + content('</think>') + content('\n\nanswer') + content(' more') + stop + usage + DONE,
+      content('  ') + content('<think>a</think>b') + content('c') + stop + DONE,
+      chunk({ choices: [{ index: 0, delta: { role: 'assistant', content: null, reasoning_content: 'think' }, finish_reason: null }] }) +
+        content('x') +
+        content('y') +
+        stop +
+        DONE,
+      content('a') +
+        chunk({
+          choices: [
+            {
+              index: 0,
+              delta: { tool_calls: [{ index: 0, id: 't', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] },
+              finish_reason: null,
+            },
+          ],
+        }) +
+        stop +
+        DONE,
+      content('a') +
+        chunk({
+          choices: [
+            { index: 0, delta: { content: 'b' }, finish_reason: null },
+            { index: 1, delta: { content: 'c' }, finish_reason: null },
+          ],
+        }) +
+        stop +
+        DONE,
+      content('a') +
+        content('b', { created: 1.5 }) +
+        content('c', { x_score: 0.1 }) +
+        content('d', { x_big: 12345678901234567890 }) +
+        stop +
+        DONE,
+      content('a') +
+        'data: {"id":"up-1","object":"chat.completion.chunk","created":1,"model":"up","choices":[{"index":0,"delta":{"content":"b"},"finish_reason":null}],"provider":"X"}\n\n' +
+        stop +
+        DONE,
+      content('a') +
+        'data: {"id":"up-1","object":"x","object":"y","created":1,"model":"up","choices":[{"index":0,"delta":{"content":"b"},"finish_reason":null}]}\n\n' +
+        stop +
+        DONE,
+      content('a', { usage: null, system_fingerprint: null, service_tier: 'default', obfuscation: 'ab"c' }) +
+        content('b') +
+        stop +
+        usage +
+        DONE,
+      content('a') + content('b', { error: null }) + chunk({ error: { message: 'overloaded', code: 503 } }) + DONE,
+      content('a') +
+        'data: {"id":"up-1","object":"chat.completion.chunk","created":1,"model":"up","choices":[{"index":0,"delta":{"content":"b"},"finish_reason":null}]\n\n' +
+        DONE,
+      content('a') + content('b'),
+      content('a') +
+        content('b', {
+          choices: [
+            { index: 0, delta: { role: 'assistant', content: 'b', refusal: null }, logprobs: null, finish_reason: null, stop_reason: null },
+          ],
+        }) +
+        stop +
+        DONE,
+    ];
+    for (const sse of cases) await expectSameStream(sse);
+  });
+
+  describe('on every fake-upstream mode', () => {
+    let upstream: FakeUpstream;
+    beforeAll(async () => {
+      upstream = await startFakeUpstream();
+    });
+    afterAll(() => upstream.close());
+
+    const modes = [
+      'ok',
+      'echo',
+      'tools',
+      'think-tags',
+      'reasoning',
+      'strict-reasoning',
+      'usage:10:20:3:2',
+      'exact',
+      'bare',
+      'inband-error',
+      'no-finish',
+      'no-usage',
+      'die-after:3',
+      'malformed',
+      'status:500',
+    ];
+    it.each(modes)('%s', async (mode) => {
+      const response = await fetch(`${upstream.url}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: mode,
+          stream: true,
+          stream_options: { include_usage: true },
+          messages: [{ role: 'user', content: 'Hi' }],
+        }),
+      }).catch(() => undefined);
+      const text = response ? await response.text().catch(() => '') : '';
+      // A JSON error answer is not a stream: the adapter never reads it as one.
+      if (!text.trimStart().startsWith('{')) await expectSameStream(text);
+    });
+  });
+});
