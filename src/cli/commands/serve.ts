@@ -89,7 +89,7 @@ export function registerServe(program: Command): void {
       if (running.createdAdminKey) {
         process.stdout.write(`\nCreated an admin key (shown once, store it now; or set AGORA_MASTER_KEY):\n${running.createdAdminKey}\n\n`);
       }
-      process.stdout.write(`Agora gateway on ${running.url}  (OpenAI base URL: ${running.url}/v1)\n`);
+      process.stdout.write(`Agora gateway on ${running.url}  (OpenAI base URL: ${running.url}/v1; console: ${running.url}/)\n`);
       let signals = 0;
       const stop = (signal: string): void => {
         signals++;
