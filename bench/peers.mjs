@@ -5,7 +5,7 @@
 // group-committed before each answer closes), routing, records. Every figure is printed as a ratio
 // against the plain undici proxy (node_min) measured in the same run. shared/ is read-only, so the
 // harness is copied to a temporary folder first.
-import { cpSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT, freePort, log, startServer, stopAll, tempDir } from './lib.mjs';
@@ -31,6 +31,7 @@ if (!existsSync(join(SHARED, 'run-peers.sh'))) {
   process.exit(2);
 }
 const dir = tempDir('peers');
+chmodSync(dir, 0o755); // nginx's workers run as an unprivileged user and must read the harness's static files
 const harness = join(dir, 'harness');
 cpSync(SHARED, harness, { recursive: true });
 log(`harness copied to ${harness}`);
@@ -45,11 +46,11 @@ providers:
   benchstream: { base_url: ${upstream}/stream/v1 }
   benchdrip: { base_url: ${upstream}/drip/v1 }
 models:
-  gpt-4o-mini:
+  bench/chat:
     endpoints: [{ provider: bench, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
-  bench-stream:
+  bench/stream:
     endpoints: [{ provider: benchstream, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
-  bench-drip:
+  bench/drip:
     endpoints: [{ provider: benchdrip, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
 `,
 );
@@ -83,8 +84,9 @@ const env = {
   EXTRA_TARGETS: `agora=http://127.0.0.1:${port}`,
   PID_agora: String(gateway.pid),
   HDRS_agora: `Authorization: Bearer ${key}`,
-  STREAM_MODEL_agora: 'bench-stream',
-  DRIP_MODEL_agora: 'bench-drip',
+  CHAT_MODEL_agora: 'bench/chat',
+  STREAM_MODEL_agora: 'bench/stream',
+  DRIP_MODEL_agora: 'bench/drip',
 };
 log('running the harness (this takes minutes; its own progress follows)');
 const result = spawnSync('bash', [join(harness, 'run-peers.sh')], { env, stdio: 'inherit', cwd: harness });
