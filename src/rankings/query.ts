@@ -11,7 +11,7 @@
 import { invalidRequest } from '../contract/errors.js';
 import { nanosToUsd } from '../lib/money.js';
 import type { RollupRange, RollupTotals } from '../store/repos/rollups.js';
-import { DAY_MS, DIMENSIONS, HOUR_MS, type Dimension } from './rollup.js';
+import { COUNTERS, DAY_MS, DIMENSIONS, HOUR_MS, zeroCounts, type Dimension } from './rollup.js';
 
 export const PERIODS = ['day', 'week', 'month'] as const;
 export type Period = (typeof PERIODS)[number];
@@ -107,8 +107,6 @@ async function windowTotals(
   return [...merged.values()];
 }
 
-const COUNTERS = ['requests', 'errors', 'prompt_tokens', 'completion_tokens', 'reasoning_tokens', 'cached_tokens', 'cost'] as const;
-
 function value(totals: RollupTotals, metric: Metric): number {
   if (metric === 'requests') return totals.requests;
   if (metric === 'cost') return totals.cost;
@@ -153,25 +151,8 @@ function rowOf(totals: RollupTotals, rank: number, share: number, change: number
 }
 
 function sum(rows: readonly RollupTotals[], name: string): RollupTotals {
-  const out: RollupTotals = {
-    name,
-    requests: 0,
-    errors: 0,
-    prompt_tokens: 0,
-    completion_tokens: 0,
-    reasoning_tokens: 0,
-    cached_tokens: 0,
-    cost: 0,
-  };
-  for (const row of rows) {
-    out.requests += row.requests;
-    out.errors += row.errors;
-    out.prompt_tokens += row.prompt_tokens;
-    out.completion_tokens += row.completion_tokens;
-    out.reasoning_tokens += row.reasoning_tokens;
-    out.cached_tokens += row.cached_tokens;
-    out.cost += row.cost;
-  }
+  const out: RollupTotals = { name, ...zeroCounts() };
+  for (const row of rows) for (const counter of COUNTERS) out[counter] += row[counter];
   return out;
 }
 

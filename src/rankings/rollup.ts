@@ -66,7 +66,15 @@ interface Tuple {
   cost: number;
 }
 
-const COUNTERS = ['requests', 'errors', 'prompt_tokens', 'completion_tokens', 'reasoning_tokens', 'cached_tokens', 'cost'] as const;
+/** What a rollup row counts (every one summed the same way). */
+export const COUNTERS = ['requests', 'errors', 'prompt_tokens', 'completion_tokens', 'reasoning_tokens', 'cached_tokens', 'cost'] as const;
+
+export type Counts = Record<(typeof COUNTERS)[number], number>;
+
+/** Every counter at zero. */
+export function zeroCounts(): Counts {
+  return { requests: 0, errors: 0, prompt_tokens: 0, completion_tokens: 0, reasoning_tokens: 0, cached_tokens: 0, cost: 0 };
+}
 
 export function rollupDeltas(rows: readonly NewGeneration[], countryOf: CountryOf): RollupDelta[] {
   const tuples = new Map<string, Tuple>();
@@ -109,20 +117,7 @@ export function rollupDeltas(rows: readonly NewGeneration[], countryOf: CountryO
     const id = `${grain}\u0000${dim}\u0000${account}\u0000${bucket}\u0000${name}`;
     let delta = deltas.get(id);
     if (!delta) {
-      delta = {
-        grain,
-        dim,
-        account,
-        bucket,
-        name,
-        requests: 0,
-        errors: 0,
-        prompt_tokens: 0,
-        completion_tokens: 0,
-        reasoning_tokens: 0,
-        cached_tokens: 0,
-        cost: 0,
-      };
+      delta = { grain, dim, account, bucket, name, ...zeroCounts() };
       deltas.set(id, delta);
     }
     for (const counter of COUNTERS) delta[counter] += tuple[counter];

@@ -106,6 +106,19 @@ function progressPrinter(label: string): (progress: Progress) => void {
   };
 }
 
+/** The hosts named in a comma-separated flag, else every host of the model as the gateway lists them. */
+async function hostsOf(url: string, model: string, flag: string | undefined): Promise<string[]> {
+  const named = flag
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  if (named) return named;
+  const response = await fetch(`${url}/api/v1/models/${model}/endpoints`);
+  if (!response.ok) throw new Error(`the gateway does not list endpoints of ${model} (${response.status})`);
+  const json = (await response.json()) as { data: { endpoints: Array<{ tag: string }> } };
+  return json.data.endpoints.map((endpoint) => endpoint.tag);
+}
+
 export function registerBench(program: Command): void {
   const bench = program
     .command('bench')
@@ -220,16 +233,7 @@ export function registerBench(program: Command): void {
       },
     ) => {
       const { url, key } = gateway(options);
-      let providers = options.providers
-        ?.split(',')
-        .map((item) => item.trim())
-        .filter(Boolean);
-      if (!providers) {
-        const response = await fetch(`${url}/api/v1/models/${options.model}/endpoints`);
-        if (!response.ok) throw new Error(`the gateway does not list endpoints of ${options.model} (${response.status})`);
-        const json = (await response.json()) as { data: { endpoints: Array<{ tag: string }> } };
-        providers = json.data.endpoints.map((endpoint) => endpoint.tag);
-      }
+      const providers = await hostsOf(url, options.model, options.providers);
       const { suite, source } = await loadSuite(options.suite, options.file);
       await withStore(options, async (store) => {
         const verdicts = await verifyHosts({
@@ -239,7 +243,7 @@ export function registerBench(program: Command): void {
           source,
           model: options.model,
           reference: options.reference,
-          providers: providers!,
+          providers,
           limit: options.limit,
           concurrency: options.concurrency,
           seed: options.seed,
@@ -284,16 +288,7 @@ export function registerBench(program: Command): void {
       .option('--probe-every <duration>', 'probe again on this schedule (e.g. 10m) until stopped', durationOption),
   ).action(async (options: GatewayOptions & { model: string; provider?: string; probeEvery?: number }) => {
     const { url, key } = gateway(options);
-    let providers = options.provider
-      ?.split(',')
-      .map((item) => item.trim())
-      .filter(Boolean);
-    if (!providers) {
-      const response = await fetch(`${url}/api/v1/models/${options.model}/endpoints`);
-      if (!response.ok) throw new Error(`the gateway does not list endpoints of ${options.model} (${response.status})`);
-      const json = (await response.json()) as { data: { endpoints: Array<{ tag: string }> } };
-      providers = json.data.endpoints.map((endpoint) => endpoint.tag);
-    }
+    const providers = await hostsOf(url, options.model, options.provider);
     const targets = providers.map((provider) => ({ model: options.model, provider }));
     const show = (result: ProbeResult): void => {
       if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
