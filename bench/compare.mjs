@@ -6,7 +6,21 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ROOT, bodyFor, freePort, log, measured, median, requireTools, startNginx, startServer, stopAll, tempDir, wrk } from './lib.mjs';
+import {
+  ROOT,
+  benchConfig,
+  bodyFor,
+  freePort,
+  log,
+  measured,
+  median,
+  requireTools,
+  startNginx,
+  startServer,
+  stopAll,
+  tempDir,
+  wrk,
+} from './lib.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -27,20 +41,7 @@ requireTools();
 const MASTER = 'sk-agora-bench-master-0123456789abcdefghij';
 const dir = tempDir('ab');
 const nginx = await startNginx();
-const config = join(dir, 'agora.yaml');
-writeFileSync(
-  config,
-  `bundled_catalog: false
-providers:
-  bench: { base_url: ${nginx.url}/v1 }
-  benchstream: { base_url: ${nginx.url}/stream/v1 }
-models:
-  bench/chat:
-    endpoints: [{ provider: bench, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
-  bench/stream:
-    endpoints: [{ provider: benchstream, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
-`,
-);
+const config = benchConfig(dir, nginx.url);
 const gateways = {};
 for (const [name, root] of [
   ['A', against],

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ROOT,
+  benchConfig,
   bodyFor,
   freePort,
   log,
@@ -46,20 +47,7 @@ const MASTER = 'sk-agora-bench-master-0123456789abcdefghij';
 requireTools();
 const dir = tempDir('ledger');
 const nginx = await startNginx();
-const config = join(dir, 'agora.yaml');
-writeFileSync(
-  config,
-  `bundled_catalog: false
-providers:
-  bench: { base_url: ${nginx.url}/v1 }
-  benchstream: { base_url: ${nginx.url}/stream/v1 }
-models:
-  bench/chat:
-    endpoints: [{ provider: bench, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
-  bench/stream:
-    endpoints: [{ provider: benchstream, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
-`,
-);
+const config = benchConfig(dir, nginx.url);
 const databases = [['sqlite', `sqlite:${join(dir, 'agora.db')}`]];
 if (!args.includes('--no-postgres'))
   databases.push(['postgres', `${POSTGRES}${POSTGRES.includes('?') ? '&' : '?'}schema=bench_${process.pid}`]);

@@ -274,3 +274,18 @@ export function createKey(database, { name = 'bench', credit = 1_000_000 } = {})
   ]);
   return created.toString().trim().split('\n').pop();
 }
+
+/** The gateway config every load bench uses: bench/chat and bench/stream (and bench/drip) on the nginx fake upstream at `upstream`. */
+export function benchConfig(dir, upstream, { drip = false } = {}) {
+  const config = join(dir, 'agora.yaml');
+  const kinds = [['chat', 'bench', '/v1'], ['stream', 'benchstream', '/stream/v1'], ...(drip ? [['drip', 'benchdrip', '/drip/v1']] : [])];
+  const providers = kinds.map(([, provider, path]) => `  ${provider}: { base_url: ${upstream}${path} }`).join('\n');
+  const models = kinds
+    .map(
+      ([kind, provider]) =>
+        `  bench/${kind}:\n    endpoints: [{ provider: ${provider}, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]`,
+    )
+    .join('\n');
+  writeFileSync(config, `bundled_catalog: false\nproviders:\n${providers}\nmodels:\n${models}\n`);
+  return config;
+}

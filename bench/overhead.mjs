@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ROOT,
+  benchConfig,
   bodyFor,
   freePort,
   log,
@@ -55,20 +56,7 @@ const baseline = await startServer('baseline (undici proxy)', process.execPath, 
   env: { PORT: String(baselinePort), UPSTREAM: nginx.url },
   url: `http://127.0.0.1:${baselinePort}/`,
 });
-const config = join(dir, 'agora.yaml');
-writeFileSync(
-  config,
-  `bundled_catalog: false
-providers:
-  bench: { base_url: ${nginx.url}/v1 }
-  benchstream: { base_url: ${nginx.url}/stream/v1 }
-models:
-  bench/chat:
-    endpoints: [{ provider: bench, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
-  bench/stream:
-    endpoints: [{ provider: benchstream, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
-`,
-);
+const config = benchConfig(dir, nginx.url);
 const database = `sqlite:${join(dir, 'agora.db')}`;
 const created = execFileSync(process.execPath, [
   join(ROOT, 'bin/agora.js'),

@@ -8,7 +8,7 @@
 import { chmodSync, cpSync, existsSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT, freePort, log, startServer, stopAll, tempDir } from './lib.mjs';
+import { ROOT, benchConfig, freePort, log, startServer, stopAll, tempDir } from './lib.mjs';
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
@@ -37,23 +37,7 @@ cpSync(SHARED, harness, { recursive: true });
 log(`harness copied to ${harness}`);
 
 const upstream = 'http://127.0.0.1:18080';
-const config = join(dir, 'agora.yaml');
-writeFileSync(
-  config,
-  `bundled_catalog: false
-providers:
-  bench: { base_url: ${upstream}/v1 }
-  benchstream: { base_url: ${upstream}/stream/v1 }
-  benchdrip: { base_url: ${upstream}/drip/v1 }
-models:
-  bench/chat:
-    endpoints: [{ provider: bench, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
-  bench/stream:
-    endpoints: [{ provider: benchstream, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
-  bench/drip:
-    endpoints: [{ provider: benchdrip, model: gpt-4o-mini, pricing: { prompt: 0.15, completion: 0.6 } }]
-`,
-);
+const config = benchConfig(dir, upstream, { drip: true });
 const database = option('--postgres') ?? `sqlite:${join(dir, 'agora.db')}`;
 const created = execFileSync(process.execPath, [
   join(ROOT, 'bin/agora.js'),
