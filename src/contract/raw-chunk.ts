@@ -1,30 +1,53 @@
 /**
- * The pass-through form of an OpenAI-compatible upstream's chunk, for a client on the OpenAI surface:
- * the upstream's own text with only the fields the gateway changes spliced in, so the chunk is not
- * parsed and re-serialised. It renders exactly what `JSON.stringify` of the full path's object would
+ * The pass-through form of an OpenAI-compatible upstream's chunks, for a client on the OpenAI surface:
+ * the upstream's own text with only the fields the gateway changes spliced in, so the chunks are not
+ * parsed and re-serialised. It renders exactly what `JSON.stringify` of the full path's objects would
  * (providers/openai-passthrough.ts hands one out only for text it has checked is in that form); the
  * lifecycle sets `id`, `model` and `provider` on it as on a parsed chunk.
+ *
+ * One RawChunk carries a run of consecutive content chunks from one upstream read: the lifecycle
+ * handles the run as one event (one pass through its bookkeeping, one write) and `frame()` renders
+ * every chunk of it, each as its own `data:` frame, the same bytes as one event per chunk.
  */
 import type { ChatChunk, ChatChunkChoice } from './chat-types.js';
 
-/** One content chunk, kept as the upstream's text around its `id` and `model` values. */
+/** One chunk's text around its `id` and `model` values. */
+export interface RawPiece {
+  /** The members between `"id":…,` and `"model":` (each ending with a comma). */
+  middle: string;
+  /** Everything after the model's value up to (not including) the closing brace. */
+  tail: string;
+}
+
 export class RawChunk {
   provider: string | undefined;
+  readonly pieces: RawPiece[];
 
   constructor(
+    /** The first chunk's upstream id (the lifecycle records it, then sets the gateway's). */
     public id: string,
     public model: string,
-    /** The members between `"id":…,` and `"model":` (each ending with a comma). */
-    private readonly middle: string,
-    /** Everything after the model's value up to (not including) the closing brace. */
-    private readonly tail: string,
+    piece: RawPiece,
+    /** Every chunk's choice, in order (what the lifecycle counts as delivered output). */
     public readonly choices: ChatChunkChoice[],
-  ) {}
+  ) {
+    this.pieces = [piece];
+  }
 
-  /** The `data:` frame the full path would send for this chunk (`provider`, absent upstream, goes last). */
+  /** Adds the next chunk of the run. */
+  add(piece: RawPiece, choice: ChatChunkChoice): void {
+    this.pieces.push(piece);
+    this.choices.push(choice);
+  }
+
+  /** The `data:` frames the full path would send for these chunks (`provider`, absent upstream, goes last). */
   frame(): string {
-    const provider = this.provider === undefined ? '' : `,"provider":${JSON.stringify(this.provider)}`;
-    return `data: {"id":${JSON.stringify(this.id)},${this.middle}"model":${JSON.stringify(this.model)}${this.tail}${provider}}\n\n`;
+    const head = `data: {"id":${JSON.stringify(this.id)},`;
+    const model = `"model":${JSON.stringify(this.model)}`;
+    const end = this.provider === undefined ? '}\n\n' : `,"provider":${JSON.stringify(this.provider)}}\n\n`;
+    let frames = '';
+    for (const piece of this.pieces) frames += head + piece.middle + model + piece.tail + end;
+    return frames;
   }
 
   /** Typed as the canonical chunk for the lifecycle, which reads and sets only the fields above. */

@@ -3,7 +3,7 @@
  * a fast hash is right here because the keys are long random strings (no dictionary to guess),
  * as Stripe and OpenRouter do. The hint (`sk-agora-AbC…wxyz`) is what lists and logs show.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { randomBase62 } from './ids.js';
 
 export const KEY_PREFIX = 'sk-agora-';
@@ -13,7 +13,7 @@ export function generateApiKey(): string {
 }
 
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex'); // one-shot: no Hash object per request
 }
 
 export function keyHint(key: string): string {

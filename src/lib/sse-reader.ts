@@ -41,18 +41,26 @@ export class SseReader {
     const events: SseEvent[] = [];
     let start = 0;
     const full = this.buffer.length > 0 ? this.buffer + text : text;
-    for (let index = 0; index < full.length; index++) {
-      const code = full.charCodeAt(index);
-      if (code !== 10 && code !== 13) continue;
-      this.processLine(full.slice(start, index), events);
-      if (code === 13) {
-        if (index + 1 < full.length) {
-          if (full.charCodeAt(index + 1) === 10) index++;
-        } else {
-          this.sawCarriageReturn = true;
-        }
+    if (full.indexOf('\r') === -1) {
+      // The common case, `\n` line ends only: find them natively instead of testing every character.
+      for (let index = full.indexOf('\n'); index !== -1; index = full.indexOf('\n', start)) {
+        this.processLine(full.slice(start, index), events);
+        start = index + 1;
       }
-      start = index + 1;
+    } else {
+      for (let index = 0; index < full.length; index++) {
+        const code = full.charCodeAt(index);
+        if (code !== 10 && code !== 13) continue;
+        this.processLine(full.slice(start, index), events);
+        if (code === 13) {
+          if (index + 1 < full.length) {
+            if (full.charCodeAt(index + 1) === 10) index++;
+          } else {
+            this.sawCarriageReturn = true;
+          }
+        }
+        start = index + 1;
+      }
     }
     this.buffer = start < full.length ? full.slice(start) : '';
     return events;
@@ -70,12 +78,17 @@ export class SseReader {
     }
     if (line.length === 0) {
       if (this.dataLines.length > 0) {
-        const event: SseEvent = { event: this.eventName || 'message', data: this.dataLines.join('\n') };
+        const lines = this.dataLines;
+        const event: SseEvent = { event: this.eventName || 'message', data: lines.length === 1 ? lines[0]! : lines.join('\n') };
         if (this.eventId !== undefined) event.id = this.eventId;
         events.push(event);
       }
       this.dataLines = [];
       this.eventName = '';
+      return;
+    }
+    if (line.startsWith('data: ')) {
+      this.dataLines.push(line.slice(6)); // the usual field, spelled the usual way
       return;
     }
     if (line.charCodeAt(0) === 58 /* ':' comment */) return;

@@ -5,6 +5,11 @@
  * (no whitespace between tokens, its escapes) and of a shape whose full-path rendering is known; any
  * other chunk (the first content, think tags, reasoning, tool calls, finish, usage, errors) goes the
  * full path, so the client receives the same bytes either way (test/e2e/fast-path.test.ts checks it).
+ *
+ * Consecutive content chunks of one stream differ only in their text, so after one chunk matched the
+ * full pattern, the next is checked against it as a template: the same text before the content
+ * string, the same after, and a well-formed JSON string between — which is exactly a match of the
+ * full pattern, found without running it. Consecutive matches of one read form one event (RawChunk).
  */
 import type { ChatEvent } from '../contract/chat-event.js';
 import type { ChatChunkChoice } from '../contract/chat-types.js';
@@ -18,21 +23,81 @@ const SCALAR = String.raw`(?:${STRING}|null|true|false|0|-?[1-9]\d{0,14})`;
  * A content chunk with one choice, its members in the order OpenAI, vLLM, SGLang, DeepSeek and
  * Ollama write them, each at most once (a repeated key is one member after JSON.parse): a delta of
  * role, content and a null refusal, the choice's other members null (so no finish reason), no usage.
+ * Groups: 1 the id, 2 the members before the model, 3 everything after the model's value, 4 the
+ * choice's index, 5 the content string (with its quotes).
  */
 const CONTENT_CHUNK = new RegExp(
   String.raw`^\{"id":"(${PLAIN})",((?:"object":${STRING},)?(?:"created":${SCALAR},)?)"model":"${PLAIN}"(,(?:"service_tier":${SCALAR},)?(?:"system_fingerprint":${SCALAR},)?"choices":\[\{"index":(0|[1-9]\d{0,8}),"delta":\{(?:"role":"assistant",)?"content":(${STRING})(?:,"refusal":null)?\}(?:,"logprobs":null)?(?:,"finish_reason":null)?(?:,"stop_reason":null)?\}\](?:,"usage":null)?(?:,"obfuscation":${STRING})?)\}$`,
+  'd',
 );
+const JSON_STRING = new RegExp(`^${STRING}$`);
+/** The usual content string: no escapes at all (a quicker test than JSON_STRING, which also accepts it). */
+const PLAIN_STRING = /^"[^"\\\x00-\x1f]*"$/;
 
-/** A content chunk as a pass-through event, or undefined when it needs the full path. */
-export function rawChunkEvent(data: string, reasoning: { passes(index: number): boolean }): ChatEvent | undefined {
-  const match = CONTENT_CHUNK.exec(data);
-  if (match === null) return undefined;
-  const index = Number(match[4]);
-  const quoted = match[5]!;
-  const content = quoted.includes('\\') ? (JSON.parse(quoted) as string) : quoted.slice(1, -1);
-  // Text that could still be (or be inside) a <think> block goes through the normalizer.
-  if (content !== '' && !reasoning.passes(index)) return undefined;
-  const choices = [{ index, delta: { content } }] as ChatChunkChoice[];
-  const chunk = new RawChunk(match[1]!, '', match[2]!, match[3]!, choices);
-  return { type: 'chunk', chunk: chunk.asChunk(), hasOutput: content !== '' };
+/** The last full match, as a template for the chunks after it. */
+interface Template {
+  /** The text up to the content string's opening quote. */
+  before: string;
+  /** The text after the content string's closing quote. */
+  after: string;
+  /** Where group 3 (the tail after the model's value) starts. */
+  tailStart: number;
+  id: string;
+  middle: string;
+  index: number;
+}
+
+/** Matches one stream's chunks (keeps the template between them); `reasoning` says when content may pass. */
+export class PassThrough {
+  private template: Template | undefined;
+
+  constructor(private readonly reasoning: { passes(index: number): boolean }) {}
+
+  /**
+   * Adds `data` to `run` (or starts a run) when it is a plain content chunk; returns the run, or
+   * undefined when this chunk needs the full path (the caller then ends the run first).
+   */
+  take(data: string, run: RawChunk | undefined): RawChunk | undefined {
+    let template = this.template;
+    let quoted: string | undefined;
+    if (
+      template !== undefined &&
+      data.length >= template.before.length + template.after.length + 2 &&
+      data.endsWith(template.after) &&
+      data.slice(0, template.before.length) === template.before // faster than startsWith on a sliced string
+    ) {
+      quoted = data.slice(template.before.length, data.length - template.after.length);
+      if (!PLAIN_STRING.test(quoted) && !JSON_STRING.test(quoted)) quoted = undefined;
+    }
+    if (quoted === undefined) {
+      const match = CONTENT_CHUNK.exec(data);
+      if (match === null) return undefined;
+      const [contentStart, contentEnd] = match.indices![5]!;
+      template = this.template = {
+        before: data.slice(0, contentStart),
+        after: data.slice(contentEnd),
+        tailStart: match.indices![3]![0],
+        id: match[1]!,
+        middle: match[2]!,
+        index: Number(match[4]),
+      };
+      quoted = match[5]!;
+    }
+    const { id, index, middle, tailStart } = template!;
+    const content = quoted.includes('\\') ? (JSON.parse(quoted) as string) : quoted.slice(1, -1);
+    // Text that could still be (or be inside) a <think> block goes through the normalizer.
+    if (content !== '' && !this.reasoning.passes(index)) return undefined;
+    const piece = { middle, tail: data.slice(tailStart, -1) };
+    const choice = { index, delta: { content } } as ChatChunkChoice;
+    if (run === undefined) return new RawChunk(id, '', piece, [choice]);
+    run.add(piece, choice);
+    return run;
+  }
+}
+
+/** A run of content chunks as one pass-through event. */
+export function rawEvent(run: RawChunk): ChatEvent {
+  let hasOutput = false;
+  for (const choice of run.choices) if (choice.delta.content !== '') hasOutput = true;
+  return { type: 'chunk', chunk: run.asChunk(), hasOutput };
 }

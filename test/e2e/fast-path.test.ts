@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatChunk } from '../../src/contract/chat-event.js';
+import { RawChunk } from '../../src/contract/raw-chunk.js';
 import { outputBytes, withCost } from '../../src/lifecycle/call.js';
 import { Secrets } from '../../src/lib/secrets.js';
 import { readChatStream } from '../../src/providers/openai-compatible/stream.js';
@@ -29,9 +30,21 @@ async function* pieces(text: string, size: number): AsyncGenerator<Buffer> {
   for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
 }
 
+interface Recorded {
+  /** Output bytes delivered before the first event with output (what `trace.markFirstToken` sees), and in all. */
+  bytesBeforeFirstOutput: number | undefined;
+  bytes: number;
+  usage: unknown;
+  finish: unknown;
+  /** The first chunk's upstream id. */
+  upstream: unknown;
+}
+
 interface Rendered {
   bytes: string;
-  recorded: unknown[];
+  /** What the lifecycle keeps from the events (the fast path merges a read's content chunks into one event). */
+  recorded: Recorded;
+  /** Chunks that took the pass-through path. */
   raw: number;
 }
 
@@ -40,18 +53,16 @@ async function renderStream(sse: string, passthrough: boolean, exclude: boolean,
   const encoder = OPENAI_SURFACE.encoder('gen-test', 'acme/model', 0);
   let bytes = '';
   let raw = 0;
-  const recorded: unknown[] = [];
+  const recorded: Recorded = { bytesBeforeFirstOutput: undefined, bytes: 0, usage: undefined, finish: undefined, upstream: undefined };
   let usageChunk: ChatChunk | undefined;
   try {
     for await (const event of readChatStream(pieces(sse, size), 'Acme', secrets, exclude, passthrough)) {
-      if (event.chunk.constructor !== Object) raw++;
-      recorded.push({
-        output: event.hasOutput,
-        bytes: outputBytes(event),
-        usage: event.usage,
-        finish: event.finishReason,
-        upstream: event.chunk.id,
-      });
+      if (event.chunk instanceof RawChunk) raw += event.chunk.pieces.length;
+      if (event.hasOutput) recorded.bytesBeforeFirstOutput ??= recorded.bytes;
+      recorded.bytes += outputBytes(event);
+      if (event.usage) recorded.usage = event.usage;
+      if (event.finishReason) recorded.finish = event.finishReason;
+      recorded.upstream ??= event.chunk.id;
       const chunk = event.chunk;
       chunk.id = 'gen-test';
       chunk.model = 'acme/model';
@@ -182,6 +193,22 @@ describe('fast path: the same bytes as the full path', () => {
         'data: {"id":"up-1","object":"chat.completion.chunk","created":1,"model":"up","choices":[{"index":0,"delta":{"content":"b"},"finish_reason":null}]\n\n' +
         DONE,
       content('a') + content('b'),
+      // the template of the previous match must not carry over to chunks that differ around their content
+      content('a') +
+        content('b') +
+        content('c', { id: 'up-2' }) +
+        content('d', { created: 1718000001 }) +
+        content('e"f\\g') +
+        content('h') +
+        content('i', { obfuscation: 'xy' }) +
+        content('j', { obfuscation: 'xyz' }) +
+        chunk({ choices: [{ index: 1, delta: { content: 'k' }, logprobs: null, finish_reason: null }] }) +
+        content('l') +
+        'data: {"id":"up-1","object":"chat.completion.chunk","created":1718000000,"model":"up","choices":[{"index":0,"delta":{"content":"m"},"logprobs":null,"finish_reason":null}],"x":1}\n\n' +
+        content('n') +
+        stop +
+        usage +
+        DONE,
       content('a') +
         content('b', {
           choices: [

@@ -54,7 +54,8 @@ export class ReasoningNormalizer {
 }
 import type { Secrets } from '../../lib/secrets.js';
 import { inBandError, malformedResponse } from '../upstream-errors.js';
-import { rawChunkEvent } from '../openai-passthrough.js';
+import { PassThrough, rawEvent } from '../openai-passthrough.js';
+import type { RawChunk } from '../../contract/raw-chunk.js';
 import { chatResult } from './response.js';
 
 function hasOutput(chunk: ChatChunk): boolean {
@@ -104,9 +105,9 @@ export function toChatEvent(parsed: Record<string, unknown>, providerName: strin
 }
 
 /**
- * Converts SSE bytes to events; `sawDone` reports whether `data: [DONE]` arrived. With `passthrough`
- * (a client on the OpenAI surface), plain content chunks become pass-through events (passthrough.ts)
- * instead of being parsed.
+ * Converts SSE bytes to events. With `passthrough` (a client on the OpenAI surface), plain content
+ * chunks become pass-through events (openai-passthrough.ts) instead of being parsed: consecutive
+ * ones from one read as one event.
  */
 export async function* readChatStream(
   body: AsyncIterable<Buffer>,
@@ -117,16 +118,22 @@ export async function* readChatStream(
 ): AsyncGenerator<ChatEvent> {
   const reader = new SseReader();
   const reasoning = new ReasoningNormalizer(excludeReasoning);
+  const fast = passthrough ? new PassThrough(reasoning) : undefined;
   for await (const bytes of body) {
+    let run: RawChunk | undefined;
     for (const sse of reader.push(bytes)) {
-      if (sse.data === '[DONE]') return;
-      if (passthrough) {
-        const raw = rawChunkEvent(sse.data, reasoning);
-        if (raw) {
-          yield raw;
+      if (fast) {
+        const taken = fast.take(sse.data, run);
+        if (taken) {
+          run = taken;
           continue;
         }
+        if (run) {
+          yield rawEvent(run);
+          run = undefined;
+        }
       }
+      if (sse.data === '[DONE]') return;
       let parsed: unknown;
       try {
         parsed = JSON.parse(sse.data);
@@ -138,6 +145,7 @@ export async function* readChatStream(
       reasoning.apply(event.chunk);
       yield event;
     }
+    if (run) yield rawEvent(run);
   }
   if (reader.hasPartialEvent) throw malformedResponse(providerName, 'the stream ended in the middle of an event');
 }
