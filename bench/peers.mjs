@@ -5,10 +5,10 @@
 // group-committed before each answer closes), routing, records. Every figure is printed as a ratio
 // against the plain undici proxy (node_min) measured in the same run. shared/ is read-only, so the
 // harness is copied to a temporary folder first.
-import { chmodSync, cpSync, existsSync, writeFileSync } from 'node:fs';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT, benchConfig, freePort, log, startServer, stopAll, tempDir } from './lib.mjs';
+import { BENCH, LOAD_CPU, ROOT, benchConfig, freePort, log, startServer, stopAll, tempDir } from './lib.mjs';
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
@@ -18,7 +18,9 @@ if (args.includes('--help') || args.includes('-h')) {
   Harness knobs pass through the environment (REPEATS, DURATION, CONNS, RATES, PHASES, START …; see
   ../shared/bench/run-peers.sh). Needs wrk, nginx-light and libnginx-mod-http-echo (apt-get install -y
   wrk nginx-light libnginx-mod-http-echo) and the npm registry (Portkey's gateway). Servers run on CPU 0,
-  the load on CPU 1; the report is ratios against the plain undici proxy (node_min).`);
+  the load on CPU 1; the report is ratios against the plain undici proxy (node_min). Agora runs with its
+  telemetry on: every request traced and exported over OTLP to a receiver, /metrics scraped every second
+  (bench/telemetry-sink.mjs, on the load core); the report ends with what the receiver and scraper got.`);
   process.exit(0);
 }
 const option = (name) => {
@@ -38,6 +40,10 @@ log(`harness copied to ${harness}`);
 
 const upstream = 'http://127.0.0.1:18080';
 const config = benchConfig(dir, upstream, { drip: true });
+// Telemetry on, as an operator runs it: every request traced (sample_ratio 1) and exported over OTLP
+// to a receiver, /metrics scraped every second; both on the load core (bench/telemetry-sink.mjs).
+const otlpPort = await freePort();
+writeFileSync(config, `${readFileSync(config, 'utf8')}telemetry:\n  otlp_endpoint: http://127.0.0.1:${otlpPort}\n  sample_ratio: 1\n`);
 const database = option('--postgres') ?? `sqlite:${join(dir, 'agora.db')}`;
 const created = execFileSync(process.execPath, [
   join(ROOT, 'bin/agora.js'),
@@ -59,6 +65,17 @@ const gateway = await startServer(
   { env: { AGORA_MASTER_KEY: 'sk-agora-bench-master-0123456789abcdefghij' }, url: `http://127.0.0.1:${port}/health` },
 );
 
+const sink = spawn(
+  'taskset',
+  ['-c', LOAD_CPU, process.execPath, join(BENCH, 'telemetry-sink.mjs'), String(otlpPort), `http://127.0.0.1:${port}/metrics`],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
+let sinkOut = '';
+sink.stdout.on('data', (data) => {
+  sinkOut += data;
+});
 const quick = args.includes('--quick') ? { REPEATS: '1', DURATION: '2', WARMUP: '1', CONNS: '1 16', RATES: '200' } : {};
 const runDir = join(dir, 'run');
 const env = {
@@ -74,6 +91,12 @@ const env = {
 };
 log('running the harness (this takes minutes; its own progress follows)');
 const result = spawnSync('bash', [join(harness, 'run-peers.sh')], { env, stdio: 'inherit', cwd: harness });
+// what the gateway's telemetry did during the run (spans it exported, scrapes it answered)
+const sinkDone = new Promise((resolve) => sink.once('exit', resolve));
+sink.kill('SIGTERM');
+await sinkDone;
+const telemetryLine = sinkOut.split('\n').find((line) => line.startsWith('TELEMETRYJSON '));
+const telemetry = telemetryLine ? JSON.parse(telemetryLine.slice('TELEMETRYJSON '.length)) : undefined;
 await stopAll();
 if (result.status !== 0) {
   console.error(`the harness failed (exit ${result.status}); see ${runDir}`);
@@ -83,7 +106,11 @@ const report = spawnSync(process.execPath, [join(harness, 'report.mjs'), join(ru
   env: { ...process.env, BASELINE: 'node_min' },
   encoding: 'utf8',
 });
+const telemetryNote = telemetry
+  ? `Agora's telemetry during the run: ${telemetry.spans} spans received over OTLP in ${telemetry.exports} exports (sample_ratio 1), /metrics scraped ${telemetry.scrapes} times (${telemetry.series} series in the last scrape, ${telemetry.scrapeErrors} failed scrapes).\n`
+  : 'the telemetry sink gave no summary\n';
 console.log('\n## Ratios against the plain undici proxy (node_min), same run\n');
 console.log(report.stdout);
-writeFileSync(join(dir, 'report.md'), report.stdout);
+console.log(telemetryNote);
+writeFileSync(join(dir, 'report.md'), `${report.stdout}\n${telemetryNote}`);
 log(`report: ${join(dir, 'report.md')}; raw results: ${join(runDir, 'results.jsonl')}`);

@@ -112,13 +112,14 @@ export class CreditBook {
       };
       this.keys.set(keyId, state);
     }
-    if (state.dayStart !== dayStart(now)) {
-      state.day = 0;
-      state.dayStart = dayStart(now);
-      if (state.weekStart !== weekStart(now)) {
-        state.week = 0;
-        state.weekStart = weekStart(now);
-      }
+    const today = dayStart(now);
+    // Weeks and months begin at the start of a day: on the same day neither can have turned (no Date per request).
+    if (state.dayStart === today) return state;
+    state.day = 0;
+    state.dayStart = today;
+    if (state.weekStart !== weekStart(now)) {
+      state.week = 0;
+      state.weekStart = weekStart(now);
     }
     if (state.monthStart !== monthStart(now)) {
       state.month = 0;

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// What an operator's telemetry does to a gateway during a load bench: an OTLP/HTTP receiver (JSON,
+// POST /v1/traces) counting the spans it gets, and a Prometheus-like scraper of the gateway's
+// /metrics once a second. Run pinned to the load core (bench/peers.mjs does), so it takes nothing
+// from the server core. On SIGTERM it prints one line: TELEMETRYJSON {"spans":…,"exports":…,"scrapes":…}.
+import http from 'node:http';
+
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.length < 2) {
+  console.log(`usage: node bench/telemetry-sink.mjs OTLP_PORT METRICS_URL
+  OTLP_PORT    port of the OTLP/HTTP receiver on 127.0.0.1 (spans go to /v1/traces)
+  METRICS_URL  the gateway's /metrics, scraped every second`);
+  process.exit(args.includes('--help') ? 0 : 2);
+}
+const [port, metricsUrl] = args;
+const counts = { spans: 0, exports: 0, scrapes: 0, scrapeErrors: 0, series: 0 };
+
+const server = http.createServer((request, response) => {
+  const chunks = [];
+  request.on('data', (chunk) => chunks.push(chunk));
+  request.on('end', () => {
+    if (request.method === 'POST' && request.url === '/v1/traces') {
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        for (const resource of body.resourceSpans ?? [])
+          for (const scope of resource.scopeSpans ?? []) counts.spans += (scope.spans ?? []).length;
+        counts.exports++;
+      } catch {
+        // counted as nothing
+      }
+    }
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end('{}');
+  });
+});
+server.listen(Number(port), '127.0.0.1');
+
+const scrape = setInterval(async () => {
+  try {
+    const text = await (await fetch(metricsUrl)).text();
+    counts.scrapes++;
+    counts.series = text.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length;
+  } catch {
+    counts.scrapeErrors++;
+  }
+}, 1000);
+
+process.on('SIGTERM', () => {
+  clearInterval(scrape);
+  process.stdout.write(`TELEMETRYJSON ${JSON.stringify(counts)}\n`);
+  server.close();
+  process.exit(0);
+});
