@@ -3,10 +3,24 @@
 // upstream) and `agora serve` with --cpu-prof, drives one kind of traffic with wrk for a few
 // seconds, stops the gateway so V8 writes the profile, and prints the functions with the most
 // self time (and the files and packages they live in), as a share of all samples.
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, benchConfig, createKey, freePort, log, requireTools, startNginx, startServer, stopAll, tempDir, wrk } from './lib.mjs';
+import {
+  BENCH,
+  LOAD_CPU,
+  ROOT,
+  benchConfig,
+  createKey,
+  freePort,
+  log,
+  requireTools,
+  startNginx,
+  startServer,
+  stopAll,
+  tempDir,
+  wrk,
+} from './lib.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -18,6 +32,7 @@ if (args.includes('--help') || args.includes('-h')) {
   --connections  wrk connections (default 16)
   --top          rows printed (default 40)
   --postgres     run the gateway on this PostgreSQL URL instead of a fresh SQLite file
+  --tracing      every request traced and exported over OTLP to a receiver on the load core
 Prints self time by function, by file and by package; the raw .cpuprofile stays in the temp folder
 for Chrome DevTools. Needs wrk and nginx (apt-get install -y wrk nginx-light).`);
   process.exit(0);
@@ -36,6 +51,12 @@ const MASTER = 'sk-agora-bench-master-0123456789abcdefghij';
 const dir = tempDir('profile');
 const nginx = await startNginx();
 const config = benchConfig(dir, nginx.url);
+let sink;
+if (args.includes('--tracing')) {
+  const otlpPort = await freePort();
+  writeFileSync(config, `${readFileSync(config, 'utf8')}telemetry:\n  otlp_endpoint: http://127.0.0.1:${otlpPort}\n  sample_ratio: 1\n`);
+  sink = spawn('taskset', ['-c', LOAD_CPU, process.execPath, join(BENCH, 'telemetry-sink.mjs'), String(otlpPort), 'http://127.0.0.1:1/']);
+}
 const database = option('--postgres') ?? `sqlite:${join(dir, 'agora.db')}`;
 let key = MASTER;
 if (auth === 'ledger') {
@@ -96,6 +117,7 @@ await new Promise((resolve) => {
   gateway.kill('SIGINT');
 });
 stopAll();
+sink?.kill('SIGTERM');
 
 const file = readdirSync(profiles).find((name) => name.endsWith('.cpuprofile'));
 if (!file) {
@@ -151,7 +173,9 @@ const print = (title, map, limit) => {
   for (const [name, count] of [...map].sort((a, b) => b[1] - a[1]).slice(0, limit))
     console.log(`${((100 * count) / total).toFixed(1).padStart(5)}%  ${name}`);
 };
-console.log(`\n${kind}, auth ${auth}, ${connections} connections: ${(result.requests / seconds).toFixed(0)} req/s; ${total} samples`);
+console.log(
+  `\n${kind}, auth ${auth}${sink ? ', tracing on' : ''}, ${connections} connections: ${(result.requests / seconds).toFixed(0)} req/s; ${total} samples`,
+);
 console.log(batching);
 print('self time by package', rows.pkg, 12);
 print('self time by file', rows.file, 25);

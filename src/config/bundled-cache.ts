@@ -10,8 +10,9 @@ import { readFileSync } from 'node:fs';
 import { BUNDLED_CATALOG } from './defaults.js';
 import type { CatalogDocument } from './schema.js';
 
-const CACHE = new URL('./bundled-catalog.json', import.meta.url);
-const SCHEMA = new URL('./schema.js', import.meta.url);
+// '../config/': right from dist/config/ and from the one-file build's dist/app/ (scripts/fast-start.mjs) alike
+const CACHE = new URL('../config/bundled-catalog.json', import.meta.url);
+const SCHEMA = new URL('../config/schema.js', import.meta.url);
 
 /** What a cache must have been made from: the bundled catalog and the compiled schema's text. */
 export function bundledFingerprint(): string {
