@@ -3,6 +3,7 @@
 // POST /v1/traces) counting the spans it gets, and a Prometheus-like scraper of the gateway's
 // /metrics once a second. Run pinned to the load core (bench/peers.mjs does), so it takes nothing
 // from the server core. On SIGTERM it prints one line: TELEMETRYJSON {"spans":…,"exports":…,"scrapes":…}.
+import { writeSync } from 'node:fs';
 import http from 'node:http';
 
 const args = process.argv.slice(2);
@@ -47,7 +48,7 @@ const scrape = setInterval(async () => {
 
 process.on('SIGTERM', () => {
   clearInterval(scrape);
-  process.stdout.write(`TELEMETRYJSON ${JSON.stringify(counts)}\n`);
+  writeSync(1, `TELEMETRYJSON ${JSON.stringify(counts)}\n`); // synchronous: process.exit would drop a pending pipe write
   server.close();
   process.exit(0);
 });
