@@ -101,6 +101,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     name: 'ledger entries',
     commitTimeoutMs: SETTLE_TIMEOUT_MS,
     timeoutError: storeDown,
+    ...store.ledger.writeConcurrency, // several batches in flight on PostgreSQL (see LedgerRepo.writeConcurrency)
   });
   // What only --redis uses (ioredis and the shared books) is imported only then.
   const sharedCredits = options.redisUrl

@@ -51,14 +51,37 @@ const STORED_COLUMNS = [
   'created_at',
 ] as const satisfies ReadonlyArray<keyof IdempotencyRecordsTable>;
 
+/** Group commits the ledger writer may have in flight at once on PostgreSQL (each on its own pooled connection). */
+const BATCHES_IN_FLIGHT = 3;
+
+/**
+ * Whether a write must commit in queue order: an idempotency record is an upsert (the last write
+ * wins), so two batches holding records must not race.
+ */
+function mustCommitInOrder(write: LedgerWrite): boolean {
+  return write.idempotency !== undefined;
+}
+
 export class LedgerRepo {
   private readonly preparedEntry: PreparedInsert<NewLedgerEntry> | undefined;
   private readonly preparedStored: PreparedInsert<IdempotencyRecordsTable> | undefined;
+  /**
+   * How the group-commit writer (metering/sink.ts, its `maxInFlight` and `ordered` options) may
+   * overlap batches of `insertMany`. On PostgreSQL a batch costs a round trip, and several may be in
+   * flight: batches of entries may commit in any order, because an entry is only ever inserted, its
+   * id is its idempotency key (`charge:<generation>` …) with ON CONFLICT (id) DO NOTHING, a balance
+   * is a sum, and a row is in one batch at a time (requeued only once its write failed), so
+   * concurrent batches insert distinct keys and neither waits on the other's locks. Idempotency
+   * records are upserts whose last write wins: batches holding one stay one at a time, in queue
+   * order (a retried one first). On SQLite the write is synchronous in-process: nothing to overlap.
+   */
+  readonly writeConcurrency: { maxInFlight: number; ordered: (write: LedgerWrite) => boolean };
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly sqlite?: BetterSqlite3.Database,
   ) {
+    this.writeConcurrency = { maxInFlight: sqlite ? 1 : BATCHES_IN_FLIGHT, ordered: mustCommitInOrder };
     if (sqlite) {
       this.preparedEntry = new PreparedInsert<NewLedgerEntry>(
         sqlite,
