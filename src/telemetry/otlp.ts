@@ -86,6 +86,21 @@ export function unixNano(at: number): string {
   return nanos >= 1e6 ? `${whole + 1}000000` : `${whole}${String(nanos).padStart(6, '0')}`;
 }
 
+/**
+ * The attributes a span opens with that are the same for every request to one model on one
+ * endpoint (operation, provider, models), written once per combination and reused: without the
+ * leading comma, so a span's list needs no slicing.
+ */
+const prefixes = new Map<string, string>();
+function prefix(key: string, make: () => string): string {
+  let found = prefixes.get(key);
+  if (found === undefined) {
+    found = make().slice(1);
+    if (prefixes.size < 10_000) prefixes.set(key, found);
+  }
+  return found;
+}
+
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 
 interface Server {
@@ -138,7 +153,7 @@ function span(
   return (
     `{"traceId":"${traceId}","spanId":"${spanId}"${parentSpanId ? `,"parentSpanId":"${parentSpanId}"` : ''},"name":${quote(name)},` +
     `"kind":${kind},"startTimeUnixNano":"${unixNano(start)}","endTimeUnixNano":"${unixNano(end)}",` +
-    `"attributes":[${attributes.slice(1)}],"status":${error === undefined ? '{"code":0}' : `{"code":2,"message":${quote(error)}}`}}`
+    `"attributes":[${attributes}],"status":${error === undefined ? '{"code":0}' : `{"code":2,"message":${quote(error)}}`}}`
   );
 }
 
@@ -184,11 +199,15 @@ export function buildSpans(
     SPAN_KIND_SERVER,
     trace.startedAt,
     end,
-    str('gen_ai.operation.name', operation) +
-      str('gen_ai.provider.name', provider) +
-      str('gen_ai.system', provider) +
-      str('gen_ai.request.model', notes.requestModel) +
-      str('gen_ai.response.model', trace.provider ? trace.model : undefined) +
+    prefix(
+      `s\0${operation}\0${provider === undefined ? '' : `=${provider}`}\0${notes.requestModel}\0${trace.provider ? `=${trace.model}` : ''}`,
+      () =>
+        str('gen_ai.operation.name', operation) +
+        str('gen_ai.provider.name', provider) +
+        str('gen_ai.system', provider) +
+        str('gen_ai.request.model', notes.requestModel) +
+        str('gen_ai.response.model', trace.provider ? trace.model : undefined),
+    ) +
       str('gen_ai.response.id', status === 'success' ? trace.id : undefined) +
       num('gen_ai.usage.input_tokens', usage?.promptTokens) +
       num('gen_ai.usage.output_tokens', usage?.completionTokens) +
@@ -232,10 +251,14 @@ export function buildSpans(
       SPAN_KIND_CLIENT,
       started,
       Math.max(started, ended),
-      str('gen_ai.operation.name', operation) +
-        str('gen_ai.provider.name', name) +
-        str('gen_ai.system', name) +
-        str('gen_ai.request.model', attempt.upstream_model) +
+      prefix(
+        `c\0${operation}\0${name}\0${attempt.upstream_model}`,
+        () =>
+          str('gen_ai.operation.name', operation) +
+          str('gen_ai.provider.name', name) +
+          str('gen_ai.system', name) +
+          str('gen_ai.request.model', attempt.upstream_model),
+      ) +
         (winner
           ? str('gen_ai.response.model', attempt.upstream_model) +
             str('gen_ai.response.id', trace.upstreamId) +
