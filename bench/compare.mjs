@@ -20,6 +20,7 @@ import {
   stopAll,
   tempDir,
   wrk,
+  serveArgs,
 } from './lib.mjs';
 
 const args = process.argv.slice(2);
@@ -64,12 +65,10 @@ for (const [name, root] of [
     .split('\n')
     .pop();
   const port = await freePort();
-  const server = await startServer(
-    `gateway ${name}`,
-    process.execPath,
-    [join(root, 'bin/agora.js'), 'serve', '--config', config, '--db', database, '--port', String(port), '--log-level', 'warn'],
-    { env: { AGORA_MASTER_KEY: MASTER }, url: `http://127.0.0.1:${port}/health` },
-  );
+  const server = await startServer(`gateway ${name}`, process.execPath, serveArgs({ config, database, port, root }), {
+    env: { AGORA_MASTER_KEY: MASTER },
+    url: `http://127.0.0.1:${port}/health`,
+  });
   gateways[name] = { pid: server.pid, url: `http://127.0.0.1:${port}/v1/chat/completions`, key };
 }
 const bodies = { chat: bodyFor(dir, 'chat-request.json', 'bench/chat'), stream: bodyFor(dir, 'stream-request.json', 'bench/stream') };

@@ -21,6 +21,7 @@ import {
   table,
   tempDir,
   wrk,
+  serveArgs,
 } from './lib.mjs';
 
 const args = process.argv.slice(2);
@@ -70,15 +71,10 @@ for (const [name, database] of databases) {
   ]).toString();
   const prepaid = created.trim().split('\n').pop();
   const port = await freePort();
-  const gateway = await startServer(
-    `gateway on ${name}`,
-    process.execPath,
-    [join(ROOT, 'bin/agora.js'), 'serve', '--config', config, '--db', database, '--port', String(port), '--log-level', 'warn'],
-    {
-      env: { AGORA_MASTER_KEY: MASTER },
-      url: `http://127.0.0.1:${port}/health`,
-    },
-  );
+  const gateway = await startServer(`gateway on ${name}`, process.execPath, serveArgs({ config, database, port }), {
+    env: { AGORA_MASTER_KEY: MASTER },
+    url: `http://127.0.0.1:${port}/health`,
+  });
   const url = `http://127.0.0.1:${port}/v1/chat/completions`;
   const variants = [
     ['off', 'chat', chatBody, MASTER],

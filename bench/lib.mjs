@@ -289,3 +289,20 @@ export function benchConfig(dir, upstream, { drip = false } = {}) {
   writeFileSync(config, `bundled_catalog: false\nproviders:\n${providers}\nmodels:\n${models}\n`);
   return config;
 }
+
+/** `node` arguments for `agora serve` on `config` and `database` at `port` (warnings only), after `nodeFlags`. */
+export function serveArgs({ config, database, port, nodeFlags = [], root = ROOT }) {
+  return [
+    ...nodeFlags,
+    join(root, 'bin/agora.js'),
+    'serve',
+    '--config',
+    config,
+    '--db',
+    database,
+    '--port',
+    String(port),
+    '--log-level',
+    'warn',
+  ];
+}

@@ -14,7 +14,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
-import { BENCH, ROOT, createKey, freePort, log, startServer, stopAll, table, tempDir } from './lib.mjs';
+import { BENCH, ROOT, createKey, freePort, log, startServer, stopAll, table, tempDir, serveArgs } from './lib.mjs';
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
@@ -98,21 +98,7 @@ const port = await freePort();
 const gateway = await startServer(
   'gateway (agora serve)',
   process.execPath,
-  [
-    '--import',
-    join(BENCH, 'memory-probe.mjs'),
-    '--expose-gc',
-    join(ROOT, 'bin/agora.js'),
-    'serve',
-    '--config',
-    config,
-    '--db',
-    database,
-    '--port',
-    String(port),
-    '--log-level',
-    'warn',
-  ],
+  serveArgs({ config, database, port, nodeFlags: ['--import', join(BENCH, 'memory-probe.mjs'), '--expose-gc'] }),
   { env: { AGORA_MASTER_KEY: MASTER }, url: `http://127.0.0.1:${port}/health` },
 );
 let probeOut = '';

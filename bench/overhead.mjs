@@ -24,6 +24,7 @@ import {
   table,
   tempDir,
   wrk,
+  serveArgs,
 } from './lib.mjs';
 
 const args = process.argv.slice(2);
@@ -71,15 +72,10 @@ const created = execFileSync(process.execPath, [
 ]).toString();
 const benchKey = created.trim().split('\n').pop();
 const gatewayPort = await freePort();
-const gateway = await startServer(
-  'gateway (agora serve)',
-  process.execPath,
-  [join(ROOT, 'bin/agora.js'), 'serve', '--config', config, '--db', database, '--port', String(gatewayPort), '--log-level', 'warn'],
-  {
-    env: { AGORA_MASTER_KEY: MASTER },
-    url: `http://127.0.0.1:${gatewayPort}/health`,
-  },
-);
+const gateway = await startServer('gateway (agora serve)', process.execPath, serveArgs({ config, database, port: gatewayPort }), {
+  env: { AGORA_MASTER_KEY: MASTER },
+  url: `http://127.0.0.1:${gatewayPort}/health`,
+});
 
 const chatPayload = join(ROOT, 'bench/payloads/chat-request.json');
 const streamPayload = join(ROOT, 'bench/payloads/stream-request.json');

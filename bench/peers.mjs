@@ -8,7 +8,7 @@
 import { chmodSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { BENCH, LOAD_CPU, ROOT, benchConfig, freePort, log, startServer, stopAll, tempDir } from './lib.mjs';
+import { BENCH, LOAD_CPU, ROOT, benchConfig, freePort, log, startServer, stopAll, tempDir, serveArgs } from './lib.mjs';
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
@@ -58,12 +58,10 @@ const created = execFileSync(process.execPath, [
 ]).toString();
 const key = created.trim().split('\n').pop();
 const port = await freePort();
-const gateway = await startServer(
-  'agora serve',
-  process.execPath,
-  [join(ROOT, 'bin/agora.js'), 'serve', '--config', config, '--db', database, '--port', String(port), '--log-level', 'warn'],
-  { env: { AGORA_MASTER_KEY: 'sk-agora-bench-master-0123456789abcdefghij' }, url: `http://127.0.0.1:${port}/health` },
-);
+const gateway = await startServer('agora serve', process.execPath, serveArgs({ config, database, port }), {
+  env: { AGORA_MASTER_KEY: 'sk-agora-bench-master-0123456789abcdefghij' },
+  url: `http://127.0.0.1:${port}/health`,
+});
 
 const sink = spawn(
   'taskset',

@@ -20,6 +20,7 @@ import {
   stopAll,
   tempDir,
   wrk,
+  serveArgs,
 } from './lib.mjs';
 
 const args = process.argv.slice(2);
@@ -68,21 +69,7 @@ const spawned = performance.now();
 const gateway = await startServer(
   'agora serve',
   process.execPath,
-  [
-    '--cpu-prof',
-    `--cpu-prof-dir=${profiles}`,
-    '--cpu-prof-interval=250',
-    join(ROOT, 'bin/agora.js'),
-    'serve',
-    '--config',
-    config,
-    '--db',
-    database,
-    '--port',
-    String(port),
-    '--log-level',
-    'warn',
-  ],
+  serveArgs({ config, database, port, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profiles}`, '--cpu-prof-interval=250'] }),
   { env: { AGORA_MASTER_KEY: MASTER }, url: `http://127.0.0.1:${port}/health` },
 );
 const body = join(dir, 'body.json');

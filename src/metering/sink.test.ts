@@ -74,6 +74,16 @@ function track(promise: Promise<void>): { state: 'pending' | 'resolved' | 'rejec
   return tracked;
 }
 
+/** A writer with two batches in flight: `a` in the first, `b` in the second, neither answered yet. */
+async function twoInFlight(options: Partial<BatchWriterOptions<string>> = {}) {
+  const parts = setup({ maxInFlight: 2, ...options });
+  const a = track(parts.writer.commit('a'));
+  const first = await parts.store.nth(1);
+  const b = track(parts.writer.commit('b'));
+  const second = await parts.store.nth(2);
+  return { ...parts, a, first, b, second };
+}
+
 /** Lets every immediate already queued run (the writer starts batches from one). */
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -128,11 +138,7 @@ describe('BatchWriter with several batches in flight', () => {
   });
 
   it('starts a second batch while the first is in flight and never exceeds maxInFlight', async () => {
-    const { store, writer } = setup({ maxInFlight: 2 });
-    const a = track(writer.commit('a'));
-    const first = await store.nth(1);
-    const b = track(writer.commit('b'));
-    const second = await store.nth(2);
+    const { store, writer, a, first, b, second } = await twoInFlight();
     expect(second.rows).toEqual(['b']);
     const c = track(writer.commit('c'));
     const d = track(writer.commit('d'));
@@ -168,11 +174,7 @@ describe('BatchWriter with several batches in flight', () => {
   });
 
   it('resolves each waiter when its own batch commits, in whatever order the batches finish', async () => {
-    const { store, writer, batches } = setup({ maxInFlight: 2 });
-    const a = track(writer.commit('a'));
-    const first = await store.nth(1);
-    const b = track(writer.commit('b'));
-    const second = await store.nth(2);
+    const { store, writer, batches, a, first, b, second } = await twoInFlight();
     second.resolve();
     await b.done;
     await turn();
@@ -191,11 +193,7 @@ describe('BatchWriter with several batches in flight', () => {
   });
 
   it('requeues a failed batch in its place while another succeeds, and writes every row once', async () => {
-    const { store, writer, batches } = setup({ maxInFlight: 2 });
-    const a = track(writer.commit('a'));
-    const first = await store.nth(1);
-    const b = track(writer.commit('b'));
-    const second = await store.nth(2);
+    const { store, writer, batches, a, first, b, second } = await twoInFlight();
     const c = track(writer.commit('c'));
     first.reject(new Error('connection reset'));
     await turn();
@@ -227,11 +225,7 @@ describe('BatchWriter with several batches in flight', () => {
   });
 
   it('puts failed batches back in queue order whichever fails first', async () => {
-    const { store, writer, batches } = setup({ maxInFlight: 2 });
-    const a = track(writer.commit('a'));
-    const first = await store.nth(1);
-    const b = track(writer.commit('b'));
-    const second = await store.nth(2);
+    const { store, writer, batches, a, first, b, second } = await twoInFlight();
     const c = track(writer.commit('c'));
     first.reject(new Error('down'));
     await turn();
@@ -286,11 +280,7 @@ describe('BatchWriter with several batches in flight', () => {
   });
 
   it('close() waits for the batches in flight, retries a failed one and writes what is queued', async () => {
-    const { store, writer } = setup({ maxInFlight: 2 });
-    const a = track(writer.commit('a'));
-    const first = await store.nth(1);
-    const b = track(writer.commit('b'));
-    const second = await store.nth(2);
+    const { store, writer, a, first, b, second } = await twoInFlight();
     const c = track(writer.commit('c'));
     const closed = track(writer.close());
     first.reject(new Error('connection reset'));
@@ -396,11 +386,7 @@ describe('BatchWriter with several batches in flight', () => {
   it('rejects queued commits past their deadline, lets those in flight wait for the write, and writes every row', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
     const timeout = new Error('store down');
-    const { store, writer } = setup({ maxInFlight: 2, commitTimeoutMs: 1_000, timeoutError: () => timeout });
-    const a = track(writer.commit('a'));
-    const first = await store.nth(1);
-    const b = track(writer.commit('b'));
-    const second = await store.nth(2);
+    const { store, writer, a, first, b, second } = await twoInFlight({ commitTimeoutMs: 1_000, timeoutError: () => timeout });
     const c = track(writer.commit('c')); // queued: two batches are in flight
     vi.advanceTimersByTime(900);
     await turn();
