@@ -57,11 +57,16 @@ export class PreparedInsert<Row extends object> {
   }
 
   private push(values: unknown[], row: Row): void {
-    const record = row as Record<string, unknown>;
-    for (const column of this.columns) {
-      const value = record[column];
-      values.push(value === undefined ? null : value);
-    }
+    pushRow(values, row, this.columns);
+  }
+}
+
+/** Appends a row's values in `columns` order (undefined written as NULL): the parameters of one row of a compiled insert. */
+export function pushRow<Row extends object>(values: unknown[], row: Row, columns: ReadonlyArray<keyof Row & string>): void {
+  const record = row as Record<string, unknown>;
+  for (const column of columns) {
+    const value = record[column];
+    values.push(value === undefined ? null : value);
   }
 }
 

@@ -382,6 +382,43 @@ export function storeContract(kind: TestDatabase, options: StoreContractOptions 
         expect(await store.ledger.balance(account)).toBe(550);
       });
 
+      run('a group commit larger than one statement writes every entry once, with a stored answer alongside', async () => {
+        const { row } = await store.keys.create({ name: 'ledger-many', initialCredit: 10_000 });
+        const account = row.account_id!;
+        const charge = (index: number) => ({
+          entry: {
+            id: `charge:${row.id}:${index}`,
+            account_id: account,
+            key_id: row.id,
+            kind: 'charge' as const,
+            amount: -(index + 1),
+            generation_id: `gen-${index}`,
+            upstream_id: index % 2 === 0 ? `up-${index}` : null,
+            model: 'm',
+            provider: 'p',
+            note: null,
+            created_at: 1_000 + index,
+          },
+        });
+        const writes = Array.from({ length: 150 }, (_, index) => charge(index)); // more rows than one compiled statement holds
+        await store.ledger.insertMany(writes.slice(0, 1)); // one of them committed before (a retried batch)
+        const stored = {
+          key_id: row.id,
+          idempotency_key: 'many',
+          request_hash: 'h',
+          status: 200,
+          headers: '{}',
+          body: 'answer',
+          created_at: 5,
+        };
+        await store.ledger.insertMany([...writes, { idempotency: stored }]);
+        expect(await store.ledger.balance(account)).toBe(10_000 - (150 * 151) / 2);
+        expect(await store.ledger.totals(account)).toEqual({ credits: 10_000, usage: (150 * 151) / 2 });
+        expect(await store.ledger.findIdempotency(row.id, 'many')).toMatchObject({ body: 'answer', status: 200 });
+        await store.ledger.insertMany(writes.slice(60, 130)); // a whole batch seen before: nothing changes
+        expect(await store.ledger.balance(account)).toBe(10_000 - (150 * 151) / 2);
+      });
+
       run('a stored idempotent response is replaced on conflict and pruned by age', async () => {
         const record = {
           key_id: 'key_x',

@@ -2,6 +2,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database, GenerationsTable } from '../database.js';
+import { CompiledInsert } from '../pg-batch.js';
 import { inTransaction, placeholderRows, PreparedInsert } from '../sqlite-batch.js';
 import type { RollupDelta, RollupsRepo } from './rollups.js';
 
@@ -10,9 +11,6 @@ export type RollupOf = (inserted: NewGeneration[]) => RollupDelta[];
 
 export type GenerationRow = Selectable<GenerationsTable>;
 export type NewGeneration = Insertable<GenerationsTable>;
-
-/** Rows per INSERT statement: 24 columns × 200 rows stays under every driver's parameter limit. */
-const ROWS_PER_STATEMENT = 200;
 
 /** Every column a record is written with, in the order the prepared inserts take them (the benchmarks' bulk loader too). */
 export const GENERATION_COLUMNS = [
@@ -48,25 +46,23 @@ export const GENERATION_COLUMNS = [
 
 export class GenerationsRepo {
   private readonly prepared: PreparedInsert<NewGeneration> | undefined;
+  /** The insert compiled once per batch size: PostgreSQL's, and SQLite's inside a Kysely transaction. */
+  private readonly compiled: CompiledInsert<NewGeneration>;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly rollups: RollupsRepo,
     private readonly sqlite?: BetterSqlite3.Database,
   ) {
-    if (sqlite) {
-      this.prepared = new PreparedInsert<NewGeneration>(
-        sqlite,
-        (rows) =>
-          db
-            .insertInto('generations')
-            .values(placeholderRows<NewGeneration>(GENERATION_COLUMNS, rows))
-            .onConflict((conflict) => conflict.column('id').doNothing())
-            .returning('id')
-            .compile(),
-        GENERATION_COLUMNS,
-      );
-    }
+    const compile = (rows: number) =>
+      db
+        .insertInto('generations')
+        .values(placeholderRows<NewGeneration>(GENERATION_COLUMNS, rows))
+        .onConflict((conflict) => conflict.column('id').doNothing())
+        .returning('id')
+        .compile();
+    this.compiled = new CompiledInsert<NewGeneration>(compile, GENERATION_COLUMNS);
+    if (sqlite) this.prepared = new PreparedInsert<NewGeneration>(sqlite, compile, GENERATION_COLUMNS);
   }
 
   /**
@@ -88,14 +84,8 @@ export class GenerationsRepo {
       return;
     await this.db.transaction().execute(async (transaction) => {
       const inserted: Array<{ id: string }> = [];
-      for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-        const returned = await transaction
-          .insertInto('generations')
-          .values(rows.slice(start, start + ROWS_PER_STATEMENT))
-          .onConflict((conflict) => conflict.column('id').doNothing())
-          .returning('id')
-          .execute();
-        inserted.push(...returned);
+      for (const insert of this.compiled.queries<{ id: string }>(rows)) {
+        inserted.push(...(await transaction.executeQuery(insert)).rows);
       }
       if (rollup) await this.rollups.add(transaction, rollup(pick(rows, inserted)));
     });

@@ -6,6 +6,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Insertable, type Kysely, type Selectable } from '../kysely.js';
 import type { Database, IdempotencyRecordsTable, LedgerEntriesTable } from '../database.js';
+import { CompiledInsert } from '../pg-batch.js';
 import { inTransaction, placeholderRows, PreparedInsert } from '../sqlite-batch.js';
 
 export type LedgerEntryRow = Selectable<LedgerEntriesTable>;
@@ -16,8 +17,6 @@ export interface LedgerWrite {
   entry?: NewLedgerEntry;
   idempotency?: IdempotencyRecordsTable;
 }
-
-const ROWS_PER_STATEMENT = 500;
 
 export interface KeySpend {
   key_id: string;
@@ -62,9 +61,27 @@ function mustCommitInOrder(write: LedgerWrite): boolean {
   return write.idempotency !== undefined;
 }
 
+/** Stores idempotent answers; a second answer under the same key replaces the first. */
+function upsertStored(db: Kysely<Database>, rows: IdempotencyRecordsTable[]) {
+  return db
+    .insertInto('idempotency_records')
+    .values(rows)
+    .onConflict((conflict) =>
+      conflict.columns(['key_id', 'idempotency_key']).doUpdateSet((eb) => ({
+        request_hash: eb.ref('excluded.request_hash'),
+        status: eb.ref('excluded.status'),
+        headers: eb.ref('excluded.headers'),
+        body: eb.ref('excluded.body'),
+        created_at: eb.ref('excluded.created_at'),
+      })),
+    );
+}
+
 export class LedgerRepo {
   private readonly preparedEntry: PreparedInsert<NewLedgerEntry> | undefined;
   private readonly preparedStored: PreparedInsert<IdempotencyRecordsTable> | undefined;
+  /** The entries' insert compiled once per batch size: PostgreSQL's, and SQLite's inside a Kysely transaction. */
+  private readonly compiledEntry: CompiledInsert<NewLedgerEntry>;
   /**
    * How the group-commit writer (metering/sink.ts, its `maxInFlight` and `ordered` options) may
    * overlap batches of `insertMany`. On PostgreSQL a batch costs a round trip, and several may be in
@@ -82,36 +99,20 @@ export class LedgerRepo {
     private readonly sqlite?: BetterSqlite3.Database,
   ) {
     this.writeConcurrency = { maxInFlight: sqlite ? 1 : BATCHES_IN_FLIGHT, ordered: mustCommitInOrder };
-    if (sqlite) {
-      this.preparedEntry = new PreparedInsert<NewLedgerEntry>(
-        sqlite,
-        (rows) =>
-          db
-            .insertInto('ledger_entries')
-            .values(placeholderRows<NewLedgerEntry>(ENTRY_COLUMNS, rows))
-            .onConflict((conflict) => conflict.column('id').doNothing())
-            .compile(),
-        ENTRY_COLUMNS,
-      );
-      this.preparedStored = new PreparedInsert<IdempotencyRecordsTable>(
-        sqlite,
-        (rows) =>
-          db
-            .insertInto('idempotency_records')
-            .values(placeholderRows<IdempotencyRecordsTable>(STORED_COLUMNS, rows))
-            .onConflict((conflict) =>
-              conflict.columns(['key_id', 'idempotency_key']).doUpdateSet((eb) => ({
-                request_hash: eb.ref('excluded.request_hash'),
-                status: eb.ref('excluded.status'),
-                headers: eb.ref('excluded.headers'),
-                body: eb.ref('excluded.body'),
-                created_at: eb.ref('excluded.created_at'),
-              })),
-            )
-            .compile(),
-        STORED_COLUMNS,
-      );
-    }
+    const compileEntries = (rows: number) =>
+      db
+        .insertInto('ledger_entries')
+        .values(placeholderRows<NewLedgerEntry>(ENTRY_COLUMNS, rows))
+        .onConflict((conflict) => conflict.column('id').doNothing())
+        .compile();
+    this.compiledEntry = new CompiledInsert<NewLedgerEntry>(compileEntries, ENTRY_COLUMNS);
+    if (!sqlite) return;
+    this.preparedEntry = new PreparedInsert<NewLedgerEntry>(sqlite, compileEntries, ENTRY_COLUMNS);
+    this.preparedStored = new PreparedInsert<IdempotencyRecordsTable>(
+      sqlite,
+      (rows) => upsertStored(db, placeholderRows<IdempotencyRecordsTable>(STORED_COLUMNS, rows)).compile(),
+      STORED_COLUMNS,
+    );
   }
 
   /** Writes a batch in one transaction; entries whose idempotency key exists are skipped. */
@@ -130,39 +131,16 @@ export class LedgerRepo {
       })
     )
       return;
-    if (stored.length === 0 && entries.length <= ROWS_PER_STATEMENT) {
+    const inserts = this.compiledEntry.queries(entries);
+    if (stored.length === 0 && inserts.length === 1) {
       // The common group commit: one multi-row INSERT, atomic on its own, in one round trip (a
       // transaction around it would add BEGIN and COMMIT: three round trips per commit on PostgreSQL).
-      await this.db
-        .insertInto('ledger_entries')
-        .values(entries)
-        .onConflict((conflict) => conflict.column('id').doNothing())
-        .execute();
+      await this.db.executeQuery(inserts[0]!);
       return;
     }
     await this.db.transaction().execute(async (transaction) => {
-      for (let start = 0; start < entries.length; start += ROWS_PER_STATEMENT) {
-        await transaction
-          .insertInto('ledger_entries')
-          .values(entries.slice(start, start + ROWS_PER_STATEMENT))
-          .onConflict((conflict) => conflict.column('id').doNothing())
-          .execute();
-      }
-      for (const record of stored) {
-        await transaction
-          .insertInto('idempotency_records')
-          .values(record)
-          .onConflict((conflict) =>
-            conflict.columns(['key_id', 'idempotency_key']).doUpdateSet((eb) => ({
-              request_hash: eb.ref('excluded.request_hash'),
-              status: eb.ref('excluded.status'),
-              headers: eb.ref('excluded.headers'),
-              body: eb.ref('excluded.body'),
-              created_at: eb.ref('excluded.created_at'),
-            })),
-          )
-          .execute();
-      }
+      for (const insert of inserts) await transaction.executeQuery(insert);
+      for (const record of stored) await upsertStored(transaction, [record]).execute();
     });
   }
 

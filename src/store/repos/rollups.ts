@@ -6,6 +6,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, UsageRollupsTable } from '../database.js';
+import { CompiledInsert } from '../pg-batch.js';
 import { placeholderRows, PreparedInsert } from '../sqlite-batch.js';
 
 export type RollupDelta = UsageRollupsTable;
@@ -26,9 +27,6 @@ export const ROLLUP_COLUMNS = [
   'cost',
 ] as const satisfies ReadonlyArray<keyof UsageRollupsTable>;
 const COUNTERS = ['requests', 'errors', 'prompt_tokens', 'completion_tokens', 'reasoning_tokens', 'cached_tokens', 'cost'] as const;
-
-/** Rows per upsert statement on PostgreSQL (12 parameters each). */
-const ROWS_PER_STATEMENT = 500;
 
 /** Hour and day buckets (epoch ms). */
 const HOUR_MS = 3_600_000;
@@ -99,17 +97,16 @@ export function sortDeltas(deltas: RollupDelta[]): RollupDelta[] {
 
 export class RollupsRepo {
   private readonly prepared: PreparedInsert<RollupDelta> | undefined;
+  /** The upsert compiled once per batch size (PostgreSQL's, and SQLite's inside a Kysely transaction). */
+  private readonly compiled: CompiledInsert<RollupDelta>;
 
   constructor(
     private readonly db: Kysely<Database>,
     sqlite?: BetterSqlite3.Database,
   ) {
-    if (sqlite)
-      this.prepared = new PreparedInsert<RollupDelta>(
-        sqlite,
-        (rows) => upsert(db, placeholderRows<RollupDelta>(ROLLUP_COLUMNS, rows)).compile(),
-        ROLLUP_COLUMNS,
-      );
+    const compile = (rows: number) => upsert(db, placeholderRows<RollupDelta>(ROLLUP_COLUMNS, rows)).compile();
+    this.compiled = new CompiledInsert<RollupDelta>(compile, ROLLUP_COLUMNS);
+    if (sqlite) this.prepared = new PreparedInsert<RollupDelta>(sqlite, compile, ROLLUP_COLUMNS);
   }
 
   /** Adds deltas inside the caller's SQLite transaction (synchronous). */
@@ -119,10 +116,7 @@ export class RollupsRepo {
 
   /** Adds deltas inside the caller's Kysely transaction. */
   async add(transaction: Transaction<Database>, deltas: RollupDelta[]): Promise<void> {
-    const sorted = sortDeltas(deltas);
-    for (let start = 0; start < sorted.length; start += ROWS_PER_STATEMENT) {
-      await upsert(transaction, sorted.slice(start, start + ROWS_PER_STATEMENT)).execute();
-    }
+    for (const statement of this.compiled.queries(sortDeltas(deltas))) await transaction.executeQuery(statement);
   }
 
   /** Sums per name over [from, to), of `range.names` only when given. */
