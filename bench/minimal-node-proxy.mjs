@@ -8,6 +8,13 @@
 import http from 'node:http';
 import { Pool } from 'undici';
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log(`usage: PORT=18090 UPSTREAM=http://127.0.0.1:18080 node bench/minimal-node-proxy.mjs
+  The benchmarks' baseline: node:http in front of an undici Pool to one upstream, no framework.
+  Environment: PORT (default 18090), HOST (default 127.0.0.1), UPSTREAM (default http://127.0.0.1:18080),
+  POOL_CONNECTIONS (default 128).`);
+  process.exit(0);
+}
 const PORT = Number(process.env.PORT ?? 18090);
 const HOST = process.env.HOST ?? '127.0.0.1';
 const pool = new Pool(process.env.UPSTREAM ?? 'http://127.0.0.1:18080', {

@@ -1,4 +1,4 @@
-// Borrowed from the shared side-by-side harness (shared/bench/probe.mjs), unchanged but for this line.
+// Borrowed from the shared side-by-side harness (shared/bench/probe.mjs), unchanged but for this line and --help.
 // HTTP probe for OpenAI-style endpoints, complementing wrk:
 //  * closed loop (default): C keep-alive connections, each sends the next request when the
 //    previous one has ended;
@@ -15,6 +15,19 @@ import http from 'node:http';
 import fs from 'node:fs';
 
 const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(`usage: node bench/probe.mjs --url URL --body FILE [--expect sse|json] [-c CONNS] [-d SECONDS] [--rate R] [--max N] [--hdrs 'K: v|K: v']
+  --url URL       a loopback OpenAI-style endpoint (other hosts are refused)
+  --body FILE     the request body, sent as application/json
+  --expect KIND   sse: 200, text/event-stream, ends with data: [DONE] (default); json: 200, a body with "choices"
+  -c CONNS        keep-alive connections (default 1)
+  -d SECONDS      how long to run (default 10)
+  --rate R        open loop: R requests/s scheduled, latency from the scheduled time (default 0: closed loop)
+  --max N         stop after N requests (default 2000000)
+  --hdrs LIST     extra request headers, separated by |
+Prints one line: PROBEJSON {...} with header, first-byte and total latency percentiles.`);
+  process.exit(0);
+}
 const opt = (name, def) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : def;
