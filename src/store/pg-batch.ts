@@ -1,9 +1,10 @@
 /**
- * Batched inserts on PostgreSQL without building a query per batch: the n-row statement is compiled
- * once by Kysely (the same builder as SQLite's PreparedInsert, so the SQL is the one the tests
- * check) and its text kept, for every n up to MAX_ROWS; a group commit then only flattens its rows
- * into the parameter list. Building and compiling a 10-row insert through Kysely cost about as much
- * CPU as the rest of the ledger write (bench:profile --postgres); larger batches go in chunks.
+ * Batched inserts without building a query per batch. On PostgreSQL (JsonRowsInsert) a batch of any
+ * size is one statement with one parameter, the rows as JSON; under a Kysely transaction on SQLite
+ * (CompiledInsert, the rare path: the prepared statements of sqlite-batch.ts serve the rest) the
+ * n-row insert is compiled once by Kysely and its text kept. Building and compiling a 10-row insert
+ * through Kysely, then binding its ~100 parameters one by one, cost more CPU than the rest of a
+ * ledger write (bench:profile --postgres).
  */
 import { CompiledQuery } from './kysely.js';
 import { pushRow } from './sqlite-batch.js';
@@ -41,5 +42,25 @@ export class CompiledInsert<Row extends object> {
       text = this.texts[count] = compiled.sql;
     }
     return text;
+  }
+}
+
+/**
+ * A PostgreSQL insert of any number of rows with one parameter: the rows as a JSON array, unpacked
+ * by `json_populate_recordset` against the table's own row type (each column keeps its type; keys
+ * that are not columns are ignored, absent ones are NULL). node-postgres serialises every bound
+ * parameter on its own — 88 for 8 ledger entries, 476 for 17 records — while JSON.stringify of a
+ * batch is one native call. `tail` follows the SELECT (ON CONFLICT …, RETURNING …).
+ */
+export class JsonRowsInsert {
+  private readonly text: string;
+
+  constructor(table: string, columns: readonly string[], tail: string) {
+    const list = columns.map((column) => `"${column}"`).join(', ');
+    this.text = `insert into "${table}" (${list}) select ${list} from json_populate_recordset(null::"${table}", $1) ${tail}`;
+  }
+
+  query<Result = unknown>(rows: readonly object[]): CompiledQuery<Result> {
+    return CompiledQuery.raw(this.text, [JSON.stringify(rows)]) as CompiledQuery<Result>;
   }
 }

@@ -2,7 +2,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database, GenerationsTable } from '../database.js';
-import { CompiledInsert } from '../pg-batch.js';
+import { CompiledInsert, JsonRowsInsert } from '../pg-batch.js';
 import { inTransaction, placeholderRows, PreparedInsert } from '../sqlite-batch.js';
 import type { RollupDelta, RollupsRepo } from './rollups.js';
 
@@ -46,7 +46,9 @@ export const GENERATION_COLUMNS = [
 
 export class GenerationsRepo {
   private readonly prepared: PreparedInsert<NewGeneration> | undefined;
-  /** The insert compiled once per batch size: PostgreSQL's, and SQLite's inside a Kysely transaction. */
+  /** PostgreSQL's insert of a whole batch in one statement with one parameter. */
+  private readonly json: JsonRowsInsert | undefined;
+  /** SQLite's insert inside another Kysely transaction: compiled once per batch size. */
   private readonly compiled: CompiledInsert<NewGeneration>;
 
   constructor(
@@ -63,6 +65,7 @@ export class GenerationsRepo {
         .compile();
     this.compiled = new CompiledInsert<NewGeneration>(compile, GENERATION_COLUMNS);
     if (sqlite) this.prepared = new PreparedInsert<NewGeneration>(sqlite, compile, GENERATION_COLUMNS);
+    else this.json = new JsonRowsInsert('generations', GENERATION_COLUMNS, 'on conflict ("id") do nothing returning "id"');
   }
 
   /**
@@ -84,7 +87,7 @@ export class GenerationsRepo {
       return;
     await this.db.transaction().execute(async (transaction) => {
       const inserted: Array<{ id: string }> = [];
-      for (const insert of this.compiled.queries<{ id: string }>(rows)) {
+      for (const insert of this.json ? [this.json.query<{ id: string }>(rows)] : this.compiled.queries<{ id: string }>(rows)) {
         inserted.push(...(await transaction.executeQuery(insert)).rows);
       }
       if (rollup) await this.rollups.add(transaction, rollup(pick(rows, inserted)));

@@ -6,7 +6,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Insertable, type Kysely, type Selectable } from '../kysely.js';
 import type { Database, IdempotencyRecordsTable, LedgerEntriesTable } from '../database.js';
-import { CompiledInsert } from '../pg-batch.js';
+import { CompiledInsert, JsonRowsInsert } from '../pg-batch.js';
 import { inTransaction, placeholderRows, PreparedInsert } from '../sqlite-batch.js';
 
 export type LedgerEntryRow = Selectable<LedgerEntriesTable>;
@@ -80,7 +80,9 @@ function upsertStored(db: Kysely<Database>, rows: IdempotencyRecordsTable[]) {
 export class LedgerRepo {
   private readonly preparedEntry: PreparedInsert<NewLedgerEntry> | undefined;
   private readonly preparedStored: PreparedInsert<IdempotencyRecordsTable> | undefined;
-  /** The entries' insert compiled once per batch size: PostgreSQL's, and SQLite's inside a Kysely transaction. */
+  /** PostgreSQL's insert of a whole batch in one statement with one parameter. */
+  private readonly jsonEntries: JsonRowsInsert | undefined;
+  /** SQLite's insert inside another Kysely transaction: compiled once per batch size. */
   private readonly compiledEntry: CompiledInsert<NewLedgerEntry>;
   /**
    * How the group-commit writer (metering/sink.ts, its `maxInFlight` and `ordered` options) may
@@ -106,7 +108,10 @@ export class LedgerRepo {
         .onConflict((conflict) => conflict.column('id').doNothing())
         .compile();
     this.compiledEntry = new CompiledInsert<NewLedgerEntry>(compileEntries, ENTRY_COLUMNS);
-    if (!sqlite) return;
+    if (!sqlite) {
+      this.jsonEntries = new JsonRowsInsert('ledger_entries', ENTRY_COLUMNS, 'on conflict ("id") do nothing');
+      return;
+    }
     this.preparedEntry = new PreparedInsert<NewLedgerEntry>(sqlite, compileEntries, ENTRY_COLUMNS);
     this.preparedStored = new PreparedInsert<IdempotencyRecordsTable>(
       sqlite,
@@ -131,7 +136,7 @@ export class LedgerRepo {
       })
     )
       return;
-    const inserts = this.compiledEntry.queries(entries);
+    const inserts = this.jsonEntries ? (entries.length > 0 ? [this.jsonEntries.query(entries)] : []) : this.compiledEntry.queries(entries);
     if (stored.length === 0 && inserts.length === 1) {
       // The common group commit: one multi-row INSERT, atomic on its own, in one round trip (a
       // transaction around it would add BEGIN and COMMIT: three round trips per commit on PostgreSQL).

@@ -6,7 +6,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, UsageRollupsTable } from '../database.js';
-import { CompiledInsert } from '../pg-batch.js';
+import { CompiledInsert, JsonRowsInsert } from '../pg-batch.js';
 import { placeholderRows, PreparedInsert } from '../sqlite-batch.js';
 
 export type RollupDelta = UsageRollupsTable;
@@ -97,7 +97,9 @@ export function sortDeltas(deltas: RollupDelta[]): RollupDelta[] {
 
 export class RollupsRepo {
   private readonly prepared: PreparedInsert<RollupDelta> | undefined;
-  /** The upsert compiled once per batch size (PostgreSQL's, and SQLite's inside a Kysely transaction). */
+  /** PostgreSQL's upsert of a whole batch in one statement with one parameter. */
+  private readonly json: JsonRowsInsert | undefined;
+  /** SQLite's upsert inside a Kysely transaction: compiled once per batch size. */
   private readonly compiled: CompiledInsert<RollupDelta>;
 
   constructor(
@@ -107,6 +109,12 @@ export class RollupsRepo {
     const compile = (rows: number) => upsert(db, placeholderRows<RollupDelta>(ROLLUP_COLUMNS, rows)).compile();
     this.compiled = new CompiledInsert<RollupDelta>(compile, ROLLUP_COLUMNS);
     if (sqlite) this.prepared = new PreparedInsert<RollupDelta>(sqlite, compile, ROLLUP_COLUMNS);
+    else
+      this.json = new JsonRowsInsert(
+        'usage_rollups',
+        ROLLUP_COLUMNS,
+        `on conflict ("grain", "dim", "account", "bucket", "name") do update set ${COUNTERS.map((column) => `"${column}" = "usage_rollups"."${column}" + "excluded"."${column}"`).join(', ')}`,
+      );
   }
 
   /** Adds deltas inside the caller's SQLite transaction (synchronous). */
@@ -116,7 +124,10 @@ export class RollupsRepo {
 
   /** Adds deltas inside the caller's Kysely transaction. */
   async add(transaction: Transaction<Database>, deltas: RollupDelta[]): Promise<void> {
-    for (const statement of this.compiled.queries(sortDeltas(deltas))) await transaction.executeQuery(statement);
+    const sorted = sortDeltas(deltas);
+    if (sorted.length === 0) return;
+    for (const statement of this.json ? [this.json.query(sorted)] : this.compiled.queries(sorted))
+      await transaction.executeQuery(statement);
   }
 
   /** Sums per name over [from, to), of `range.names` only when given. */
