@@ -61,6 +61,20 @@ export class JsonRowsInsert {
   }
 
   query<Result = unknown>(rows: readonly object[]): CompiledQuery<Result> {
-    return CompiledQuery.raw(this.text, [JSON.stringify(rows)]) as CompiledQuery<Result>;
+    return CompiledQuery.raw(this.text, [textSafe(JSON.stringify(rows))]) as CompiledQuery<Result>;
   }
+}
+
+/** A NUL or a lone surrogate as JSON.stringify escapes it (an odd run of backslashes, then u…). */
+const UNSTORABLE = /(\\+)u(?:0000|d[89a-f][0-9a-f]{2})/g;
+
+/**
+ * JSON whose strings PostgreSQL's text type can hold: a NUL (which text cannot store) and a lone
+ * surrogate (which its JSON parser rejects) become U+FFFD, as node-postgres's UTF-8 encoding makes
+ * of a lone surrogate in a bound parameter. One upstream error message carrying either would
+ * otherwise fail its whole batch again at every retry.
+ */
+export function textSafe(json: string): string {
+  if (!json.includes('\\u')) return json;
+  return json.replace(UNSTORABLE, (match: string, slashes: string) => (slashes.length % 2 === 1 ? `${slashes.slice(1)}\\ufffd` : match));
 }

@@ -222,6 +222,18 @@ export function storeContract(kind: TestDatabase, options: StoreContractOptions 
         expect((await store.generations.findById(rows[3]!.id))?.status).toBe('success');
       });
 
+      run('an upstream message with a NUL, a lone surrogate or escaped-looking text is stored, not a batch that fails', async () => {
+        const literal = String.raw`literal \u0000 and \\ud800 kept as typed`;
+        const odd = { ...generation(700), id: 'gen-contract-odd', error_message: `nul:\u0000 lone:\ud800 pair:\u{1F600} ${literal}` };
+        const plain = { ...generation(701), id: 'gen-contract-plain' };
+        await store.generations.insertMany([odd, plain]);
+        const stored = (await store.generations.findById(odd.id))?.error_message ?? '';
+        expect(stored.startsWith('nul:')).toBe(true);
+        expect(stored.endsWith(`pair:\u{1F600} ${literal}`)).toBe(true);
+        expect(stored).not.toMatch(/[\ud800-\udfff](?![\udc00-\udfff])/u); // no lone surrogate came back
+        expect(await store.generations.findById(plain.id)).toBeDefined();
+      });
+
       run('rollups are added for exactly the rows a batch inserted, in its transaction', async () => {
         const fresh = Array.from({ length: 3 }, (_, index) => ({ ...generation(900 + index), id: `gen-rollup-${index}` }));
         const seen: string[][] = [];
