@@ -53,16 +53,35 @@ export class CompiledInsert<Row extends object> {
  * batch is one native call. `tail` follows the SELECT (ON CONFLICT …, RETURNING …).
  */
 export class JsonRowsInsert {
-  private readonly text: string;
+  private readonly head: string;
 
-  constructor(table: string, columns: readonly string[], tail: string) {
+  constructor(
+    table: string,
+    columns: readonly string[],
+    private readonly tail: string,
+  ) {
     const list = columns.map((column) => `"${column}"`).join(', ');
-    this.text = `insert into "${table}" (${list}) select ${list} from json_populate_recordset(null::"${table}", $1) ${tail}`;
+    this.head = `insert into "${table}" (${list}) select ${list} from json_populate_recordset(null::"${table}", `;
+  }
+
+  /** The statement's text taking its rows from parameter `$param` (to be combined with others). */
+  statement(param: number): string {
+    return `${this.head}$${param}) ${this.tail}`;
   }
 
   query<Result = unknown>(rows: readonly object[]): CompiledQuery<Result> {
-    return CompiledQuery.raw(this.text, [textSafe(JSON.stringify(rows))]) as CompiledQuery<Result>;
+    return CompiledQuery.raw(this.statement(1), [jsonRows(rows)]) as CompiledQuery<Result>;
   }
+}
+
+/** The parameter a JsonRowsInsert statement takes. */
+export function jsonRows(rows: readonly object[]): string {
+  return textSafe(JSON.stringify(rows));
+}
+
+/** node-postgres's error for a unique key already taken (SQLSTATE 23505). */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
 }
 
 /** A NUL or a lone surrogate as JSON.stringify escapes it (an odd run of backslashes, then u…). */

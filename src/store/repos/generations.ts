@@ -2,11 +2,16 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database, GenerationsTable } from '../database.js';
-import { CompiledInsert, JsonRowsInsert } from '../pg-batch.js';
+import { CompiledQuery } from '../kysely.js';
+import { CompiledInsert, isUniqueViolation, JsonRowsInsert, jsonRows } from '../pg-batch.js';
 import { inTransaction, placeholderRows, PreparedInsert } from '../sqlite-batch.js';
-import type { RollupDelta, RollupsRepo } from './rollups.js';
+import { sortDeltas, type RollupDelta, type RollupsRepo } from './rollups.js';
 
-/** What a batch adds to the rollups, computed from the records the batch actually inserted. */
+/**
+ * What a batch adds to the rollups, computed from the records given. It may be called more than once
+ * for one batch (on PostgreSQL the whole batch is first tried as new, in one statement); what is
+ * added is only ever what it returned for exactly the records that batch inserted.
+ */
 export type RollupOf = (inserted: NewGeneration[]) => RollupDelta[];
 
 export type GenerationRow = Selectable<GenerationsTable>;
@@ -48,6 +53,8 @@ export class GenerationsRepo {
   private readonly prepared: PreparedInsert<NewGeneration> | undefined;
   /** PostgreSQL's insert of a whole batch in one statement with one parameter. */
   private readonly json: JsonRowsInsert | undefined;
+  /** PostgreSQL: the insert that fails on any id already stored (the one-statement attempt). */
+  private readonly jsonNew: JsonRowsInsert | undefined;
   /** SQLite's insert inside another Kysely transaction: compiled once per batch size. */
   private readonly compiled: CompiledInsert<NewGeneration>;
 
@@ -65,7 +72,10 @@ export class GenerationsRepo {
         .compile();
     this.compiled = new CompiledInsert<NewGeneration>(compile, GENERATION_COLUMNS);
     if (sqlite) this.prepared = new PreparedInsert<NewGeneration>(sqlite, compile, GENERATION_COLUMNS);
-    else this.json = new JsonRowsInsert('generations', GENERATION_COLUMNS, 'on conflict ("id") do nothing returning "id"');
+    else {
+      this.json = new JsonRowsInsert('generations', GENERATION_COLUMNS, 'on conflict ("id") do nothing returning "id"');
+      this.jsonNew = new JsonRowsInsert('generations', GENERATION_COLUMNS, 'returning "id"');
+    }
   }
 
   /**
@@ -85,6 +95,7 @@ export class GenerationsRepo {
       })
     )
       return;
+    if (this.jsonNew && (await this.insertAllNew(this.jsonNew, rows, rollup))) return;
     await this.db.transaction().execute(async (transaction) => {
       const inserted: Array<{ id: string }> = [];
       for (const insert of this.json ? [this.json.query<{ id: string }>(rows)] : this.compiled.queries<{ id: string }>(rows)) {
@@ -92,6 +103,30 @@ export class GenerationsRepo {
       }
       if (rollup) await this.rollups.add(transaction, rollup(pick(rows, inserted)));
     });
+  }
+
+  /**
+   * PostgreSQL, the common case: the batch and its rollups in one statement (one round trip instead
+   * of BEGIN, insert, upsert, COMMIT), which fails as a whole when any record is already stored (a
+   * retried batch); false then, and the transaction above inserts what is new and adds only its counts.
+   */
+  private async insertAllNew(insert: JsonRowsInsert, rows: NewGeneration[], rollup: RollupOf | undefined): Promise<boolean> {
+    const deltas = rollup ? sortDeltas(rollup(rows)) : [];
+    const upsert = deltas.length > 0 ? this.rollups.upsertStatement(2) : undefined;
+    if (deltas.length > 0 && upsert === undefined) return false;
+    const query = upsert
+      ? CompiledQuery.raw(`with "inserted" as (${insert.statement(1)}), "added" as (${upsert}) select count(*) from "inserted"`, [
+          jsonRows(rows),
+          jsonRows(deltas),
+        ])
+      : CompiledQuery.raw(insert.statement(1), [jsonRows(rows)]);
+    try {
+      await this.db.executeQuery(query);
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
   }
 
   /** Deletes records created before `before` (epoch ms), at most `limit` of them; returns how many. Rollups are kept. */

@@ -117,6 +117,14 @@ export class RollupsRepo {
       );
   }
 
+  /**
+   * PostgreSQL: the upsert of the deltas in parameter `$param` (from `jsonRows(sortDeltas(…))`), for
+   * the record writer to run in the same statement as the records' insert.
+   */
+  upsertStatement(param: number): string | undefined {
+    return this.json?.statement(param);
+  }
+
   /** Adds deltas inside the caller's SQLite transaction (synchronous). */
   addSync(deltas: RollupDelta[]): void {
     this.prepared!.runAll(sortDeltas(deltas));
