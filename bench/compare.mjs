@@ -26,10 +26,11 @@ import {
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 if (args.includes('--help') || !args.includes('--against')) {
-  console.log(`usage: npm run bench:compare -- --against DIR [--rounds N] [--variants chat:master,chat:ledger,stream:master,stream:ledger]
+  console.log(`usage: npm run bench:compare -- --against DIR [--rounds N] [--variants chat:master,chat:ledger,stream:master,stream:ledger] [--postgres URL]
   --against DIR  a checkout of the gateway with dist/ built (A); this tree is B
   --rounds N     interleaved rounds of 5 s per variant and build (default 6)
   --variants     kind:auth pairs; auth "master" is unmetered, "ledger" a prepaid key (default all four)
+  --postgres URL both gateways on this PostgreSQL, each in a fresh schema of its own (default: SQLite files)
 Needs wrk and nginx (apt-get install -y wrk nginx-light).`);
   process.exit(args.includes('--help') ? 0 : 2);
 }
@@ -43,12 +44,16 @@ const MASTER = 'sk-agora-bench-master-0123456789abcdefghij';
 const dir = tempDir('ab');
 const nginx = await startNginx();
 const config = benchConfig(dir, nginx.url);
+const postgres = option('--postgres');
+const run = Date.now().toString(36);
 const gateways = {};
 for (const [name, root] of [
   ['A', against],
   ['B', ROOT],
 ]) {
-  const database = `sqlite:${join(dir, `${name}.db`)}`;
+  const database = postgres
+    ? `${postgres}${postgres.includes('?') ? '&' : '?'}schema=bench_compare_${run}_${name.toLowerCase()}`
+    : `sqlite:${join(dir, `${name}.db`)}`;
   const key = execFileSync(process.execPath, [
     join(root, 'bin/agora.js'),
     'keys',
