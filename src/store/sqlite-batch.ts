@@ -1,10 +1,12 @@
 /**
  * Fast batched inserts on SQLite: the statement is compiled once by Kysely (the same query as on
  * PostgreSQL), prepared once by better-sqlite3, and run for every row inside one synchronous
- * transaction — no per-batch query building or statement preparation on the hot write path.
+ * transaction — no per-batch query building or statement preparation on the hot write path
+ * (PreparedInsert). Under another Kysely transaction, the rare path, the rows go through Kysely's
+ * connection instead, as SQL compiled once per batch size (CompiledInsert).
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import type { CompiledQuery } from 'kysely';
+import { CompiledQuery } from './kysely.js';
 
 /** Rows per multi-row statement, largest first (one sqlite3_step per group); 64 × 30 columns stays far below SQLite's variable limit. */
 const GROUPS = [64, 16, 4, 1] as const;
@@ -23,10 +25,7 @@ export class PreparedInsert<Row extends object> {
   private statement(group: number): BetterSqlite3.Statement {
     let statement = this.statements[group];
     if (!statement) {
-      const compiled = this.compile(GROUPS[group]!);
-      if (compiled.parameters.length !== this.columns.length * GROUPS[group]!)
-        throw new Error(`prepared insert: expected ${this.columns.length * GROUPS[group]!} parameters, got ${compiled.parameters.length}`);
-      statement = this.statements[group] = this.database.prepare(compiled.sql);
+      statement = this.statements[group] = this.database.prepare(checkedSql(this.compile, this.columns, GROUPS[group]!));
     }
     return statement;
   }
@@ -61,8 +60,46 @@ export class PreparedInsert<Row extends object> {
   }
 }
 
+/** `compile(count)`'s SQL, once its parameters are checked to be exactly `columns` for each row. */
+function checkedSql(compile: (rows: number) => CompiledQuery, columns: readonly string[], count: number): string {
+  const compiled = compile(count);
+  if (compiled.parameters.length !== columns.length * count)
+    throw new Error(`compiled insert: expected ${columns.length * count} parameters, got ${compiled.parameters.length}`);
+  return compiled.sql;
+}
+
+/** Rows per cached statement: texts for 1…64 rows are kept (a 64-row, 28-column insert is about 12 KB of SQL). */
+const MAX_ROWS = 64;
+
+/** Inserts through Kysely's connection (under its transaction), as SQL compiled once per batch size (up to MAX_ROWS rows; larger batches in chunks). */
+export class CompiledInsert<Row extends object> {
+  private readonly texts: Array<string | undefined> = [];
+
+  /** `compile(n)` is an n-row insert whose parameters are exactly `columns` for each row, in order. */
+  constructor(
+    private readonly compile: (rows: number) => CompiledQuery,
+    private readonly columns: ReadonlyArray<keyof Row & string>,
+  ) {}
+
+  /** The statements that insert `rows`, in order: one per chunk of at most MAX_ROWS rows. */
+  queries<Result = unknown>(rows: readonly Row[]): Array<CompiledQuery<Result>> {
+    const queries: Array<CompiledQuery<Result>> = [];
+    for (let start = 0; start < rows.length; start += MAX_ROWS) {
+      const end = Math.min(rows.length, start + MAX_ROWS);
+      const values: unknown[] = [];
+      for (let index = start; index < end; index++) pushRow(values, rows[index]!, this.columns);
+      queries.push(CompiledQuery.raw(this.text(end - start), values) as CompiledQuery<Result>);
+    }
+    return queries;
+  }
+
+  private text(count: number): string {
+    return (this.texts[count] ??= checkedSql(this.compile, this.columns, count));
+  }
+}
+
 /** Appends a row's values in `columns` order (undefined written as NULL): the parameters of one row of a compiled insert. */
-export function pushRow<Row extends object>(values: unknown[], row: Row, columns: ReadonlyArray<keyof Row & string>): void {
+function pushRow<Row extends object>(values: unknown[], row: Row, columns: ReadonlyArray<keyof Row & string>): void {
   const record = row as Record<string, unknown>;
   for (const column of columns) {
     const value = record[column];

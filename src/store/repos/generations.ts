@@ -3,8 +3,8 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database, GenerationsTable } from '../database.js';
 import { CompiledQuery } from '../kysely.js';
-import { CompiledInsert, isUniqueViolation, JsonRowsInsert, jsonRows } from '../pg-batch.js';
-import { inTransaction, placeholderRows, PreparedInsert } from '../sqlite-batch.js';
+import { isUniqueViolation, JsonRowsInsert, jsonRows } from '../pg-batch.js';
+import { CompiledInsert, inTransaction, placeholderRows, PreparedInsert } from '../sqlite-batch.js';
 import { sortDeltas, type RollupDelta, type RollupsRepo } from './rollups.js';
 
 /**

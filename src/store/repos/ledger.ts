@@ -6,8 +6,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Insertable, type Kysely, type Selectable } from '../kysely.js';
 import type { Database, IdempotencyRecordsTable, LedgerEntriesTable } from '../database.js';
-import { CompiledInsert, JsonRowsInsert } from '../pg-batch.js';
-import { inTransaction, placeholderRows, PreparedInsert } from '../sqlite-batch.js';
+import { JsonRowsInsert } from '../pg-batch.js';
+import { CompiledInsert, inTransaction, placeholderRows, PreparedInsert } from '../sqlite-batch.js';
 
 export type LedgerEntryRow = Selectable<LedgerEntriesTable>;
 export type NewLedgerEntry = Insertable<LedgerEntriesTable>;

@@ -6,8 +6,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, UsageRollupsTable } from '../database.js';
-import { CompiledInsert, JsonRowsInsert } from '../pg-batch.js';
-import { placeholderRows, PreparedInsert } from '../sqlite-batch.js';
+import { JsonRowsInsert } from '../pg-batch.js';
+import { CompiledInsert, placeholderRows, PreparedInsert } from '../sqlite-batch.js';
 
 export type RollupDelta = UsageRollupsTable;
 
