@@ -211,6 +211,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     idempotency: new IdempotencyStore((keyId, key) => store.ledger.findIdempotency(keyId, key)),
     logger,
     telemetry,
+    alone: () => state.inFlight <= 1,
   };
   const responses = new ResponseStore(
     new BatchWriter<NewStoredResponse>((rows) => store.responses.insertMany(rows), logger, {

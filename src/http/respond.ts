@@ -45,13 +45,15 @@ export function endForShutdown(response: ServerResponse): boolean {
  * Sends a JSON answer whose charge is still committing: everything but the last byte goes out at
  * once (nothing before the first byte waits on the database), the last byte only after
  * `settlement` resolves — so a client holding the complete body has been charged for it exactly
- * once. If the settlement fails, the connection is cut and the body stays incomplete.
+ * once. If the settlement fails, the connection is cut and the body stays incomplete. `sent` is
+ * called once those first bytes have left (the socket written, not corked until the next tick).
  */
 export async function sendJsonAfterSettlement(
   response: ServerResponse,
   text: string,
   headers: Record<string, string>,
   settlement: Promise<unknown> | undefined,
+  sent?: () => void,
 ): Promise<boolean> {
   response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   if (!settlement) {
@@ -59,6 +61,10 @@ export async function sendJsonAfterSettlement(
     return true;
   }
   response.write(text.slice(0, -1));
+  if (sent) {
+    response.socket?.uncork(); // node corks a response's first write until the next tick
+    sent();
+  }
   try {
     await settlement;
   } catch {

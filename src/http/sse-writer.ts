@@ -54,6 +54,16 @@ export class SseWriter {
     this.response.end();
   }
 
+  /** Sends what is written and corked now instead of at the next tick. */
+  flush(): void {
+    if (this.corked) {
+      this.corked = false;
+      this.response.uncork();
+    } else {
+      this.response.socket?.uncork(); // node's own cork of a write, until the next tick
+    }
+  }
+
   comment(text: string): boolean {
     return this.raw(`: ${text}\n\n`);
   }

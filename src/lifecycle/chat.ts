@@ -137,7 +137,9 @@ export async function deliverJson(call: Call, text: string, headers: Record<stri
     ? parts.idempotency.complete(call.idempotent, { status: 200, headers: { ...headers, 'content-type': 'application/json' }, body: text })
     : undefined;
   const committed = post(parts, call.billing, trace, cost, stored);
-  const delivered = await sendJsonAfterSettlement(call.exchange.response, text, headers, committed);
+  // The only request being served: its commit starts once its bytes have left, not a loop turn later.
+  const hurry = committed && parts.alone() ? () => parts.ledgerWriter.startNow() : undefined;
+  const delivered = await sendJsonAfterSettlement(call.exchange.response, text, headers, committed, hurry);
   if (delivered) record(parts, trace, 'success', 200);
   else record(parts, trace, 'error', 503, toAgoraError(await committed!.catch((error: unknown) => error)));
 }

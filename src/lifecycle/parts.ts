@@ -28,6 +28,8 @@ export interface LifecycleParts extends BillingParts {
   governance: Governance;
   /** Metrics and traces: every outcome is counted (and traced when an OTLP endpoint is configured). */
   telemetry: Telemetry;
+  /** True while the request asking is the only one being served (its commit can start at once: nothing else will join the batch). */
+  alone(): boolean;
 }
 
 /** The HTTP side of one request, as the lifecycle sees it. */

@@ -154,6 +154,12 @@ export async function streamChat(call: ChatCall): Promise<void> {
         })
       : undefined;
     const committed = post(parts, call.billing, trace, cost, stored);
+    if (committed && parts.alone()) {
+      // The only request being served: the frames written so far leave, then its commit starts at
+      // once instead of a loop turn later.
+      writer.flush();
+      parts.ledgerWriter.startNow();
+    }
     if (committed) await committed;
     writer.write(tail);
     writer.end();

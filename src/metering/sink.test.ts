@@ -416,3 +416,54 @@ describe('BatchWriter with several batches in flight', () => {
     expect(writer.pending).toBe(0);
   });
 });
+
+describe('BatchWriter.startNow', () => {
+  it('starts the queued rows as one batch before it returns, and the loop turn it replaced starts nothing more', async () => {
+    const { store, writer, batches } = setup();
+    const a = track(writer.commit('a'));
+    const b = track(writer.commit('b'));
+    expect(store.writes).toHaveLength(0); // a commit waits for the loop to turn
+    writer.startNow();
+    expect(store.writes.map((write) => write.rows)).toEqual([['a', 'b']]); // started synchronously, both rows together
+    await turn();
+    expect(store.writes).toHaveLength(1); // the cancelled immediate started no second batch
+    store.writes[0]!.resolve();
+    await Promise.all([a.done, b.done]);
+    expect([a.state, b.state]).toEqual(['resolved', 'resolved']);
+    expect(batches).toEqual([{ rows: 2, ok: true }]);
+  });
+
+  it('leaves rows queued while the in-flight limit is reached, and writes them once the batch in flight is done', async () => {
+    const { store, writer } = setup(); // one batch at a time
+    const a = track(writer.commit('a'));
+    const first = await store.nth(1);
+    const b = track(writer.commit('b'));
+    writer.startNow();
+    expect(store.writes).toHaveLength(1);
+    expect(writer.pending).toBe(1);
+    first.resolve();
+    const second = await store.nth(2);
+    expect(second.rows).toEqual(['b']);
+    second.resolve();
+    await Promise.all([a.done, b.done]);
+    expect(store.committed).toEqual(['a', 'b']);
+  });
+
+  it('commits before it returns when the store writes synchronously (SQLite), with nothing waiting on a timer', async () => {
+    const committed: string[][] = [];
+    const writer = new BatchWriter<string>(
+      async (rows) => {
+        committed.push([...rows]);
+      },
+      logger,
+      { name: 'sync rows' },
+    );
+    writers.push(writer);
+    const a = track(writer.commit('a'));
+    writer.startNow();
+    expect(committed).toEqual([['a']]);
+    await a.done;
+    expect(a.state).toBe('resolved');
+    expect(writer.written).toBe(1);
+  });
+});
