@@ -1,0 +1,79 @@
+/**
+ * The SSE writer's socket writes, on a real loopback connection: frames written in one tick leave
+ * in one socket write; the first frame leaves at once (before the tick ends) only with
+ * `firstAtOnce`. What a client sees (the bytes, in order) is the same either way.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, request, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SseWriter, dataFrame } from './sse-writer.js';
+
+let server: Server | undefined;
+afterEach(async () => {
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server = undefined;
+});
+
+/** Serves one request with `handle`; returns the body the client received. */
+async function serveOnce(handle: (response: ServerResponse) => void): Promise<string> {
+  server = createServer((_request, response) => handle(response));
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return new Promise((resolve, reject) => {
+    request({ port, host: '127.0.0.1', path: '/', agent: false }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve(body));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+/** Writes three frames in one tick and reports how many socket writes had started by the tick's end. */
+function threeFrames(firstAtOnce: boolean, seen: { writesInTick: number[] }) {
+  return (response: ServerResponse): void => {
+    const socket = response.socket!;
+    const writer = new SseWriter(response, firstAtOnce);
+    writer.open({});
+    writer.data({ n: 1 });
+    seen.writesInTick.push(socket.writableCorked === 0 ? socket.bytesWritten : 0);
+    writer.data({ n: 2 });
+    writer.data({ n: 3 });
+    seen.writesInTick.push(socket.writableCorked === 0 ? socket.bytesWritten : 0);
+    process.nextTick(() => writer.end());
+  };
+}
+
+describe('SseWriter', () => {
+  it('with firstAtOnce, sends the first frame before its tick ends; the rest of the tick stays corked', async () => {
+    const seen = { writesInTick: [] as number[] };
+    const body = await serveOnce(threeFrames(true, seen));
+    expect(seen.writesInTick[0]).toBeGreaterThan(0); // headers and the first frame are on the socket already
+    expect(seen.writesInTick[1]).toBe(0); // frames 2 and 3 wait for the tick's end, together
+    expect(body).toBe(dataFrame({ n: 1 }) + dataFrame({ n: 2 }) + dataFrame({ n: 3 }));
+  });
+
+  it('without it, the first frame waits for the tick with the others (one socket write), same bytes', async () => {
+    const seen = { writesInTick: [] as number[] };
+    const body = await serveOnce(threeFrames(false, seen));
+    expect(seen.writesInTick).toEqual([0, 0]);
+    expect(body).toBe(dataFrame({ n: 1 }) + dataFrame({ n: 2 }) + dataFrame({ n: 3 }));
+  });
+
+  it('flush() sends what is corked before the tick ends', async () => {
+    const seen: number[] = [];
+    const body = await serveOnce((response) => {
+      const writer = new SseWriter(response, false);
+      writer.open({});
+      writer.data({ n: 1 });
+      writer.data({ n: 2 });
+      writer.flush();
+      seen.push(response.socket!.writableLength, response.socket!.writableCorked);
+      process.nextTick(() => writer.end());
+    });
+    expect(seen).toEqual([0, 0]); // nothing left buffered or corked in the socket
+    expect(body).toBe(dataFrame({ n: 1 }) + dataFrame({ n: 2 }));
+  });
+});
