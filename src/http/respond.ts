@@ -8,6 +8,14 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
   response.end(text);
 }
 
+/**
+ * Sends what `response` has written now instead of at the next tick: node corks a response's socket
+ * on a write until the next tick, so a write made now waits for everything else done in this tick.
+ */
+export function sendWrittenNow(response: ServerResponse): void {
+  response.socket?.uncork();
+}
+
 /** A request's cancel signal, and why it was cancelled. */
 export class RequestCancel extends CancelSource {
   /** Cancelled because the gateway's shutdown grace ran out (the client is still there). */
@@ -62,7 +70,7 @@ export async function sendJsonAfterSettlement(
   }
   response.write(text.slice(0, -1));
   if (sent) {
-    response.socket?.uncork(); // node corks a response's first write until the next tick
+    sendWrittenNow(response);
     sent();
   }
   try {

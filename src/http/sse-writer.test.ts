@@ -31,7 +31,7 @@ async function serveOnce(handle: (response: ServerResponse) => void): Promise<st
   });
 }
 
-/** Writes three frames in one tick and reports how many socket writes had started by the tick's end. */
+/** Writes three frames in one tick; after the first and after the third, notes the bytes on the socket, or 0 while it is corked. */
 function threeFrames(firstAtOnce: boolean, seen: { writesInTick: number[] }) {
   return (response: ServerResponse): void => {
     const socket = response.socket!;

@@ -17,10 +17,11 @@ export function eventFrame(name: string, payload: unknown): string {
   return `event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`;
 }
 import type { ServerResponse } from 'node:http';
+import { sendWrittenNow } from './respond.js';
 
 export class SseWriter {
   private corked = false;
-  private started = false;
+  private started: boolean;
   private readonly uncork = (): void => {
     this.corked = false;
     this.response.uncork();
@@ -71,7 +72,7 @@ export class SseWriter {
       this.corked = false;
       this.response.uncork();
     } else {
-      this.response.socket?.uncork(); // node's own cork of a write, until the next tick
+      sendWrittenNow(this.response);
     }
   }
 
@@ -105,7 +106,7 @@ export class SseWriter {
       // node's own cork until the next tick, after every frame parsed from the same upstream read.
       this.started = true;
       const ok = this.response.write(text);
-      this.response.socket?.uncork();
+      sendWrittenNow(this.response);
       return ok;
     }
     if (!this.corked) {
