@@ -9,7 +9,7 @@
  * handles the run as one event (one pass through its bookkeeping, one write) and `frame()` renders
  * every chunk of it, each as its own `data:` frame, the same bytes as one event per chunk.
  */
-import type { ChatChunk, ChatChunkChoice } from './chat-types.js';
+import type { ChatChunk, ChatChunkChoice, ChatCompletion } from './chat-types.js';
 
 /** One chunk's text around its `id` and `model` values. */
 export interface RawPiece {
@@ -53,5 +53,54 @@ export class RawChunk {
   /** Typed as the canonical chunk for the lifecycle, which reads and sets only the fields above. */
   asChunk(): ChatChunk {
     return this as unknown as ChatChunk;
+  }
+}
+
+/** One choice of a pass-through answer: what the lifecycle reads of it (whether it carries output). */
+export interface RawAnswerChoice {
+  index: number;
+  message: { role: 'assistant'; content: string };
+  finish_reason: string | null;
+}
+
+/**
+ * The pass-through form of a whole OpenAI-compatible answer (`stream: false`) for a client on the
+ * OpenAI surface: the upstream's text with `id`, `model`, `usage` (parsed, so the lifecycle adds its
+ * cost) and `provider` spliced in. `render()` gives exactly what `JSON.stringify` of the full path's
+ * parsed and amended answer would (providers/openai-passthrough.ts hands one out only for text it
+ * has checked is in that form).
+ */
+export class RawAnswer {
+  provider: string | undefined;
+
+  constructor(
+    /** The upstream's id (the lifecycle records it, then sets the gateway's). */
+    public id: string,
+    public model: string,
+    /** The usage object, parsed from the upstream's text; the lifecycle adds the cost to it. */
+    public usage: Record<string, unknown>,
+    public readonly choices: RawAnswerChoice[],
+    private readonly text: {
+      /** The members between `"id":…,` and `"model":` (each ending with a comma). */
+      middle: string;
+      /** The members between the model and `"choices"` (each ending with a comma). */
+      beforeChoices: string;
+      /** The choices' text, each already carrying its `native_finish_reason`. */
+      choices: string;
+      /** The members after the usage (each starting with a comma), `"system_fingerprint":null` added when absent. */
+      after: string;
+    },
+  ) {}
+
+  /** The answer's JSON text. */
+  render(): string {
+    const { middle, beforeChoices, choices, after } = this.text;
+    const provider = this.provider === undefined ? '' : `,"provider":${JSON.stringify(this.provider)}`;
+    return `{"id":${JSON.stringify(this.id)},${middle}"model":${JSON.stringify(this.model)},${beforeChoices}"choices":[${choices}],"usage":${JSON.stringify(this.usage)}${after}${provider}}`;
+  }
+
+  /** Typed as the canonical completion for the lifecycle, which reads and sets only the fields above. */
+  asCompletion(): ChatCompletion {
+    return this as unknown as ChatCompletion;
   }
 }

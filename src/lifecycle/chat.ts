@@ -17,6 +17,7 @@ import { AllAttemptsFailed, executeWithFallback } from '../routing/execute.js';
 import { conversationKey } from '../routing/stickiness.js';
 import type { ChatRequest } from '../contract/chat-request.js';
 import { invalidRequest, toAgoraError } from '../contract/errors.js';
+import { RawAnswer } from '../contract/raw-chunk.js';
 import type { ChatSurface } from '../surfaces/surface.js';
 import { adopt, executeOptions, failBeforeFirstByte, hasAnswer, modelHeaders, withCost, type Call, type ChatCall } from './call.js';
 import { attemptSucceeded, record } from './outcome.js';
@@ -95,7 +96,12 @@ async function answerChat(call: ChatCall): Promise<void> {
   let executed;
   try {
     executed = await executeWithFallback(call.plan.attempts, signal, executeOptions(call), (attempt) =>
-      attempt.adapter.chat({ request: chat, upstreamModel: attempt.endpoint.endpoint.upstreamModel, signal }),
+      attempt.adapter.chat({
+        request: chat,
+        upstreamModel: attempt.endpoint.endpoint.upstreamModel,
+        signal,
+        passthrough: call.surface.passthrough === true,
+      }),
     );
   } catch (error) {
     if (error instanceof AllAttemptsFailed) return failBeforeFirstByte(call, error);
@@ -123,7 +129,8 @@ async function answerChat(call: ChatCall): Promise<void> {
   body.provider = attempt.endpoint.provider.name;
   const cost = price(trace, attempt, hasAnswer(body.choices));
   body.usage = withCost(body.usage, costFields(cost));
-  await deliverJson(call, JSON.stringify(call.surface.answer(body)), modelHeaders(trace, result), cost);
+  const text = body instanceof RawAnswer ? body.render() : JSON.stringify(call.surface.answer(body));
+  await deliverJson(call, text, modelHeaders(trace, result), cost);
 }
 
 /**

@@ -4,16 +4,19 @@
  * through both (whole and in 7-byte reads, with and without `reasoning.exclude`), rendered as the
  * lifecycle renders them for the OpenAI surface (the gateway's id, the requested model, the provider,
  * the usage chunk's cost), and the bytes must be equal — as must what the lifecycle records (output,
- * usage, finish reason, bytes of output, upstream id, errors).
+ * usage, finish reason, bytes of output, upstream id, errors). The same for whole answers
+ * (`stream: false`): the pass-through RawAnswer against the parsed and re-serialised answer.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatChunk } from '../../src/contract/chat-event.js';
-import { RawChunk } from '../../src/contract/raw-chunk.js';
-import { outputBytes, withCost } from '../../src/lifecycle/call.js';
+import { RawAnswer, RawChunk } from '../../src/contract/raw-chunk.js';
+import { hasAnswer, outputBytes, withCost } from '../../src/lifecycle/call.js';
 import { Secrets } from '../../src/lib/secrets.js';
 import { readChatStream } from '../../src/providers/openai-compatible/stream.js';
+import { chatResult } from '../../src/providers/openai-compatible/response.js';
+import { passThroughAnswer, rawResult } from '../../src/providers/openai-passthrough.js';
 import { OPENAI_SURFACE } from '../../src/surfaces/openai.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
 
@@ -259,6 +262,152 @@ describe('fast path: the same bytes as the full path', () => {
       const text = response ? await response.text().catch(() => '') : '';
       // A JSON error answer is not a stream: the adapter never reads it as one.
       if (!text.trimStart().startsWith('{')) await expectSameStream(text);
+    });
+  });
+});
+
+/** What the client receives for a whole answer, as lifecycle/chat.ts renders it on the OpenAI surface, and what it records. */
+function renderAnswer(text: string, passthrough: boolean, exclude: boolean): { bytes: string; recorded: unknown; raw: boolean } {
+  try {
+    const raw = passthrough ? passThroughAnswer(text) : undefined;
+    const result = raw ? rawResult(raw) : chatResult(text, 'Acme', secrets, exclude);
+    const body = result.body;
+    const recorded = { usage: result.usage, finish: result.finishReason, upstream: result.upstreamId, output: hasAnswer(body.choices) };
+    body.id = 'gen-test';
+    body.model = 'acme/model';
+    body.provider = 'Acme';
+    body.usage = withCost(body.usage, COST);
+    const bytes = body instanceof RawAnswer ? body.render() : JSON.stringify(OPENAI_SURFACE.answer(body));
+    return { bytes, recorded, raw: raw !== undefined };
+  } catch (error) {
+    return { bytes: `error: ${(error as Error).message}`, recorded: undefined, raw: false };
+  }
+}
+
+/** Both paths give the same bytes and records; returns whether the fast path took it. */
+function expectSameAnswer(text: string): boolean {
+  let taken = false;
+  for (const exclude of [false, true]) {
+    const full = renderAnswer(text, false, exclude);
+    const fast = renderAnswer(text, true, exclude);
+    expect(full.raw).toBe(false);
+    expect(fast.bytes).toBe(full.bytes);
+    expect(fast.recorded).toEqual(full.recorded);
+    taken ||= fast.raw;
+  }
+  return taken;
+}
+
+describe('fast path: whole answers, the same bytes as the full path', () => {
+  const answer = (fields: Record<string, unknown> = {}, message: Record<string, unknown> = { role: 'assistant', content: 'Hi there' }) =>
+    JSON.stringify({
+      id: 'up-1',
+      object: 'chat.completion',
+      created: 1718000000,
+      model: 'up',
+      choices: [{ index: 0, message, logprobs: null, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 },
+      ...fields,
+    });
+
+  it('on every OpenAI-compatible conformance answer fixture (as sent and compact) and the bench upstream', () => {
+    const files = readdirSync(FIXTURES)
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => join(FIXTURES, name));
+    const taken: Record<string, boolean> = {};
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      expect(expectSameAnswer(text)).toBe(false); // pretty-printed: the full path
+      taken[file] = expectSameAnswer(JSON.stringify(JSON.parse(text)));
+    }
+    // Not vacuous: the common shapes take the fast path.
+    expect(taken[join(FIXTURES, 'text.json')]).toBe(true);
+    expect(taken[join(FIXTURES, 'deepseek-chat.json')]).toBe(true);
+    expect(taken[join(FIXTURES, 'error-500.json')]).toBe(false);
+    expect(expectSameAnswer(readFileSync(join(BENCH, 'chat.json'), 'utf8'))).toBe(true);
+  });
+
+  it('on edge cases: escapes, think tags, reasoning, tools, several choices, member order, odd numbers, errors', () => {
+    const taken = [
+      answer(),
+      answer({}, { role: 'assistant', content: 'é ☃ 😀 \u2028 "q" \\ tab\t\nline' }),
+      answer({ system_fingerprint: 'fp_1' }),
+      answer({ service_tier: 'default', system_fingerprint: null }),
+      answer({}, { role: 'assistant', content: '', refusal: null, annotations: [] }),
+      answer({
+        usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7, prompt_tokens_details: { cached_tokens: 2 }, cost: 0.5 },
+      }),
+      answer({
+        usage: {
+          prompt_tokens: 3,
+          completion_tokens: 4,
+          total_tokens: 7,
+          completion_tokens_details: { reasoning_tokens: 1, audio_tokens: 0 },
+          prompt_tokens_details: null,
+        },
+      }),
+      answer({ choices: [{ index: 0, message: { role: 'assistant', content: 'cut' }, logprobs: null, finish_reason: 'length' }] }),
+      answer({ choices: [{ index: 0, message: { role: 'assistant', content: 'odd' }, finish_reason: null }] }),
+      '{"id":"up-1","object":"chat.completion","created":1,"model":"up","system_fingerprint":"fp","choices":[{"index":0,"message":{"role":"assistant","content":"a"},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}',
+    ].map(expectSameAnswer);
+    expect(taken).toEqual(taken.map(() => true));
+    const full = [
+      answer({}, { role: 'assistant', content: '<think>plan</think>answer' }),
+      answer({}, { role: 'assistant', content: '\n  <think>plan</think>answer' }),
+      answer({}, { role: 'assistant', content: 'a', reasoning_content: 'plan' }),
+      answer(
+        {},
+        { role: 'assistant', content: null, tool_calls: [{ id: 't', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+      ),
+      answer({
+        choices: [
+          { index: 0, message: { role: 'assistant', content: 'a' }, finish_reason: 'stop' },
+          { index: 1, message: { role: 'assistant', content: 'b' }, finish_reason: 'stop' },
+        ],
+      }),
+      answer({ created: 1.5 }),
+      answer({ provider: 'Upstream' }),
+      answer({ x_extra: 1 }),
+      answer({ usage: null }),
+      answer({ usage: { prompt_tokens: 3, note: 'x y' } }),
+      answer({ usage: { prompt_tokens: 3, nested: { deeper: { n: 1 } } } }),
+      answer({ choices: [{ index: 0, message: { role: 'assistant', content: 'a' }, finish_reason: 'stop', native_finish_reason: 'eos' }] }),
+      '{"id":"up-1", "object":"chat.completion","created":1,"model":"up","choices":[{"index":0,"message":{"role":"assistant","content":"a"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1}}',
+      '{"id":"up-1","object":"a","object":"b","created":1,"model":"up","choices":[{"index":0,"message":{"role":"assistant","content":"a"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1}}',
+      '{"id":"up-1","object":"chat.completion","created":1,"model":"up","choices":[{"index":0,"message":{"role":"assistant","content":"a"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1}',
+      '{"error":{"message":"overloaded","code":503}}',
+      '',
+    ].map(expectSameAnswer);
+    expect(full).toEqual(full.map(() => false));
+  });
+
+  describe('on every fake-upstream mode', () => {
+    let upstream: FakeUpstream;
+    beforeAll(async () => {
+      upstream = await startFakeUpstream();
+    });
+    afterAll(() => upstream.close());
+
+    it.each([
+      'ok',
+      'echo',
+      'tools',
+      'think-tags',
+      'reasoning',
+      'usage:10:20:3:2',
+      'exact',
+      'bare',
+      'inband-error',
+      'no-usage',
+      'malformed',
+    ])('%s', async (mode) => {
+      const response = await fetch(`${upstream.url}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: mode, messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      const taken = expectSameAnswer(await response.text());
+      if (mode === 'ok' || mode === 'echo') expect(taken).toBe(true);
     });
   });
 });

@@ -9,6 +9,7 @@ import type { ChatEvent, ChatResult, EmbeddingResult } from '../../contract/chat
 import type { AdapterCall, ProviderAdapter } from '../../contract/provider-adapter.js';
 import { UpstreamHttp } from '../upstream-http.js';
 import { chatBody, embeddingBody, requestHeaders } from './request.js';
+import { passThroughAnswer, rawResult } from '../openai-passthrough.js';
 import { chatResult, embeddingResult } from './response.js';
 import { completionAsEvents, readChatStream } from './stream.js';
 
@@ -23,7 +24,10 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
   async chat(call: AdapterCall<ChatRequest>): Promise<ChatResult> {
     const { text: body, adjusted } = chatBody(call.request, call.upstreamModel, this.provider, false);
     const text = await this.http.body(this.http.post('/chat/completions', body, call.signal));
-    const result = chatResult(text, this.provider.name, this.provider.secrets, reasoningOf(call.request.body)?.exclude === true);
+    const raw = call.passthrough === true ? passThroughAnswer(text) : undefined;
+    const result = raw
+      ? rawResult(raw)
+      : chatResult(text, this.provider.name, this.provider.secrets, reasoningOf(call.request.body)?.exclude === true);
     if (adjusted.length > 0) result.adjusted = adjusted;
     return result;
   }
