@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BENCH,
+  probe,
   LOAD_CPU,
   ROOT,
   benchConfig,
@@ -34,6 +35,8 @@ if (args.includes('--help') || args.includes('-h')) {
   --top          rows printed (default 40)
   --postgres     run the gateway on this PostgreSQL URL instead of a fresh SQLite file
   --tracing      every request traced and exported over OTLP to a receiver on the load core
+  --rate R       open loop instead of wrk: R requests/s scheduled (bench/probe.mjs, up to 64 sockets),
+                 and every row in µs of CPU per request (where a lightly loaded gateway spends it)
 Prints self time by function, by file and by package; the raw .cpuprofile stays in the temp folder
 for Chrome DevTools. Needs wrk and nginx (apt-get install -y wrk nginx-light).`);
   process.exit(0);
@@ -43,6 +46,7 @@ const auth = option('--auth', 'ledger');
 const seconds = Number(option('--seconds', '5'));
 const connections = Number(option('--connections', '16'));
 const top = Number(option('--top', '40'));
+const rate = Number(option('--rate', '0'));
 if (!['chat', 'stream'].includes(kind) || !['ledger', 'master'].includes(auth)) {
   console.error('--kind is chat or stream; --auth is ledger or master');
   process.exit(2);
@@ -64,12 +68,18 @@ if (auth === 'ledger') {
   key = createKey(database, { name: 'profile' });
 }
 const profiles = join(dir, 'prof');
+const PROFILE_INTERVAL_US = 250;
 const port = await freePort();
 const spawned = performance.now();
 const gateway = await startServer(
   'agora serve',
   process.execPath,
-  serveArgs({ config, database, port, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profiles}`, '--cpu-prof-interval=250'] }),
+  serveArgs({
+    config,
+    database,
+    port,
+    nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profiles}`, `--cpu-prof-interval=${PROFILE_INTERVAL_US}`],
+  }),
   { env: { AGORA_MASTER_KEY: MASTER }, url: `http://127.0.0.1:${port}/health` },
 );
 const body = join(dir, 'body.json');
@@ -84,10 +94,15 @@ writeFileSync(
 );
 const url = `http://127.0.0.1:${port}/v1/chat/completions`;
 const headers = `Authorization: Bearer ${key}`;
-log(`warm-up 2 s, then ${seconds} s of ${kind} at ${connections} connections (auth ${auth})`);
-await wrk(url, body, headers, connections, 2);
+const load = (duration) =>
+  rate > 0
+    ? probe(url, body, headers, { rate, connections: 64, seconds: duration, expect: kind === 'chat' ? 'json' : 'sse' })
+    : wrk(url, body, headers, connections, duration);
+log(`warm-up 2 s, then ${seconds} s of ${kind} at ${rate > 0 ? `${rate} req/s (open loop)` : `${connections} connections`} (auth ${auth})`);
+await load(2);
 const measuredFrom = (performance.now() - spawned) * 1000; // µs after the gateway's start ≈ the profile's start
-const result = await wrk(url, body, headers, connections, seconds);
+const result = await load(seconds);
+result.requests ??= result.ok;
 log(`${result.requests} requests, ${result.errors} errors; stopping the gateway so it writes its profile`);
 // how the writers batched (a group commit's size decides what each charge costs the database)
 const scrape = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${MASTER}` } })).text();
@@ -158,10 +173,14 @@ for (const [id, count] of self) {
 const print = (title, map, limit) => {
   console.log(`\n### ${title}\n`);
   for (const [name, count] of [...map].sort((a, b) => b[1] - a[1]).slice(0, limit))
-    console.log(`${((100 * count) / total).toFixed(1).padStart(5)}%  ${name}`);
+    console.log(
+      rate > 0
+        ? `${((count * PROFILE_INTERVAL_US) / result.requests).toFixed(1).padStart(6)} µs  ${name}`
+        : `${((100 * count) / total).toFixed(1).padStart(5)}%  ${name}`,
+    );
 };
 console.log(
-  `\n${kind}, auth ${auth}${sink ? ', tracing on' : ''}, ${connections} connections: ${(result.requests / seconds).toFixed(0)} req/s; ${total} samples`,
+  `\n${kind}, auth ${auth}${sink ? ', tracing on' : ''}, ${rate > 0 ? `${rate} req/s offered` : `${connections} connections`}: ${(result.requests / seconds).toFixed(0)} req/s; ${total} samples${rate > 0 ? ` (each ${PROFILE_INTERVAL_US} µs; rows in µs of CPU per request)` : ''}`,
 );
 console.log(batching);
 print('self time by package', rows.pkg, 12);
