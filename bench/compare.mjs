@@ -13,6 +13,7 @@ import {
   freePort,
   log,
   measured,
+  probe,
   median,
   requireTools,
   startNginx,
@@ -26,10 +27,12 @@ import {
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 if (args.includes('--help') || !args.includes('--against')) {
-  console.log(`usage: npm run bench:compare -- --against DIR [--rounds N] [--conns N] [--variants chat:master,chat:ledger,stream:master,stream:ledger] [--postgres URL]
+  console.log(`usage: npm run bench:compare -- --against DIR [--rounds N] [--conns N] [--probe] [--variants chat:master,chat:ledger,stream:master,stream:ledger] [--postgres URL]
   --against DIR  a checkout of the gateway with dist/ built (A); this tree is B
   --rounds N     interleaved rounds of 5 s per variant and build (default 6)
   --conns N      closed-loop connections (default 16; 1 shows per-request latency, where nothing batches)
+  --probe        load from bench/probe.mjs instead of wrk (slower, but it times the first body byte too:
+                 the table gains TTFB p50, time to first token for streams)
   --variants     kind:auth pairs; auth "master" is unmetered, "ledger" a prepaid key (default all four)
   --postgres URL both gateways on this PostgreSQL, each in a fresh schema of its own (default: SQLite files)
 Needs wrk and nginx (apt-get install -y wrk nginx-light).`);
@@ -83,33 +86,39 @@ const variants = option('--variants', 'chat:master,chat:ledger,stream:master,str
   .map((variant) => variant.split(':'));
 const results = {};
 const CONNS = Number(option('--conns', '16'));
+const PROBE = args.includes('--probe');
+const load = (gateway, kind, auth, seconds) => {
+  const headers = `Authorization: Bearer ${auth === 'master' ? MASTER : gateway.key}`;
+  return PROBE
+    ? probe(gateway.url, bodies[kind], headers, { connections: CONNS, seconds, expect: kind === 'chat' ? 'json' : 'sse' })
+    : wrk(gateway.url, bodies[kind], headers, CONNS, seconds);
+};
 for (const name of ['A', 'B'])
   for (const [kind, auth] of variants) {
     const gateway = gateways[name];
-    await wrk(gateway.url, bodies[kind], `Authorization: Bearer ${auth === 'master' ? MASTER : gateway.key}`, CONNS, 2);
+    await load(gateway, kind, auth, 2);
   }
 const ROUNDS = Number(option('--rounds', '6'));
 for (let round = 0; round < ROUNDS; round++) {
   for (const [kind, auth] of variants) {
     for (const name of round % 2 === 0 ? ['A', 'B'] : ['B', 'A']) {
       const gateway = gateways[name];
-      const result = await measured([gateway.pid], () =>
-        wrk(gateway.url, bodies[kind], `Authorization: Bearer ${auth === 'master' ? MASTER : gateway.key}`, CONNS, 5),
-      );
+      const result = await measured([gateway.pid], () => load(gateway, kind, auth, 5));
       log(
-        `${kind} ${auth} ${name}: ${result.rps} req/s, p50 ${result.p50_ms} ms, ${result.cpu_us_per_req} µs/req, errors ${result.errors}`,
+        `${kind} ${auth} ${name}: ${result.rps} req/s, p50 ${result.p50_ms} ms${PROBE ? `, TTFB p50 ${result.ttfb_p50_ms} ms` : ''}, ${result.cpu_us_per_req} µs/req, errors ${result.errors}`,
       );
       ((results[`${kind} ${auth}`] ??= {})[name] ??= []).push(result);
     }
   }
 }
 stopAll();
-console.log(`\n| variant (${CONNS} conn) | A req/s | B req/s | B/A | A p50 ms | B p50 ms | A µs/req | B µs/req | errors |`);
-console.log('|---|---|---|---|---|---|---|---|---|');
+const ttfb = PROBE ? ' A TTFB ms | B TTFB ms |' : '';
+console.log(`\n| variant (${CONNS} conn) | A req/s | B req/s | B/A | A p50 ms | B p50 ms |${ttfb} A µs/req | B µs/req | errors |`);
+console.log(`|---|---|---|---|---|---|${PROBE ? '---|---|' : ''}---|---|---|`);
 for (const [variant, byName] of Object.entries(results)) {
   const m = (n, f) => median(byName[n].map((r) => r[f]));
   console.log(
-    `| ${variant} | ${m('A', 'rps')} | ${m('B', 'rps')} | ${(m('B', 'rps') / m('A', 'rps')).toFixed(3)} | ${m('A', 'p50_ms')} | ${m('B', 'p50_ms')} | ${m('A', 'cpu_us_per_req')} | ${m('B', 'cpu_us_per_req')} | ${Math.max(...byName.A.map((run) => run.errors), ...byName.B.map((run) => run.errors))} |`,
+    `| ${variant} | ${m('A', 'rps')} | ${m('B', 'rps')} | ${(m('B', 'rps') / m('A', 'rps')).toFixed(3)} | ${m('A', 'p50_ms')} | ${m('B', 'p50_ms')} |${PROBE ? ` ${m('A', 'ttfb_p50_ms')} | ${m('B', 'ttfb_p50_ms')} |` : ''} ${m('A', 'cpu_us_per_req')} | ${m('B', 'cpu_us_per_req')} | ${Math.max(...byName.A.map((run) => run.errors), ...byName.B.map((run) => run.errors))} |`,
   );
 }
 process.exit(0);

@@ -27,7 +27,7 @@ import {
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 if (args.includes('--help') || args.includes('-h')) {
-  console.log(`usage: npm run bench:profile -- [--kind chat|stream] [--auth ledger|master] [--seconds N] [--connections N] [--top N] [--postgres URL]
+  console.log(`usage: npm run bench:profile -- [--kind chat|stream] [--auth ledger|master] [--seconds N] [--connections N] [--top N] [--postgres URL] [--tracing] [--rate R]
   --kind         chat (a JSON answer, default) or stream (20 SSE chunks at once)
   --auth         ledger: a prepaid key, so every answer is charged (default); master: unmetered
   --seconds      seconds of profiled load after 2 s of warm-up (default 5)
@@ -35,10 +35,11 @@ if (args.includes('--help') || args.includes('-h')) {
   --top          rows printed (default 40)
   --postgres     run the gateway on this PostgreSQL URL instead of a fresh SQLite file
   --tracing      every request traced and exported over OTLP to a receiver on the load core
-  --rate R       open loop instead of wrk: R requests/s scheduled (bench/probe.mjs, up to 64 sockets),
-                 and every row in µs of CPU per request (where a lightly loaded gateway spends it)
-Prints self time by function, by file and by package; the raw .cpuprofile stays in the temp folder
-for Chrome DevTools. Needs wrk and nginx (apt-get install -y wrk nginx-light).`);
+  --rate R       open loop instead of wrk: R requests/s scheduled (bench/probe.mjs, up to 64 sockets):
+                 where a lightly loaded gateway spends its time (read the µs per request column)
+Prints self time by function, by file and by package, each as a share of the samples and in µs per
+request (samples × interval / requests: CPU time when the gateway is busy, idle included under
+--rate); the raw .cpuprofile stays in the temp folder for Chrome DevTools. Needs wrk and nginx (apt-get install -y wrk nginx-light).`);
   process.exit(0);
 }
 const kind = option('--kind', 'chat');
@@ -174,13 +175,11 @@ const print = (title, map, limit) => {
   console.log(`\n### ${title}\n`);
   for (const [name, count] of [...map].sort((a, b) => b[1] - a[1]).slice(0, limit))
     console.log(
-      rate > 0
-        ? `${((count * PROFILE_INTERVAL_US) / result.requests).toFixed(1).padStart(6)} µs  ${name}`
-        : `${((100 * count) / total).toFixed(1).padStart(5)}%  ${name}`,
+      `${((100 * count) / total).toFixed(1).padStart(5)}%  ${((count * PROFILE_INTERVAL_US) / result.requests).toFixed(1).padStart(7)} µs  ${name}`,
     );
 };
 console.log(
-  `\n${kind}, auth ${auth}${sink ? ', tracing on' : ''}, ${rate > 0 ? `${rate} req/s offered` : `${connections} connections`}: ${(result.requests / seconds).toFixed(0)} req/s; ${total} samples${rate > 0 ? ` (each ${PROFILE_INTERVAL_US} µs; rows in µs of CPU per request)` : ''}`,
+  `\n${kind}, auth ${auth}${sink ? ', tracing on' : ''}, ${rate > 0 ? `${rate} req/s offered` : `${connections} connections`}: ${(result.requests / seconds).toFixed(0)} req/s; ${total} samples of ${PROFILE_INTERVAL_US} µs; each row as a share of the samples and in µs per request`,
 );
 console.log(batching);
 print('self time by package', rows.pkg, 12);

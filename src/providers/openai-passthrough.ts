@@ -1,5 +1,5 @@
 /**
- * The pass-through stream path for a client on the OpenAI surface: a plain content chunk already in
+ * The pass-through path for a client on the OpenAI surface: a plain content chunk already in
  * the shape the client gets is forwarded as its own text with only `id`, `model` and `provider`
  * spliced in, instead of parsed and re-serialised. Taken only for text in `JSON.stringify`'s own form
  * (no whitespace between tokens, its escapes) and of a shape whose full-path rendering is known; any
@@ -10,6 +10,9 @@
  * full pattern, the next is checked against it as a template: the same text before the content
  * string, the same after, and a well-formed JSON string between — which is exactly a match of the
  * full pattern, found without running it. Consecutive matches of one read form one event (RawChunk).
+ *
+ * Whole answers (`stream: false`) likewise: one choice of plain assistant text in the same form
+ * becomes a RawAnswer, with the usage parsed alone (the lifecycle adds the cost to it).
  */
 import type { ChatEvent, ChatResult } from '../contract/chat-event.js';
 import { finishReasonFromOpenAI } from '../contract/finish-reason.js';
