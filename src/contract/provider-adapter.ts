@@ -15,7 +15,8 @@ export interface AdapterCall<Request> {
   signal: CancelSignal;
   /**
    * The answer leaves in the upstream's own OpenAI shape (a client on the OpenAI surface): an adapter
-   * may stream pass-through chunks (`contract/raw-chunk.ts`) rendering the same bytes.
+   * may stream pass-through chunks, or return a pass-through answer (`RawChunk`, `RawAnswer` in
+   * `contract/raw-chunk.ts`), rendering the same bytes.
    */
   passthrough?: boolean;
 }

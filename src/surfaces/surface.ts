@@ -21,7 +21,8 @@ export interface ChatSurface {
   readonly name: 'openai' | 'openrouter' | 'anthropic' | 'responses';
   /**
    * Whether answers leave in the upstream's OpenAI shape, so adapters may stream pass-through chunks
-   * (`contract/raw-chunk.ts`) that this surface's encoder renders from the upstream's text.
+   * (`contract/raw-chunk.ts`) that this surface's encoder renders from the upstream's text, and return
+   * whole answers as a `RawAnswer` that the lifecycle renders as it is, without `answer()`.
    */
   readonly passthrough?: boolean;
   /** The JSON body for a whole answer (a canonical completion already carrying the gateway's id, model and cost). */
