@@ -17,7 +17,8 @@ import { Secrets } from '../../src/lib/secrets.js';
 import { readChatStream } from '../../src/providers/openai-compatible/stream.js';
 import { chatResult } from '../../src/providers/openai-compatible/response.js';
 import { passThroughAnswer, rawResult } from '../../src/providers/openai-passthrough.js';
-import { OPENAI_SURFACE } from '../../src/surfaces/openai.js';
+import { FAST_PATH, OPENAI_SURFACE } from '../../src/surfaces/openai.js';
+import { fakeConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
 
 const FIXTURES = join(import.meta.dirname, '../../src/providers/openai-compatible/fixtures');
@@ -409,5 +410,53 @@ describe('fast path: whole answers, the same bytes as the full path', () => {
       const taken = expectSameAnswer(await response.text());
       if (mode === 'ok' || mode === 'echo') expect(taken).toBe(true);
     });
+  });
+});
+
+describe('fast path through the gateway: the same answer with it on and off', () => {
+  let upstream: FakeUpstream;
+  let gateway: TestGateway;
+  let apiKey: string;
+  const modes = ['ok', 'echo', 'tools', 'think-tags', 'reasoning'];
+
+  beforeAll(async () => {
+    upstream = await startFakeUpstream();
+    gateway = await startTestGateway({ yaml: fakeConfig(upstream.url, modes) });
+    apiKey = await gateway.createKey('fast-path');
+  });
+  afterAll(async () => {
+    FAST_PATH.enabled = true;
+    await gateway?.close();
+    await upstream?.close();
+  });
+
+  /** The raw body and content type a client gets, the generation id (different on every request) and timestamps taken out. */
+  async function ask(mode: string, stream: boolean): Promise<{ status: number; body: string; type: string | null }> {
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: `acme/${mode}`, stream, messages: [{ role: 'user', content: 'Hi' }] }),
+    });
+    const id = response.headers.get('x-agora-generation-id');
+    expect(id).toMatch(/^gen-/);
+    // a usage chunk the gateway makes itself is stamped with the current second
+    const body = (await response.text()).replaceAll(id!, 'GEN').replace(/"created":\d+/g, '"created":0');
+    return { status: response.status, body, type: response.headers.get('content-type') };
+  }
+
+  it.each(modes)('%s, whole and streamed', async (mode) => {
+    for (const stream of [false, true]) {
+      FAST_PATH.enabled = true;
+      const fast = await ask(mode, stream);
+      FAST_PATH.enabled = false;
+      const full = await ask(mode, stream);
+      FAST_PATH.enabled = true;
+      expect(fast.status).toBe(200);
+      expect(fast).toEqual(full);
+      // the answer went out whole: ids replaced, the cost in the usage
+      expect(fast.body).toContain('"id":"GEN"');
+      expect(fast.body).toContain('"model":"acme/' + mode + '"');
+      expect(fast.body).toMatch(/"cost":\d/);
+    }
   });
 });
