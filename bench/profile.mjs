@@ -8,13 +8,13 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BENCH,
-  probe,
   LOAD_CPU,
   ROOT,
   benchConfig,
   createKey,
   freePort,
   log,
+  probe,
   requireTools,
   startNginx,
   startServer,
@@ -103,7 +103,6 @@ log(`warm-up 2 s, then ${seconds} s of ${kind} at ${rate > 0 ? `${rate} req/s (o
 await load(2);
 const measuredFrom = (performance.now() - spawned) * 1000; // µs after the gateway's start ≈ the profile's start
 const result = await load(seconds);
-result.requests ??= result.ok;
 log(`${result.requests} requests, ${result.errors} errors; stopping the gateway so it writes its profile`);
 // how the writers batched (a group commit's size decides what each charge costs the database)
 const scrape = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${MASTER}` } })).text();

@@ -76,6 +76,11 @@ export class ThinkSplitter {
   }
 }
 
+/** Whether a whole answer's text starts with a `<think>` block (after whitespace): the one test of whether `splitThink` has work. */
+export function opensWithThink(text: string): boolean {
+  return text.trimStart().startsWith('<think>');
+}
+
 /** The whole-text version, for non-streamed answers. */
 export function splitThink(text: string): Split {
   const splitter = new ThinkSplitter();

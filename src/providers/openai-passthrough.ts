@@ -19,6 +19,7 @@ import { finishReasonFromOpenAI } from '../contract/finish-reason.js';
 import { usageFromOpenAI } from '../contract/usage.js';
 import type { ChatChunkChoice } from '../contract/chat-types.js';
 import { RawAnswer, RawChunk } from '../contract/raw-chunk.js';
+import { opensWithThink } from '../lib/think-tags.js';
 
 /**
  * A JSON string as `JSON.stringify` writes it (UTF-8 text has no lone surrogates), as runs of plain
@@ -40,6 +41,11 @@ const CONTENT_CHUNK = new RegExp(
   'd',
 );
 const JSON_STRING = new RegExp(`^${STRING}$`);
+
+/** A matched JSON string's value (decoded only when it has escapes). */
+function unquote(quoted: string): string {
+  return quoted.includes('\\') ? (JSON.parse(quoted) as string) : quoted.slice(1, -1);
+}
 /** The usual content string: no escapes at all (a quicker test than JSON_STRING, which also accepts it). */
 const PLAIN_STRING = /^"[^"\\\x00-\x1f]*"$/;
 
@@ -93,7 +99,7 @@ export class PassThrough {
       quoted = match[5]!;
     }
     const { id, index, middle, tailStart } = template!;
-    const content = quoted.includes('\\') ? (JSON.parse(quoted) as string) : quoted.slice(1, -1);
+    const content = unquote(quoted);
     // Text that could still be (or be inside) a <think> block goes through the normalizer.
     if (content !== '' && !this.reasoning.passes(index)) return undefined;
     const piece = { middle, tail: data.slice(tailStart, -1) };
@@ -126,9 +132,8 @@ const HAS_FINGERPRINT = '"system_fingerprint":';
 export function passThroughAnswer(text: string): RawAnswer | undefined {
   const match = CONTENT_ANSWER.exec(text);
   if (match === null) return undefined;
-  const quoted = match[6]!;
-  const content = quoted.includes('\\') ? (JSON.parse(quoted) as string) : quoted.slice(1, -1);
-  if (content.trimStart().startsWith('<think>')) return undefined;
+  const content = unquote(match[6]!);
+  if (opensWithThink(content)) return undefined;
   let usage: unknown;
   try {
     usage = JSON.parse(match[8]!);

@@ -2,7 +2,7 @@
 import type { ChatResult, EmbeddingResult } from '../../contract/chat-event.js';
 import { finishReasonFromOpenAI } from '../../contract/finish-reason.js';
 import { usageFromOpenAI } from '../../contract/usage.js';
-import { splitThink } from '../../lib/think-tags.js';
+import { opensWithThink, splitThink } from '../../lib/think-tags.js';
 import type { Secrets } from '../../lib/secrets.js';
 import { inBandError, malformedResponse } from '../upstream-errors.js';
 
@@ -29,7 +29,7 @@ function normaliseReasoning(choices: unknown[], exclude: boolean): void {
         : typeof message.reasoning === 'string'
           ? message.reasoning
           : '';
-    if (typeof message.content === 'string' && message.content.trimStart().startsWith('<think>')) {
+    if (typeof message.content === 'string' && opensWithThink(message.content)) {
       const split = splitThink(message.content);
       reasoning += split.reasoning;
       message.content = split.content;
