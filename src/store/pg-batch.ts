@@ -31,8 +31,29 @@ export class JsonRowsInsert {
   }
 
   query<Result = unknown>(rows: readonly object[]): CompiledQuery<Result> {
-    return CompiledQuery.raw(this.statement(1), [jsonRows(rows)]) as CompiledQuery<Result>;
+    return preparedQuery<Result>(this.statement(1), [jsonRows(rows)]);
   }
+}
+
+/** Statement texts run on every group commit, each with the name it is prepared under. */
+const prepared = new Map<string, string>();
+/** More distinct texts than the hot inserts could make would be a bug: the rest run unnamed. */
+const MAX_PREPARED = 64;
+
+/**
+ * A query whose text is prepared once per PostgreSQL connection and then only bound and executed
+ * (a named statement): PostgreSQL parses and plans a batch insert once per connection instead of on
+ * every group commit, and the client sends its text once. For constant texts only (the batch
+ * inserts): each distinct text takes a name for the life of the process.
+ */
+export function preparedQuery<Result = unknown>(text: string, parameters: readonly unknown[]): CompiledQuery<Result> {
+  if (!prepared.has(text) && prepared.size < MAX_PREPARED) prepared.set(text, `agora_batch_${prepared.size + 1}`);
+  return CompiledQuery.raw(text, [...parameters]) as CompiledQuery<Result>;
+}
+
+/** The name `text` is prepared under (see preparedQuery), or undefined to run it unnamed. */
+export function preparedName(text: string): string | undefined {
+  return prepared.get(text);
 }
 
 /** The parameter a JsonRowsInsert statement takes. */

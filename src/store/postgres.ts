@@ -1,6 +1,7 @@
 /** PostgreSQL wiring (node-postgres). `?schema=NAME` in the URL selects a schema (created if missing). */
 import pg from 'pg';
 import { PostgresDialect } from './kysely.js';
+import { preparedName } from './pg-batch.js';
 
 const INT8_OID = 20;
 
@@ -19,8 +20,23 @@ export function parsePostgresUrl(url: string): PostgresTarget {
   return { connectionString: parsed.toString(), schema };
 }
 
+/**
+ * A connection that runs the batch inserts as named statements (pg-batch.ts, preparedQuery):
+ * Kysely calls `query(text, parameters)`; a text with a prepared name goes as `{ name, text, values }`,
+ * which node-postgres parses once per connection and afterwards only binds and executes.
+ */
+class PreparingClient extends pg.Client {
+  override query(...args: unknown[]): never {
+    const [text, values] = args;
+    const name = args.length === 2 && typeof text === 'string' ? preparedName(text) : undefined;
+    const call = super.query as (...given: unknown[]) => never;
+    return name === undefined ? call.apply(this, args) : call.call(this, { name, text, values });
+  }
+}
+
 export function postgresDialect(target: PostgresTarget): { dialect: PostgresDialect; pool: pg.Pool } {
   const pool = new pg.Pool({
+    Client: PreparingClient,
     connectionString: target.connectionString,
     max: 10,
     connectionTimeoutMillis: 5_000,

@@ -2,8 +2,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database, GenerationsTable } from '../database.js';
-import { CompiledQuery } from '../kysely.js';
-import { isUniqueViolation, JsonRowsInsert, jsonRows } from '../pg-batch.js';
+import { isUniqueViolation, JsonRowsInsert, jsonRows, preparedQuery } from '../pg-batch.js';
 import { CompiledInsert, inTransaction, placeholderRows, PreparedInsert } from '../sqlite-batch.js';
 import { sortDeltas, type RollupDelta, type RollupsRepo } from './rollups.js';
 
@@ -115,11 +114,11 @@ export class GenerationsRepo {
     const upsert = deltas.length > 0 ? this.rollups.upsertStatement(2) : undefined;
     if (deltas.length > 0 && upsert === undefined) return false;
     const query = upsert
-      ? CompiledQuery.raw(`with "inserted" as (${insert.statement(1)}), "added" as (${upsert}) select count(*) from "inserted"`, [
+      ? preparedQuery(`with "inserted" as (${insert.statement(1)}), "added" as (${upsert}) select count(*) from "inserted"`, [
           jsonRows(rows),
           jsonRows(deltas),
         ])
-      : CompiledQuery.raw(insert.statement(1), [jsonRows(rows)]);
+      : preparedQuery(insert.statement(1), [jsonRows(rows)]);
     try {
       await this.db.executeQuery(query);
       return true;
