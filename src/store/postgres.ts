@@ -8,16 +8,23 @@ const INT8_OID = 20;
 export interface PostgresTarget {
   connectionString: string;
   schema: string | undefined;
+  /** Batch inserts as named statements (default); `?prepare=false` for a pooler that cannot keep them (PgBouncer in transaction mode before 1.21). */
+  prepare: boolean;
 }
 
 export function parsePostgresUrl(url: string): PostgresTarget {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema') ?? undefined;
   parsed.searchParams.delete('schema');
+  const prepare = parsed.searchParams.get('prepare') ?? 'true';
+  parsed.searchParams.delete('prepare');
+  if (prepare !== 'true' && prepare !== 'false') {
+    throw new Error(`invalid prepare=${prepare} in the database URL: expected true or false`);
+  }
   if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
     throw new Error(`invalid schema name "${schema}" in the database URL: expected lower-case letters, digits and _`);
   }
-  return { connectionString: parsed.toString(), schema };
+  return { connectionString: parsed.toString(), schema, prepare: prepare === 'true' };
 }
 
 /**
@@ -36,7 +43,7 @@ class PreparingClient extends pg.Client {
 
 export function postgresDialect(target: PostgresTarget): { dialect: PostgresDialect; pool: pg.Pool } {
   const pool = new pg.Pool({
-    Client: PreparingClient,
+    ...(target.prepare ? { Client: PreparingClient } : {}),
     connectionString: target.connectionString,
     max: 10,
     connectionTimeoutMillis: 5_000,
