@@ -3,10 +3,12 @@
 // A (another checkout, e.g. `git worktree add /tmp/a <rev> && (cd /tmp/a && npm ci && npm run build)`)
 // and B (this tree), the same load interleaved round by round (A first in even rounds, B first in
 // odd ones), so drift on the machine falls on both. Prints medians and B/A for each variant.
-import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
+  BENCH,
+  LOAD_CPU,
   ROOT,
   benchConfig,
   bodyFor,
@@ -27,12 +29,13 @@ import {
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 if (args.includes('--help') || !args.includes('--against')) {
-  console.log(`usage: npm run bench:compare -- --against DIR [--rounds N] [--conns N] [--probe] [--variants chat:master,chat:ledger,stream:master,stream:ledger] [--postgres URL]
+  console.log(`usage: npm run bench:compare -- --against DIR [--rounds N] [--conns N] [--probe] [--tracing] [--variants chat:master,chat:ledger,stream:master,stream:ledger] [--postgres URL]
   --against DIR  a checkout of the gateway with dist/ built (A); this tree is B
   --rounds N     interleaved rounds of 5 s per variant and build (default 6)
   --conns N      closed-loop connections (default 16; 1 shows per-request latency, where nothing batches)
   --probe        load from bench/probe.mjs instead of wrk (slower, but it times the first body byte too:
                  the table gains TTFB p50, time to first token for streams)
+  --tracing      both gateways trace every request and export over OTLP to one receiver on the load core
   --variants     kind:auth pairs; auth "master" is unmetered, "ledger" a prepaid key (default all four)
   --postgres URL both gateways on this PostgreSQL, each in a fresh schema of its own (default: SQLite files)
 Needs wrk and nginx (apt-get install -y wrk nginx-light).`);
@@ -48,6 +51,12 @@ const MASTER = 'sk-agora-bench-master-0123456789abcdefghij';
 const dir = tempDir('ab');
 const nginx = await startNginx();
 const config = benchConfig(dir, nginx.url);
+let sink;
+if (args.includes('--tracing')) {
+  const otlpPort = await freePort();
+  writeFileSync(config, `${readFileSync(config, 'utf8')}telemetry:\n  otlp_endpoint: http://127.0.0.1:${otlpPort}\n  sample_ratio: 1\n`);
+  sink = spawn('taskset', ['-c', LOAD_CPU, process.execPath, join(BENCH, 'telemetry-sink.mjs'), String(otlpPort), 'http://127.0.0.1:1/']);
+}
 const postgres = option('--postgres');
 const run = Date.now().toString(36);
 const gateways = {};
@@ -112,6 +121,7 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 stopAll();
+sink?.kill('SIGTERM');
 const ttfb = PROBE ? ' A TTFB ms | B TTFB ms |' : '';
 console.log(`\n| variant (${CONNS} conn) | A req/s | B req/s | B/A | A p50 ms | B p50 ms |${ttfb} A µs/req | B µs/req | errors |`);
 console.log(`|---|---|---|---|---|---|${PROBE ? '---|---|' : ''}---|---|---|`);
