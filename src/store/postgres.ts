@@ -1,4 +1,4 @@
-/** PostgreSQL wiring (node-postgres). `?schema=NAME` in the URL selects a schema (created if missing). */
+/** PostgreSQL wiring (node-postgres). In the URL, `?schema=NAME` selects a schema (created if missing) and `prepare=false` runs the batch inserts unnamed. */
 import pg from 'pg';
 import { PostgresDialect } from './kysely.js';
 import { preparedName } from './pg-batch.js';
