@@ -3,12 +3,10 @@
 // A (another checkout, e.g. `git worktree add /tmp/a <rev> && (cd /tmp/a && npm ci && npm run build)`)
 // and B (this tree), the same load interleaved round by round (A first in even rounds, B first in
 // odd ones), so drift on the machine falls on both. Prints medians and B/A for each variant.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
-  BENCH,
-  LOAD_CPU,
   ROOT,
   benchConfig,
   bodyFor,
@@ -20,6 +18,7 @@ import {
   requireTools,
   startNginx,
   startServer,
+  startTelemetrySink,
   stopAll,
   tempDir,
   wrk,
@@ -51,12 +50,7 @@ const MASTER = 'sk-agora-bench-master-0123456789abcdefghij';
 const dir = tempDir('ab');
 const nginx = await startNginx();
 const config = benchConfig(dir, nginx.url);
-let sink;
-if (args.includes('--tracing')) {
-  const otlpPort = await freePort();
-  writeFileSync(config, `${readFileSync(config, 'utf8')}telemetry:\n  otlp_endpoint: http://127.0.0.1:${otlpPort}\n  sample_ratio: 1\n`);
-  sink = spawn('taskset', ['-c', LOAD_CPU, process.execPath, join(BENCH, 'telemetry-sink.mjs'), String(otlpPort), 'http://127.0.0.1:1/']);
-}
+const sink = args.includes('--tracing') ? await startTelemetrySink(config) : undefined;
 const postgres = option('--postgres');
 const run = Date.now().toString(36);
 const gateways = {};

@@ -275,6 +275,17 @@ export function createKey(database, { name = 'bench', credit = 1_000_000 } = {})
   return created.toString().trim().split('\n').pop();
 }
 
+/**
+ * Traces every request of the gateway `config` configures (OTLP to a receiver on the load core) and
+ * starts that receiver (bench/telemetry-sink.mjs), which also scrapes `metricsUrl` once a second;
+ * returns its process (SIGTERM prints its summary).
+ */
+export async function startTelemetrySink(config, metricsUrl = 'http://127.0.0.1:1/') {
+  const otlpPort = await freePort();
+  writeFileSync(config, `${readFileSync(config, 'utf8')}telemetry:\n  otlp_endpoint: http://127.0.0.1:${otlpPort}\n  sample_ratio: 1\n`);
+  return spawn('taskset', ['-c', LOAD_CPU, process.execPath, join(BENCH, 'telemetry-sink.mjs'), String(otlpPort), metricsUrl]);
+}
+
 /** The gateway config every load bench uses: bench/chat and bench/stream (and bench/drip) on the nginx fake upstream at `upstream`. */
 export function benchConfig(dir, upstream, { drip = false } = {}) {
   const config = join(dir, 'agora.yaml');

@@ -3,12 +3,9 @@
 // upstream) and `agora serve` with --cpu-prof, drives one kind of traffic with wrk for a few
 // seconds, stops the gateway so V8 writes the profile, and prints the functions with the most
 // self time (and the files and packages they live in), as a share of all samples.
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  BENCH,
-  LOAD_CPU,
   ROOT,
   benchConfig,
   createKey,
@@ -18,6 +15,7 @@ import {
   requireTools,
   startNginx,
   startServer,
+  startTelemetrySink,
   stopAll,
   tempDir,
   wrk,
@@ -57,12 +55,7 @@ const MASTER = 'sk-agora-bench-master-0123456789abcdefghij';
 const dir = tempDir('profile');
 const nginx = await startNginx();
 const config = benchConfig(dir, nginx.url);
-let sink;
-if (args.includes('--tracing')) {
-  const otlpPort = await freePort();
-  writeFileSync(config, `${readFileSync(config, 'utf8')}telemetry:\n  otlp_endpoint: http://127.0.0.1:${otlpPort}\n  sample_ratio: 1\n`);
-  sink = spawn('taskset', ['-c', LOAD_CPU, process.execPath, join(BENCH, 'telemetry-sink.mjs'), String(otlpPort), 'http://127.0.0.1:1/']);
-}
+const sink = args.includes('--tracing') ? await startTelemetrySink(config) : undefined;
 const database = option('--postgres') ?? `sqlite:${join(dir, 'agora.db')}`;
 let key = MASTER;
 if (auth === 'ledger') {

@@ -46,9 +46,9 @@ const MAX_PREPARED = 64;
  * every group commit, and the client sends its text once. For constant texts only (the batch
  * inserts): each distinct text takes a name for the life of the process.
  */
-export function preparedQuery<Result = unknown>(text: string, parameters: readonly unknown[]): CompiledQuery<Result> {
+export function preparedQuery<Result = unknown>(text: string, parameters: unknown[]): CompiledQuery<Result> {
   if (!prepared.has(text) && prepared.size < MAX_PREPARED) prepared.set(text, `agora_batch_${prepared.size + 1}`);
-  return CompiledQuery.raw(text, [...parameters]) as CompiledQuery<Result>;
+  return CompiledQuery.raw(text, parameters) as CompiledQuery<Result>;
 }
 
 /** The name `text` is prepared under (see preparedQuery), or undefined to run it unnamed. */
