@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, request, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { SseWriter, dataFrame } from './sse-writer.js';
 
 let server: Server | undefined;
@@ -51,7 +51,7 @@ describe('SseWriter', () => {
     const seen = { writesInTick: [] as number[] };
     const body = await serveOnce(threeFrames(true, seen));
     expect(seen.writesInTick[0]).toBeGreaterThan(0); // headers and the first frame are on the socket already
-    expect(seen.writesInTick[1]).toBe(0); // frames 2 and 3 wait for the tick's end, together
+    expect(seen.writesInTick[1]).toBe(seen.writesInTick[0]); // frames 2 and 3 wait for the tick's end, together
     expect(body).toBe(dataFrame({ n: 1 }) + dataFrame({ n: 2 }) + dataFrame({ n: 3 }));
   });
 
@@ -75,5 +75,40 @@ describe('SseWriter', () => {
     });
     expect(seen).toEqual([0, 0]); // nothing left buffered or corked in the socket
     expect(body).toBe(dataFrame({ n: 1 }) + dataFrame({ n: 2 }));
+  });
+
+  it('frames written in one tick arrive as one HTTP chunk, and the last ones ride on the terminating chunk', async () => {
+    server = createServer((_request, response) => {
+      const writer = new SseWriter(response, false);
+      writer.open({});
+      writer.data({ n: 1 });
+      writer.data({ n: 2 });
+      writer.data({ n: 3 });
+      setImmediate(() => {
+        writer.data({ n: 4 });
+        writer.end();
+      });
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    // A raw client, to see the chunked framing itself.
+    const raw = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const socket = connect(port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      socket.setEncoding('latin1');
+      socket.on('data', (data: string) => (text += data));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    const chunks: string[] = [];
+    let rest = raw.slice(raw.indexOf('\r\n\r\n') + 4);
+    for (;;) {
+      const line = rest.indexOf('\r\n');
+      const size = Number.parseInt(rest.slice(0, line), 16);
+      if (size === 0) break;
+      chunks.push(rest.slice(line + 2, line + 2 + size));
+      rest = rest.slice(line + 2 + size + 2);
+    }
+    expect(chunks).toEqual([dataFrame({ n: 1 }) + dataFrame({ n: 2 }) + dataFrame({ n: 3 }), dataFrame({ n: 4 })]);
   });
 });
