@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SqliteCheckpointer } from './sqlite-checkpoint.js';
+import { WAL_SIZE_LIMIT_BYTES, sqliteDialect } from './sqlite.js';
 
 function walDatabase(): { path: string; db: Database.Database } {
   const path = join(mkdtempSync(join(tmpdir(), 'agora-checkpoint-')), 'a.db');
@@ -59,5 +60,27 @@ describe('SQLite checkpointer', () => {
     await checkpointer.close();
     expect(checkpointer.started).toBe(false);
     db.close();
+  });
+
+  it("cuts a WAL that a burst grew past the limit back to it once checkpointed (the gateway's own connection)", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'agora-checkpoint-')), 'a.db');
+    const { database: db } = sqliteDialect(path);
+    db.pragma('wal_autocheckpoint = 0'); // only the checkpointer may checkpoint here
+    db.exec('create table t (id integer primary key, v text)');
+    const insert = db.prepare('insert into t (v) values (?)');
+    db.transaction(() => {
+      for (let i = 0; i < 6_000; i++) insert.run('x'.repeat(3_000));
+    })();
+    expect(walBytes(path)).toBeGreaterThan(WAL_SIZE_LIMIT_BYTES);
+    const checkpointer = new SqliteCheckpointer(path, 50, 0);
+    try {
+      await checkpointer.nextCheckpoint();
+      insert.run('after'); // the WAL restarts here, and is cut back
+      expect(walBytes(path)).toBeLessThanOrEqual(WAL_SIZE_LIMIT_BYTES);
+      expect((db.prepare('select count(*) as n from t').get() as { n: number }).n).toBe(6_001);
+    } finally {
+      await checkpointer.close();
+      db.close();
+    }
   });
 });
