@@ -9,7 +9,16 @@ import type { z } from 'zod';
 import { BUNDLED_CATALOG } from './defaults.js';
 import { cachedBundledCatalog } from './bundled-cache.js';
 import { PUBLIC_HEADERS, Secrets, urlCredentials } from '../lib/secrets.js';
-import { catalogDocumentSchema, configSchema, type CatalogDocument, type ConfigFile, type ModelFile, type ProviderFile } from './schema.js';
+import {
+  OTLP_PROTOCOLS,
+  catalogDocumentSchema,
+  configSchema,
+  type CatalogDocument,
+  type ConfigFile,
+  type ModelFile,
+  type OtlpProtocol,
+  type ProviderFile,
+} from './schema.js';
 import {
   DEFAULT_ROUTING,
   DEFAULT_SERVER,
@@ -497,9 +506,25 @@ function resolveTelemetry(file: ConfigFile['telemetry'], env: NodeJS.ProcessEnv,
     metricsRequireKey: file?.metrics?.require_key ?? false,
     otlpTracesUrl: disabled || !tracesUrl || !/^https?:\/\//.test(tracesUrl) ? undefined : tracesUrl,
     otlpHeaders: headers,
+    otlpProtocol: file?.otlp_protocol ?? protocolFromEnv(env),
     traceSampleRatio: file?.sample_ratio ?? sampleRatioFromEnv(env),
     serviceName: file?.service_name ?? env.OTEL_SERVICE_NAME ?? 'agora',
   };
+}
+
+/** OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf (the exporters' default); grpc is refused by name. */
+function protocolFromEnv(env: NodeJS.ProcessEnv): OtlpProtocol {
+  for (const name of ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL']) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    if ((OTLP_PROTOCOLS as readonly string[]).includes(value)) return value as OtlpProtocol;
+    throw new ConfigError(
+      'the environment',
+      name,
+      `${JSON.stringify(value)} is not supported: expected http/protobuf or http/json (spans are exported over OTLP/HTTP)`,
+    );
+  }
+  return 'http/protobuf';
 }
 
 /** OTEL_TRACES_SAMPLER: always_off → 0, (parentbased_)traceidratio → OTEL_TRACES_SAMPLER_ARG (default 1), else 1. */

@@ -1,6 +1,6 @@
 /** The resolved configuration: the config file merged over the bundled catalog, secrets read from the environment. */
 import type { Secrets } from '../lib/secrets.js';
-import type { KnownParameter, PolicyFile, ProviderType, ReasoningEffort } from './schema.js';
+import type { KnownParameter, OtlpProtocol, PolicyFile, ProviderType, ReasoningEffort } from './schema.js';
 
 export interface GovernanceSettings {
   regionHeader: string | undefined;
@@ -13,8 +13,10 @@ export interface TelemetrySettings {
   metricsEnabled: boolean;
   /** GET /metrics asks for an admin key. */
   metricsRequireKey: boolean;
-  /** Where spans are POSTed (OTLP/HTTP JSON, `…/v1/traces`); undefined: tracing off, nothing loaded. */
+  /** Where spans are POSTed (OTLP/HTTP, `…/v1/traces`); undefined: tracing off, nothing loaded. */
   otlpTracesUrl: string | undefined;
+  /** How they are encoded: binary protobuf (application/x-protobuf) or JSON. */
+  otlpProtocol: OtlpProtocol;
   otlpHeaders: Record<string, string>;
   /** Share of requests traced, 0 to 1 (a caller's traceparent decides for its own request). */
   traceSampleRatio: number;

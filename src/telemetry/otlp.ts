@@ -1,13 +1,13 @@
 /**
- * OpenTelemetry traces over OTLP/HTTP with the JSON encoding, loaded only when an endpoint is
- * configured (telemetry.ts imports this file dynamically). Spans follow the GenAI semantic
+ * OpenTelemetry traces over OTLP/HTTP, binary protobuf by default or JSON (otlp-writers.ts), loaded
+ * only when an endpoint is configured (telemetry.ts imports this file dynamically). Spans follow the GenAI semantic
  * conventions and are built after the request from its record (`GenerationTrace`), so the request
  * path carries no span objects, no context propagation and no SDK: one SERVER span per model
  * request (`chat {model}`) and one CLIENT span per upstream attempt, batched and POSTed to
  * `…/v1/traces` every second (OTEL_BSP_SCHEDULE_DELAY) or at 512 spans, at most 4,096 queued.
- * Spans are written as JSON text directly (no object graph per span, no JSON.stringify of it), ids
- * come from a pooled random buffer, and timestamps are decimal strings without BigInt: what a
- * traced request costs is a few microseconds of string building, measured by bench/telemetry.mjs.
+ * Spans are encoded as they are described (no object graph per span, no serialiser), straight into
+ * the batch, and ids come from a pooled random buffer: what a traced request costs is a few
+ * microseconds of encoding.
  *
  * Why not the @opentelemetry SDK: the gateway knows every timing already (the record), so all the
  * SDK would add is per-request span objects and context plumbing on the hot path, plus ~10
@@ -21,6 +21,7 @@ import type { AgoraError } from '../contract/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { GenerationStatus, GenerationTrace } from '../metering/trace.js';
 import type { SpanExporter, TelemetrySources } from './types.js';
+import { JsonSpans, ProtoSpans, type ExportHeader, type SpanBatchWriter, type SpanWriter } from './otlp-writers.js';
 
 const SPAN_KIND_SERVER = 2;
 const SPAN_KIND_CLIENT = 3;
@@ -40,31 +41,6 @@ const PROVIDER_NAMES: Record<string, string> = {
 };
 const providerName = (id: string): string => PROVIDER_NAMES[id] ?? id;
 
-/** Printable ASCII without `"` or `\`: written between quotes as is; anything else goes through JSON.stringify. */
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-const quote = (text: string): string => (PLAIN.test(text) ? `"${text}"` : JSON.stringify(text));
-
-// One attribute each, as `,{"key":…,"value":…}` ('' when there is no value); keys are constants.
-function str(key: string, value: string | null | undefined): string {
-  return value === undefined || value === null ? '' : `,{"key":"${key}","value":{"stringValue":${quote(value)}}}`;
-}
-function num(key: string, value: unknown): string {
-  if (typeof value !== 'number' || !Number.isFinite(value)) return '';
-  return Number.isInteger(value)
-    ? `,{"key":"${key}","value":{"intValue":"${value}"}}`
-    : `,{"key":"${key}","value":{"doubleValue":${value}}}`;
-}
-function bool(key: string, value: boolean | undefined): string {
-  return value === undefined ? '' : `,{"key":"${key}","value":{"boolValue":${value}}}`;
-}
-function list(key: string, values: unknown): string {
-  if (typeof values === 'string') values = [values];
-  if (!Array.isArray(values)) return '';
-  let text = '';
-  for (const value of values) if (typeof value === 'string') text += `${text === '' ? '' : ','}{"stringValue":${quote(value)}}`;
-  return `,{"key":"${key}","value":{"arrayValue":{"values":[${text}]}}}`;
-}
-
 /** Random ids from a pooled buffer (one randomFillSync per 512 ids rather than one call per id). */
 const POOL = Buffer.allocUnsafe(4_096);
 let poolAt = POOL.length;
@@ -76,29 +52,6 @@ function randomHex(bytes: number): string {
   const text = POOL.toString('hex', poolAt, poolAt + bytes);
   poolAt += bytes;
   return text;
-}
-
-/** performance.now() → Unix nanoseconds as OTLP/JSON's decimal string (to the double's precision, without BigInt). */
-export function unixNano(at: number): string {
-  const ms = performance.timeOrigin + at;
-  const whole = Math.floor(ms);
-  const nanos = Math.round((ms - whole) * 1e6);
-  return nanos >= 1e6 ? `${whole + 1}000000` : `${whole}${String(nanos).padStart(6, '0')}`;
-}
-
-/**
- * The attributes a span opens with that are the same for every request to one model on one
- * endpoint (operation, provider, models), written once per combination and reused: without the
- * leading comma, so a span's list needs no slicing.
- */
-const prefixes = new Map<string, string>();
-function prefix(key: string, make: () => string): string {
-  let found = prefixes.get(key);
-  if (found === undefined) {
-    found = make().slice(1);
-    if (prefixes.size < 10_000) prefixes.set(key, found);
-  }
-  return found;
 }
 
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
@@ -139,33 +92,19 @@ function version(): string | undefined {
   return undefined;
 }
 
-function span(
-  traceId: string,
-  spanId: string,
-  parentSpanId: string | undefined,
-  name: string,
-  kind: number,
-  start: number,
-  end: number,
-  attributes: string,
-  error: string | undefined,
-): string {
-  return (
-    `{"traceId":"${traceId}","spanId":"${spanId}"${parentSpanId ? `,"parentSpanId":"${parentSpanId}"` : ''},"name":${quote(name)},` +
-    `"kind":${kind},"startTimeUnixNano":"${unixNano(start)}","endTimeUnixNano":"${unixNano(end)}",` +
-    `"attributes":[${attributes}],"status":${error === undefined ? '{"code":0}' : `{"code":2,"message":${quote(error)}}`}}`
-  );
-}
-
-/** The spans of one request as OTLP/JSON text (comma-separated): the request's own, then one per upstream attempt made. */
-export function buildSpans(
+/**
+ * Describes the spans of one request to `out`: the request's own, then one per upstream attempt
+ * made. Returns how many.
+ */
+export function writeSpans(
+  out: SpanWriter,
   trace: GenerationTrace,
   status: GenerationStatus,
   httpStatus: number,
   error: AgoraError | undefined,
   sources: TelemetrySources | undefined,
   end = performance.now(),
-): { text: string; count: number } {
+): number {
   const notes = trace.span!;
   const parent = notes.traceparent ? TRACEPARENT.exec(notes.traceparent) : null;
   const traceId = parent && !/^0+$/.test(parent[1]!) ? parent[1]! : randomHex(16);
@@ -175,13 +114,14 @@ export function buildSpans(
   const usage = trace.billableUsage();
   const provider = trace.provider ? providerName(trace.provider) : undefined;
   const server = serverOf(trace.provider ? sources?.providerUrl(trace.provider) : undefined);
-  const finish = trace.finishReason ? list('gen_ai.response.finish_reasons', [trace.finishReason.unified]) : '';
+  const finish = trace.finishReason ? [trace.finishReason.unified] : undefined;
   const failed = status === 'error';
   const maxTokens = params.max_tokens ?? params.max_completion_tokens;
-  const sampling =
-    num('gen_ai.request.max_tokens', maxTokens) +
-    num('gen_ai.request.temperature', params.temperature) +
-    num('gen_ai.request.top_p', params.top_p);
+  const sampling = (): void => {
+    out.num('gen_ai.request.max_tokens', maxTokens);
+    out.num('gen_ai.request.temperature', params.temperature);
+    out.num('gen_ai.request.top_p', params.top_p);
+  };
   let made = 0;
   let lastMade = -1;
   for (let index = 0; index < trace.attempts.length; index++) {
@@ -191,46 +131,39 @@ export function buildSpans(
     }
   }
   const errorType = failed ? (error?.code ?? 'error') : undefined;
-  let text = span(
-    traceId,
-    spanId,
-    parent ? parent[2] : undefined,
-    `${operation} ${notes.requestModel}`,
-    SPAN_KIND_SERVER,
-    trace.startedAt,
-    end,
-    prefix(
-      `s\0${operation}\0${provider === undefined ? '' : `=${provider}`}\0${notes.requestModel}\0${trace.provider ? `=${trace.model}` : ''}`,
-      () =>
-        str('gen_ai.operation.name', operation) +
-        str('gen_ai.provider.name', provider) +
-        str('gen_ai.system', provider) +
-        str('gen_ai.request.model', notes.requestModel) +
-        str('gen_ai.response.model', trace.provider ? trace.model : undefined),
-    ) +
-      str('gen_ai.response.id', status === 'success' ? trace.id : undefined) +
-      num('gen_ai.usage.input_tokens', usage?.promptTokens) +
-      num('gen_ai.usage.output_tokens', usage?.completionTokens) +
-      sampling +
-      num('gen_ai.request.frequency_penalty', params.frequency_penalty) +
-      num('gen_ai.request.presence_penalty', params.presence_penalty) +
-      num('gen_ai.request.seed', params.seed) +
-      (params.stop === undefined || params.stop === null ? '' : list('gen_ai.request.stop_sequences', params.stop)) +
-      num('gen_ai.request.choice.count', params.n === 1 ? undefined : params.n) +
-      finish +
-      str('server.address', server.address) +
-      num('server.port', server.port) +
-      num('http.response.status_code', httpStatus) +
-      str('error.type', errorType) +
-      str('agora.generation.id', trace.id) +
-      str('agora.status', status) +
-      bool('agora.stream', trace.streamed) +
-      num('agora.attempts', made) +
-      num('agora.time_to_first_token_ms', trace.ttftMs ?? undefined) +
-      num('agora.cost_usd', trace.cost === null ? undefined : trace.cost / 1e9) +
-      (trace.usageEstimated ? bool('agora.usage_estimated', true) : ''),
-    failed ? (error?.message.slice(0, 500) ?? 'error') : undefined,
+  out.begin(traceId, spanId, parent ? parent[2] : undefined, `${operation} ${notes.requestModel}`, SPAN_KIND_SERVER, trace.startedAt, end);
+  out.cached(
+    `s\0${operation}\0${provider === undefined ? '' : `=${provider}`}\0${notes.requestModel}\0${trace.provider ? `=${trace.model}` : ''}`,
+    () => {
+      out.str('gen_ai.operation.name', operation);
+      out.str('gen_ai.provider.name', provider);
+      out.str('gen_ai.system', provider);
+      out.str('gen_ai.request.model', notes.requestModel);
+      out.str('gen_ai.response.model', trace.provider ? trace.model : undefined);
+    },
   );
+  out.str('gen_ai.response.id', status === 'success' ? trace.id : undefined);
+  out.num('gen_ai.usage.input_tokens', usage?.promptTokens);
+  out.num('gen_ai.usage.output_tokens', usage?.completionTokens);
+  sampling();
+  out.num('gen_ai.request.frequency_penalty', params.frequency_penalty);
+  out.num('gen_ai.request.presence_penalty', params.presence_penalty);
+  out.num('gen_ai.request.seed', params.seed);
+  if (params.stop !== undefined && params.stop !== null) out.list('gen_ai.request.stop_sequences', params.stop);
+  out.num('gen_ai.request.choice.count', params.n === 1 ? undefined : params.n);
+  out.list('gen_ai.response.finish_reasons', finish);
+  out.str('server.address', server.address);
+  out.num('server.port', server.port);
+  out.num('http.response.status_code', httpStatus);
+  out.str('error.type', errorType);
+  out.str('agora.generation.id', trace.id);
+  out.str('agora.status', status);
+  out.bool('agora.stream', trace.streamed);
+  out.num('agora.attempts', made);
+  out.num('agora.time_to_first_token_ms', trace.ttftMs ?? undefined);
+  out.num('agora.cost_usd', trace.cost === null ? undefined : trace.cost / 1e9);
+  if (trace.usageEstimated) out.bool('agora.usage_estimated', true);
+  out.end(failed ? (error?.message.slice(0, 500) ?? 'error') : undefined);
   let timing = 0;
   for (let index = 0; index < trace.attempts.length; index++) {
     const attempt = trace.attempts[index]!;
@@ -243,49 +176,38 @@ export function buildSpans(
     const upstream = serverOf(sources?.providerUrl(attempt.provider));
     const attemptError = attempt.reason !== 'ok' ? attempt.reason : failed ? errorType : undefined;
     const name = providerName(attempt.provider);
-    text += `,${span(
-      traceId,
-      randomHex(8),
-      spanId,
-      `${operation} ${attempt.upstream_model}`,
-      SPAN_KIND_CLIENT,
-      started,
-      Math.max(started, ended),
-      prefix(
-        `c\0${operation}\0${name}\0${attempt.upstream_model}`,
-        () =>
-          str('gen_ai.operation.name', operation) +
-          str('gen_ai.provider.name', name) +
-          str('gen_ai.system', name) +
-          str('gen_ai.request.model', attempt.upstream_model),
-      ) +
-        (winner
-          ? str('gen_ai.response.model', attempt.upstream_model) +
-            str('gen_ai.response.id', trace.upstreamId) +
-            num('gen_ai.usage.input_tokens', usage?.promptTokens) +
-            num('gen_ai.usage.output_tokens', usage?.completionTokens)
-          : '') +
-        sampling +
-        (winner ? finish : '') +
-        str('server.address', upstream.address) +
-        num('server.port', upstream.port) +
-        str('error.type', attemptError) +
-        str('agora.endpoint', attempt.endpoint) +
-        num('agora.attempt.status', attempt.status),
-      attemptError,
-    )}`;
+    out.begin(traceId, randomHex(8), spanId, `${operation} ${attempt.upstream_model}`, SPAN_KIND_CLIENT, started, Math.max(started, ended));
+    out.cached(`c\0${operation}\0${name}\0${attempt.upstream_model}`, () => {
+      out.str('gen_ai.operation.name', operation);
+      out.str('gen_ai.provider.name', name);
+      out.str('gen_ai.system', name);
+      out.str('gen_ai.request.model', attempt.upstream_model);
+    });
+    if (winner) {
+      out.str('gen_ai.response.model', attempt.upstream_model);
+      out.str('gen_ai.response.id', trace.upstreamId);
+      out.num('gen_ai.usage.input_tokens', usage?.promptTokens);
+      out.num('gen_ai.usage.output_tokens', usage?.completionTokens);
+    }
+    sampling();
+    if (winner) out.list('gen_ai.response.finish_reasons', finish);
+    out.str('server.address', upstream.address);
+    out.num('server.port', upstream.port);
+    out.str('error.type', attemptError);
+    out.str('agora.endpoint', attempt.endpoint);
+    out.num('agora.attempt.status', attempt.status);
+    out.end(attemptError);
   }
-  return { text, count: made + 1 };
+  return made + 1;
 }
 
 export class OtlpExporter implements SpanExporter {
-  private queue: string[] = [];
+  /** The batch being filled, in the configured encoding. */
+  private readonly batch: SpanBatchWriter;
   private queued = 0;
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> | undefined;
   private readonly delayMs: number;
-  /** The request body around the spans: resource and scope, written once. */
-  private readonly prefix: string;
 
   private lastWarning = 0;
 
@@ -297,16 +219,19 @@ export class OtlpExporter implements SpanExporter {
     const delay = Number(process.env.OTEL_BSP_SCHEDULE_DELAY);
     this.delayMs = Number.isFinite(delay) && delay >= 0 ? delay : 1_000;
     const ours = version();
-    const resource =
-      str('service.name', settings.serviceName) +
-      str('service.version', ours) +
-      str('telemetry.sdk.name', 'agora') +
-      str('telemetry.sdk.language', 'nodejs') +
-      num('process.pid', process.pid) +
-      str('process.runtime.name', 'nodejs') +
-      str('process.runtime.version', process.versions.node);
-    const scope = ours ? `{"name":"agora","version":${quote(ours)}}` : '{"name":"agora"}';
-    this.prefix = `{"resourceSpans":[{"resource":{"attributes":[${resource.slice(1)}]},"scopeSpans":[{"scope":${scope},"spans":[`;
+    const header: ExportHeader = {
+      resource: [
+        ['service.name', settings.serviceName],
+        ['service.version', ours],
+        ['telemetry.sdk.name', 'agora'],
+        ['telemetry.sdk.language', 'nodejs'],
+        ['process.pid', process.pid],
+        ['process.runtime.name', 'nodejs'],
+        ['process.runtime.version', process.versions.node],
+      ],
+      scope: { name: 'agora', version: ours },
+    };
+    this.batch = settings.otlpProtocol === 'http/json' ? new JsonSpans(header) : new ProtoSpans(header);
   }
 
   add(
@@ -320,9 +245,14 @@ export class OtlpExporter implements SpanExporter {
       this.counts.dropped(1 + trace.attempts.length);
       return;
     }
-    const spans = buildSpans(trace, status, httpStatus, error, sources);
-    this.queue.push(spans.text);
-    this.queued += spans.count;
+    const mark = this.batch.mark();
+    try {
+      this.queued += writeSpans(this.batch, trace, status, httpStatus, error, sources);
+      this.batch.finish();
+    } catch (thrown) {
+      this.batch.rollback(mark); // a span half written would corrupt the whole export
+      throw thrown;
+    }
     if (this.queued >= MAX_BATCH) this.send();
     else if (!this.timer) {
       this.timer = setTimeout(() => this.send(), this.delayMs);
@@ -332,7 +262,7 @@ export class OtlpExporter implements SpanExporter {
 
   /** Sends everything queued now; resolves when the collector answered (or failed). */
   async flush(): Promise<void> {
-    while (this.queue.length > 0 || this.sending) {
+    while (this.queued > 0 || this.sending) {
       if (this.sending) await this.sending;
       else this.send();
     }
@@ -347,26 +277,24 @@ export class OtlpExporter implements SpanExporter {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.sending || this.queue.length === 0) return;
-    const parts = this.queue;
+    if (this.sending || this.queued === 0) return;
     const count = this.queued;
-    this.queue = [];
+    const body = this.batch.take();
     this.queued = 0;
-    this.sending = this.post(parts, count).finally(() => {
+    this.sending = this.post(body, count).finally(() => {
       this.sending = undefined;
-      if (this.queue.length > 0 && !this.timer) {
+      if (this.queued > 0 && !this.timer) {
         this.timer = setTimeout(() => this.send(), this.queued >= MAX_BATCH ? 0 : this.delayMs);
         this.timer.unref();
       }
     });
   }
 
-  private async post(parts: string[], count: number): Promise<void> {
-    const body = `${this.prefix}${parts.join(',')}]}]}]}`;
+  private async post(body: string | Buffer, count: number): Promise<void> {
     try {
       const answer = await request(this.settings.otlpTracesUrl!, {
         method: 'POST',
-        headers: { ...this.settings.otlpHeaders, 'content-type': 'application/json' },
+        headers: { ...this.settings.otlpHeaders, 'content-type': this.batch.contentType },
         body,
         headersTimeout: 10_000,
         bodyTimeout: 10_000,

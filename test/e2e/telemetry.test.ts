@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
 import { MASTER_KEY, startTestGateway, UPSTREAM_KEY, type TestGateway } from '../helpers/gateway.js';
+import { decodeTraceExport } from '../helpers/otlp-proto.js';
 
 // ---- a strict Prometheus text-format (0.0.4) parser ---------------------------------------------
 
@@ -198,28 +199,43 @@ function attrs(span: { attributes: OtlpAttribute[] }): Record<string, unknown> {
   return out;
 }
 
-async function startOtlpReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; posts: number; server: Server }> {
-  const received = { url: '', spans: [] as ReceivedSpan[], posts: 0, server: undefined as unknown as Server };
+interface ExportRequest {
+  resourceSpans: Array<{
+    resource: { attributes: OtlpAttribute[] };
+    scopeSpans: Array<{ scope: { name: string; version?: string }; spans: ReceivedSpan[] }>;
+  }>;
+}
+
+/**
+ * An OTLP/HTTP receiver: binary protobuf decoded by protobufjs (test/helpers/otlp-proto.ts), JSON
+ * parsed; either way spans land here in OTLP's JSON mapping, an unset status code read as 0 (its
+ * default on the wire).
+ */
+async function startOtlpReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; posts: number; contentTypes: string[]; server: Server }> {
+  const received = { url: '', spans: [] as ReceivedSpan[], posts: 0, contentTypes: [] as string[], server: undefined as unknown as Server };
   received.server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      if (request.method !== 'POST' || request.url !== '/v1/traces' || request.headers['content-type'] !== 'application/json') {
+      const type = request.headers['content-type'] ?? '';
+      if (request.method !== 'POST' || request.url !== '/v1/traces' || !['application/json', 'application/x-protobuf'].includes(type)) {
         response.writeHead(404).end();
         return;
       }
       received.posts++;
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-        resourceSpans: Array<{
-          resource: { attributes: OtlpAttribute[] };
-          scopeSpans: Array<{ scope: { name: string }; spans: ReceivedSpan[] }>;
-        }>;
-      };
+      received.contentTypes.push(type);
+      const bytes = Buffer.concat(chunks);
+      const body = (type === 'application/json' ? JSON.parse(bytes.toString('utf8')) : decodeTraceExport(bytes)) as ExportRequest;
       for (const resourceSpans of body.resourceSpans) {
         const resource = attrs(resourceSpans.resource);
-        for (const scopeSpans of resourceSpans.scopeSpans) for (const span of scopeSpans.spans) received.spans.push({ ...span, resource });
+        for (const scopeSpans of resourceSpans.scopeSpans) {
+          expect(scopeSpans.scope.name).toBe('agora');
+          for (const span of scopeSpans.spans)
+            received.spans.push({ ...span, status: { ...span.status, code: span.status?.code ?? 0 }, resource });
+        }
       }
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{"partialSuccess":{}}');
+      if (type === 'application/json') response.writeHead(200, { 'content-type': 'application/json' }).end('{"partialSuccess":{}}');
+      else response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
   });
   await new Promise<void>((resolve) => received.server.listen(0, '127.0.0.1', resolve));
@@ -432,6 +448,7 @@ models:
     const clients = receiver.spans.filter((span) => span.kind === 3);
     expect(servers).toHaveLength(3 + 2 + 1 + 1 + 1);
     expect(clients).toHaveLength(3 + 2 + 1 + 2 + 1);
+    expect(new Set(receiver.contentTypes)).toEqual(new Set(['application/x-protobuf'])); // OTLP exporters' default encoding
     for (const span of receiver.spans) {
       expect(span.traceId).toMatch(/^[0-9a-f]{32}$/);
       expect(span.spanId).toMatch(/^[0-9a-f]{16}$/);
@@ -646,6 +663,51 @@ models:
     }
   });
 
+  it('exports the same spans as OTLP/JSON with otlp_protocol http/json', async () => {
+    const receiver = await startOtlpReceiver();
+    const json = await startTestGateway({
+      yaml: yaml(`telemetry: { otlp_endpoint: ${receiver.url}, otlp_protocol: http/json, service_name: agora-test }`),
+    });
+    try {
+      const answer = await json
+        .client(await json.createKey())
+        .chat.completions.create({ model: 'acme/ok', messages: [{ role: 'user', content: 'hi' }], temperature: 0.5, stop: ['END'] });
+      await json.running.gateway.lifecycle.telemetry.flush();
+      expect(new Set(receiver.contentTypes)).toEqual(new Set(['application/json']));
+      const [server, ...rest] = receiver.spans.filter((span) => span.kind === 2);
+      expect(rest).toHaveLength(0);
+      const client = receiver.spans.find((span) => span.kind === 3);
+      expect(client?.parentSpanId).toBe(server!.spanId);
+      expect(server!.resource).toMatchObject({ 'service.name': 'agora-test', 'telemetry.sdk.language': 'nodejs' });
+      expect(attrs(server!)).toMatchObject({
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.request.model': 'acme/ok',
+        'gen_ai.request.temperature': 0.5,
+        'gen_ai.request.stop_sequences': ['END'],
+        'gen_ai.usage.input_tokens': answer.usage!.prompt_tokens,
+        'agora.generation.id': answer.id,
+        'agora.stream': false,
+      });
+    } finally {
+      await json.close();
+      await new Promise((resolve) => receiver.server.close(resolve));
+    }
+  });
+
+  it('refuses an OTLP protocol it cannot speak, naming the variable', async () => {
+    const { loadConfig } = await import('../../src/config/load.js');
+    const load = (env: NodeJS.ProcessEnv) => loadConfig({ text: 'bundled_catalog: false\n', env }).telemetry.otlpProtocol;
+    expect(load({})).toBe('http/protobuf');
+    expect(load({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })).toBe('http/json');
+    expect(load({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' })).toBe('http/protobuf');
+    expect(() => load({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' })).toThrow(
+      /OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "grpc" is not supported: expected http\/protobuf or http\/json/,
+    );
+    expect(() => loadConfig({ text: 'bundled_catalog: false\ntelemetry: { otlp_protocol: grpc }\n', env: {} })).toThrow(
+      /telemetry\.otlp_protocol.*expected http\/protobuf or http\/json/,
+    );
+  });
+
   it('reads the standard OTEL_* variables when the file names no endpoint', async () => {
     const { loadConfig } = await import('../../src/config/load.js');
     const fromEnv = loadConfig({
@@ -661,6 +723,7 @@ models:
       metricsRequireKey: false,
       otlpTracesUrl: 'http://collector:4318/v1/traces',
       otlpHeaders: { 'x-token': 'abc def' },
+      otlpProtocol: 'http/protobuf',
       traceSampleRatio: 1,
       serviceName: 'gw',
     });
