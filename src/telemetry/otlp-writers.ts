@@ -270,10 +270,20 @@ export class ProtoSpans implements SpanBatchWriter {
     return start;
   }
 
+  /** A fixed64 of Unix nanoseconds, ms × 10⁶ + nanos, in two exact 32-bit halves (no BigInt: ms < 2⁴², every step stays below 2⁵³). */
   private nanos(tag: number, at: number): void {
     const [ms, nanos] = splitTime(at);
+    const high = Math.floor(ms / 0x200000) * 1e6; // (ms >> 21) × 10⁶, to be shifted left by 21
+    const low = (ms % 0x200000) * 1e6 + nanos;
+    let lo = (high % 0x800) * 0x200000 + (low % 0x100000000);
+    let hi = Math.floor(high / 0x800) + Math.floor(low / 0x100000000);
+    if (lo >= 0x100000000) {
+      lo -= 0x100000000;
+      hi += 1;
+    }
     this.buffer[this.at++] = tag;
-    this.buffer.writeBigUInt64LE(BigInt(ms) * 1_000_000n + BigInt(nanos), this.at);
+    this.buffer.writeUInt32LE(lo, this.at);
+    this.buffer.writeUInt32LE(hi, this.at + 4);
     this.at += 8;
   }
 
