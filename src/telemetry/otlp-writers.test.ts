@@ -1,7 +1,7 @@
 /**
  * The two OTLP encodings of the same spans: the binary export, decoded by protobufjs (an independent
  * implementation of the wire format), carries exactly what the JSON export carries — long strings
- * (whose length needs a second byte), non-ASCII text, negative integers, doubles, lists, cached
+ * (whose length needs a second or third byte, one past the writer's first buffer), non-ASCII text, negative integers, doubles, lists, cached
  * attribute runs and error statuses included.
  */
 import { describe, expect, it } from 'vitest';
@@ -39,6 +39,7 @@ function describeSpans(out: SpanBatchWriter): void {
     out.list('one', 'alone');
     out.str('long', LONG);
     out.str('quoted', 'say "hi" \\ 日本');
+    if (request === 1) out.str('huge', 'é'.repeat(100_000)); // past the first buffer, with a three-byte length
     out.end(request === 1 ? `upstream failed: ${LONG}` : undefined);
     out.begin(
       '4bf92f3577b34da6a3ce929d0e0e4736',

@@ -183,6 +183,9 @@ const ANY_ARRAY = 0x2a;
 const ARRAY_VALUES = 0x0a;
 const RESOURCE_ATTRIBUTE = 0x0a;
 
+/** A batch buffer grown past this is let go after its export (the next one starts small again). */
+const MAX_KEPT_BYTES = 4 * 1024 * 1024;
+
 export class ProtoSpans implements SpanBatchWriter {
   readonly contentType = 'application/x-protobuf';
   private buffer = Buffer.allocUnsafe(64 * 1024);
@@ -414,6 +417,7 @@ export class ProtoSpans implements SpanBatchWriter {
     this.scope.copy(head, at);
     const body = Buffer.concat([head, spans]);
     this.at = 0;
+    if (this.buffer.length > MAX_KEPT_BYTES) this.buffer = Buffer.allocUnsafe(64 * 1024); // a burst of long values does not pin its buffer
     return body;
   }
 }
