@@ -501,12 +501,14 @@ function resolveTelemetry(file: ConfigFile['telemetry'], env: NodeJS.ProcessEnv,
     : (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base ? tracesPath(base) : undefined));
   const headers: Record<string, string> = { ...(file?.otlp_headers ?? parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS)) };
   for (const value of Object.values(headers)) secrets.add(value);
+  const otlpTracesUrl = disabled || !tracesUrl || !/^https?:\/\//.test(tracesUrl) ? undefined : tracesUrl;
   return {
     metricsEnabled: file?.metrics?.enabled ?? true,
     metricsRequireKey: file?.metrics?.require_key ?? false,
-    otlpTracesUrl: disabled || !tracesUrl || !/^https?:\/\//.test(tracesUrl) ? undefined : tracesUrl,
+    otlpTracesUrl,
     otlpHeaders: headers,
-    otlpProtocol: file?.otlp_protocol ?? protocolFromEnv(env),
+    // The variables are read only when spans are exported: an environment set up for other services does not stop the gateway.
+    otlpProtocol: file?.otlp_protocol ?? (otlpTracesUrl ? protocolFromEnv(env) : 'http/protobuf'),
     traceSampleRatio: file?.sample_ratio ?? sampleRatioFromEnv(env),
     serviceName: file?.service_name ?? env.OTEL_SERVICE_NAME ?? 'agora',
   };

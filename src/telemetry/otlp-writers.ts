@@ -7,7 +7,8 @@
  * The protobuf writer encodes straight into one growing buffer: attribute keys are encoded once,
  * strings are written by Buffer#write (UTF-8, native), and a nested message reserves one length byte
  * and moves its bytes along in the rare case it needs more (a string of 128 bytes or more). About
- * half the bytes of the JSON text and a third of its CPU (bench: `npm run bench:compare -- --tracing`).
+ * half the bytes of the JSON text (1.3 KB against 2.7 KB per chat request); chat at 16 connections,
+ * every request traced, took 134 instead of 157 µs of CPU per request (`bench:compare -- --tracing`).
  */
 
 /** Receives one request's spans: `begin`, its attributes, `end`; then the next span. Absent values add no attribute. */

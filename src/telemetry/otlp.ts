@@ -1,7 +1,7 @@
 /**
  * OpenTelemetry traces over OTLP/HTTP, binary protobuf by default or JSON (otlp-writers.ts), loaded
- * only when an endpoint is configured (telemetry.ts imports this file dynamically). Spans follow the GenAI semantic
- * conventions and are built after the request from its record (`GenerationTrace`), so the request
+ * only when an endpoint is configured (telemetry.ts imports this file dynamically). Spans follow
+ * the GenAI semantic conventions and are built after the request from its record (`GenerationTrace`), so the request
  * path carries no span objects, no context propagation and no SDK: one SERVER span per model
  * request (`chat {model}`) and one CLIENT span per upstream attempt, batched and POSTed to
  * `…/v1/traces` every second (OTEL_BSP_SCHEDULE_DELAY) or at 512 spans, at most 4,096 queued.

@@ -696,8 +696,14 @@ models:
 
   it('refuses an OTLP protocol it cannot speak, naming the variable', async () => {
     const { loadConfig } = await import('../../src/config/load.js');
-    const load = (env: NodeJS.ProcessEnv) => loadConfig({ text: 'bundled_catalog: false\n', env }).telemetry.otlpProtocol;
+    const load = (env: NodeJS.ProcessEnv) =>
+      loadConfig({ text: 'bundled_catalog: false\n', env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', ...env } }).telemetry
+        .otlpProtocol;
     expect(load({})).toBe('http/protobuf');
+    // without an endpoint nothing is exported, and the variable is not read
+    expect(
+      loadConfig({ text: 'bundled_catalog: false\n', env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } }).telemetry.otlpTracesUrl,
+    ).toBeUndefined();
     expect(load({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })).toBe('http/json');
     expect(load({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' })).toBe('http/protobuf');
     expect(() => load({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' })).toThrow(
