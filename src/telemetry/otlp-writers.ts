@@ -192,14 +192,14 @@ export class ProtoSpans implements SpanBatchWriter {
   private buffer = Buffer.allocUnsafe(64 * 1024);
   /** Bytes written: whole `ScopeSpans.spans` entries, then the span being written. */
   private at = 0;
-  /** Where the current span's length byte is. */
+  /** Where the current span's bytes start (its length byte is just before). */
   private span = 0;
   /** Tag of the attributes being written (a span's or the resource's). */
   private attributeTag = SPAN_ATTRIBUTE;
   /** `KeyValue.key` fields, encoded once per key. */
   private readonly keys = new Map<string, Buffer>();
   private readonly cache = new Map<string, Buffer>();
-  /** ResourceSpans up to its `scope_spans` field, and ScopeSpans up to its spans. */
+  /** ResourceSpans' `resource` field, and ScopeSpans' `scope` field: what every export repeats. */
   private readonly resource: Buffer;
   private readonly scope: Buffer;
 
