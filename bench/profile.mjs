@@ -25,7 +25,7 @@ import {
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 if (args.includes('--help') || args.includes('-h')) {
-  console.log(`usage: npm run bench:profile -- [--kind chat|stream] [--auth ledger|master] [--seconds N] [--connections N] [--top N] [--postgres URL] [--tracing] [--rate R]
+  console.log(`usage: npm run bench:profile -- [--kind chat|stream] [--auth ledger|master] [--seconds N] [--connections N] [--top N] [--postgres URL] [--tracing] [--rate R] [--interval US]
   --kind         chat (a JSON answer, default) or stream (20 SSE chunks at once)
   --auth         ledger: a prepaid key, so every answer is charged (default); master: unmetered
   --seconds      seconds of profiled load after 2 s of warm-up (default 5)
@@ -33,6 +33,7 @@ if (args.includes('--help') || args.includes('-h')) {
   --top          rows printed (default 40)
   --postgres     run the gateway on this PostgreSQL URL instead of a fresh SQLite file
   --tracing      every request traced and exported over OTLP to a receiver on the load core
+  --interval US  V8's sampling interval in µs (default 250; 20–50 to see short windows at one connection)
   --rate R       open loop instead of wrk: R requests/s scheduled (bench/probe.mjs, up to 64 sockets):
                  where a lightly loaded gateway spends its time (read the µs per request column)
 Prints self time by function, by file and by package, each as a share of the samples and in µs per
@@ -46,8 +47,13 @@ const seconds = Number(option('--seconds', '5'));
 const connections = Number(option('--connections', '16'));
 const top = Number(option('--top', '40'));
 const rate = Number(option('--rate', '0'));
+const PROFILE_INTERVAL_US = Number(option('--interval', '250'));
 if (!['chat', 'stream'].includes(kind) || !['ledger', 'master'].includes(auth)) {
   console.error('--kind is chat or stream; --auth is ledger or master');
+  process.exit(2);
+}
+if (!Number.isInteger(PROFILE_INTERVAL_US) || PROFILE_INTERVAL_US < 1) {
+  console.error(`--interval is a whole number of microseconds, at least 1 (got ${option('--interval')})`);
   process.exit(2);
 }
 requireTools();
@@ -62,7 +68,6 @@ if (auth === 'ledger') {
   key = createKey(database, { name: 'profile' });
 }
 const profiles = join(dir, 'prof');
-const PROFILE_INTERVAL_US = 250;
 const port = await freePort();
 const spawned = performance.now();
 const gateway = await startServer(
