@@ -11,6 +11,7 @@ import { cachedBundledCatalog } from './bundled-cache.js';
 import { PUBLIC_HEADERS, Secrets, urlCredentials } from '../lib/secrets.js';
 import {
   OTLP_PROTOCOLS,
+  OTLP_PROTOCOL_EXPECTED,
   catalogDocumentSchema,
   configSchema,
   type CatalogDocument,
@@ -520,11 +521,7 @@ function protocolFromEnv(env: NodeJS.ProcessEnv): OtlpProtocol {
     const value = env[name];
     if (value === undefined || value === '') continue;
     if ((OTLP_PROTOCOLS as readonly string[]).includes(value)) return value as OtlpProtocol;
-    throw new ConfigError(
-      'the environment',
-      name,
-      `${JSON.stringify(value)} is not supported: expected http/protobuf or http/json (spans are exported over OTLP/HTTP)`,
-    );
+    throw new ConfigError('the environment', name, `${JSON.stringify(value)} is not supported: ${OTLP_PROTOCOL_EXPECTED}`);
   }
   return 'http/protobuf';
 }

@@ -316,6 +316,8 @@ export const routingSchema = z.strictObject({
 /** The OTLP/HTTP encodings the span exporter writes. */
 export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
+/** What a protocol setting is expected to be (the config file's and the environment's errors). */
+export const OTLP_PROTOCOL_EXPECTED = 'expected http/protobuf or http/json (spans are exported over OTLP/HTTP)';
 
 /** Telemetry: Prometheus metrics at GET /metrics, OpenTelemetry traces over OTLP/HTTP (off without an endpoint). */
 export const telemetrySchema = z.strictObject({
@@ -330,7 +332,7 @@ export const telemetrySchema = z.strictObject({
   /** OTLP/HTTP collector, e.g. http://127.0.0.1:4318 (spans go to …/v1/traces); else OTEL_EXPORTER_OTLP_ENDPOINT. */
   otlp_endpoint: httpUrl.optional(),
   /** The export's encoding: http/protobuf (the default, as OTLP exporters' is) or http/json; else OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, OTEL_EXPORTER_OTLP_PROTOCOL. */
-  otlp_protocol: z.enum(OTLP_PROTOCOLS, { error: 'expected http/protobuf or http/json (spans are exported over OTLP/HTTP)' }).optional(),
+  otlp_protocol: z.enum(OTLP_PROTOCOLS, { error: OTLP_PROTOCOL_EXPECTED }).optional(),
   /** Extra headers on every export (e.g. an authorization header); else OTEL_EXPORTER_OTLP_HEADERS. */
   otlp_headers: z.record(z.string(), z.string()).optional(),
   /** Share of requests traced (0 to 1, default 1; else OTEL_TRACES_SAMPLER=traceidratio with OTEL_TRACES_SAMPLER_ARG); a caller's traceparent decides for its request. */

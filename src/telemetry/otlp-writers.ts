@@ -72,11 +72,9 @@ export class JsonSpans implements SpanBatchWriter {
   private readonly prefix: string;
 
   constructor(header: ExportHeader) {
-    let resource = '';
-    for (const [key, value] of header.resource) {
-      const attribute = typeof value === 'number' ? intAttribute(key, value) : value === undefined ? '' : stringAttribute(key, value);
-      if (attribute !== '') resource += `${resource === '' ? '' : ','}${attribute}`;
-    }
+    writeResource(this, header);
+    const resource = this.text;
+    this.text = '';
     const { name, version } = header.scope;
     const scope = version ? `{"name":${quote(name)},"version":${quote(version)}}` : `{"name":${quote(name)}}`;
     this.prefix = `{"resourceSpans":[{"resource":{"attributes":[${resource}]},"scopeSpans":[{"scope":${scope},"spans":[`;
@@ -95,12 +93,14 @@ export class JsonSpans implements SpanBatchWriter {
   }
 
   str(key: string, value: string | null | undefined): void {
-    if (value !== undefined && value !== null) this.add(stringAttribute(key, value));
+    if (value !== undefined && value !== null) this.add(`{"key":"${key}","value":{"stringValue":${quote(value)}}}`);
   }
 
   num(key: string, value: unknown): void {
     if (typeof value !== 'number' || !Number.isFinite(value)) return;
-    this.add(Number.isInteger(value) ? intAttribute(key, value) : `{"key":"${key}","value":{"doubleValue":${value}}}`);
+    this.add(
+      Number.isInteger(value) ? `{"key":"${key}","value":{"intValue":"${value}"}}` : `{"key":"${key}","value":{"doubleValue":${value}}}`,
+    );
   }
 
   bool(key: string, value: boolean | undefined): void {
@@ -153,8 +153,13 @@ export class JsonSpans implements SpanBatchWriter {
   }
 }
 
-const stringAttribute = (key: string, value: string): string => `{"key":"${key}","value":{"stringValue":${quote(value)}}}`;
-const intAttribute = (key: string, value: number): string => `{"key":"${key}","value":{"intValue":"${value}"}}`;
+/** The resource's attributes, written as a span's would be (what the writer appends, its caller takes). */
+function writeResource(out: SpanWriter, header: ExportHeader): void {
+  for (const [key, value] of header.resource) {
+    if (typeof value === 'number') out.num(key, value);
+    else out.str(key, value);
+  }
+}
 
 function stringList(values: unknown): string[] | undefined {
   if (typeof values === 'string') return [values];
@@ -205,10 +210,7 @@ export class ProtoSpans implements SpanBatchWriter {
 
   constructor(header: ExportHeader) {
     this.attributeTag = RESOURCE_ATTRIBUTE;
-    for (const [key, value] of header.resource) {
-      if (typeof value === 'number') this.num(key, value);
-      else this.str(key, value);
-    }
+    writeResource(this, header);
     const attributes = Buffer.from(this.buffer.subarray(0, this.at));
     this.at = 0;
     this.attributeTag = SPAN_ATTRIBUTE;

@@ -149,7 +149,7 @@ export function writeSpans(
   out.num('gen_ai.request.frequency_penalty', params.frequency_penalty);
   out.num('gen_ai.request.presence_penalty', params.presence_penalty);
   out.num('gen_ai.request.seed', params.seed);
-  if (params.stop !== undefined && params.stop !== null) out.list('gen_ai.request.stop_sequences', params.stop);
+  out.list('gen_ai.request.stop_sequences', params.stop);
   out.num('gen_ai.request.choice.count', params.n === 1 ? undefined : params.n);
   out.list('gen_ai.response.finish_reasons', finish);
   out.str('server.address', server.address);
