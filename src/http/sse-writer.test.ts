@@ -31,6 +31,31 @@ async function serveOnce(handle: (response: ServerResponse) => void): Promise<st
   });
 }
 
+/** Serves one request with `handle`; returns the HTTP chunks of the body as a raw client read them (the chunked framing itself). */
+async function chunksOf(handle: (response: ServerResponse) => void): Promise<string[]> {
+  if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+  server = createServer((_request, response) => handle(response));
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const raw = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    const socket = connect(port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+    socket.setEncoding('latin1');
+    socket.on('data', (data: string) => (text += data));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+  const chunks: string[] = [];
+  let rest = raw.slice(raw.indexOf('\r\n\r\n') + 4);
+  for (;;) {
+    const line = rest.indexOf('\r\n');
+    const size = Number.parseInt(rest.slice(0, line), 16);
+    if (size === 0) return chunks;
+    chunks.push(rest.slice(line + 2, line + 2 + size));
+    rest = rest.slice(line + 2 + size + 2);
+  }
+}
+
 /** Writes three frames in one tick; after the first and after the third, notes the bytes on the socket, or 0 while it is corked. */
 function threeFrames(firstAtOnce: boolean, seen: { writesInTick: number[] }) {
   return (response: ServerResponse): void => {
@@ -78,7 +103,7 @@ describe('SseWriter', () => {
   });
 
   it('frames written in one tick arrive as one HTTP chunk, and the last ones ride on the terminating chunk', async () => {
-    server = createServer((_request, response) => {
+    const chunks = await chunksOf((response) => {
       const writer = new SseWriter(response, false);
       writer.open({});
       writer.data({ n: 1 });
@@ -89,26 +114,53 @@ describe('SseWriter', () => {
         writer.end();
       });
     });
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    // A raw client, to see the chunked framing itself.
-    const raw = await new Promise<string>((resolve, reject) => {
-      let text = '';
-      const socket = connect(port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
-      socket.setEncoding('latin1');
-      socket.on('data', (data: string) => (text += data));
-      socket.on('end', () => resolve(text));
-      socket.on('error', reject);
-    });
-    const chunks: string[] = [];
-    let rest = raw.slice(raw.indexOf('\r\n\r\n') + 4);
-    for (;;) {
-      const line = rest.indexOf('\r\n');
-      const size = Number.parseInt(rest.slice(0, line), 16);
-      if (size === 0) break;
-      chunks.push(rest.slice(line + 2, line + 2 + size));
-      rest = rest.slice(line + 2 + size + 2);
-    }
     expect(chunks).toEqual([dataFrame({ n: 1 }) + dataFrame({ n: 2 }) + dataFrame({ n: 3 }), dataFrame({ n: 4 })]);
+  });
+
+  it('holdForTail after a frame has left: the frames of the tick wait and leave with the tail in the terminating chunk', async () => {
+    const chunks = await chunksOf((response) => {
+      const writer = new SseWriter(response, true);
+      writer.open({});
+      writer.data({ n: 1 }); // leaves at once
+      writer.data({ n: 2 });
+      writer.data({ n: 3 });
+      writer.holdForTail(true);
+      // The commit: a later turn of the loop.
+      setTimeout(() => {
+        writer.write(dataFrame('[DONE]'));
+        writer.end();
+      }, 5);
+    });
+    expect(chunks).toEqual([dataFrame({ n: 1 }), dataFrame({ n: 2 }) + dataFrame({ n: 3 }) + dataFrame('[DONE]')]);
+  });
+
+  it('holdForTail before any frame has left: the frames go before the tail (the first byte never waits), at once with `now`', async () => {
+    const seen: number[] = [];
+    const atOnce = await chunksOf((response) => {
+      const writer = new SseWriter(response, false);
+      writer.open({});
+      writer.data({ n: 1 });
+      writer.data({ n: 2 });
+      writer.holdForTail(true);
+      seen.push(response.socket!.writableLength, response.socket!.writableCorked);
+      setTimeout(() => {
+        writer.write(dataFrame('[DONE]'));
+        writer.end();
+      }, 5);
+    });
+    expect(seen).toEqual([0, 0]); // on the socket before the tick ends
+    expect(atOnce).toEqual([dataFrame({ n: 1 }) + dataFrame({ n: 2 }), dataFrame('[DONE]')]);
+    const atTickEnd = await chunksOf((response) => {
+      const writer = new SseWriter(response, false);
+      writer.open({});
+      writer.data({ n: 1 });
+      writer.data({ n: 2 });
+      writer.holdForTail(false);
+      setTimeout(() => {
+        writer.write(dataFrame('[DONE]'));
+        writer.end();
+      }, 5);
+    });
+    expect(atTickEnd).toEqual([dataFrame({ n: 1 }) + dataFrame({ n: 2 }), dataFrame('[DONE]')]);
   });
 });

@@ -155,13 +155,14 @@ export async function streamChat(call: ChatCall): Promise<void> {
         })
       : undefined;
     const committed = post(parts, call.billing, trace, cost, stored);
-    if (committed && parts.alone()) {
-      // The only request being served: the frames written so far leave, then its commit starts at
-      // once instead of a loop turn later.
-      writer.flush();
-      parts.ledgerWriter.startNow();
+    if (committed) {
+      // The last frames wait for the commit with the tail, unless none has left yet (the first byte never waits).
+      const alone = parts.alone();
+      writer.holdForTail(alone);
+      // The only request being served: its commit starts at once instead of a loop turn later.
+      if (alone) parts.ledgerWriter.startNow();
+      await committed;
     }
-    if (committed) await committed;
     writer.write(tail);
     writer.end();
     record(parts, trace, 'success', 200);
