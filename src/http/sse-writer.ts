@@ -5,8 +5,9 @@
  * once when the tick ends, so the chunks parsed from one upstream read leave in one socket write as
  * one HTTP chunk (writing them one by one to a corked response cost a `write()` call, a chunk-size
  * line and three iovecs each: 20 frames, 60 buffers for the kernel); with `firstAtOnce` the first
- * frame leaves at once instead (time to first token when nothing else is being served); `write()`
- * reports backpressure.
+ * frame leaves at once instead (time to first token when nothing else is being served); with
+ * `holdForTail` a complete stream's last frames wait for the write that ends it; `write()` reports
+ * backpressure.
  */
 
 /** One `data:` frame carrying `payload` as JSON (or a bare marker such as `[DONE]`). */
