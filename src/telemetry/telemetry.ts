@@ -161,7 +161,7 @@ export class Telemetry {
     this.openStreamsFamily = new Gauge('agora_open_streams', 'Streamed answers being relayed now.');
     this.openStreams = this.openStreamsFamily.child();
     if (!this.metricsEnabled) return;
-    this.eventLoop = monitorEventLoopDelay({ resolution: 20 });
+    this.eventLoop = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS });
     this.eventLoop.enable();
     const registry = this.registry;
     registry.add(this.httpRequests);
@@ -354,6 +354,18 @@ export class Telemetry {
   }
 }
 
+/** How often the event-loop delay is sampled (monitorEventLoopDelay's timer), ms. */
+const EVENT_LOOP_RESOLUTION_MS = 20;
+
+/**
+ * An event-loop delay in seconds from one of monitorEventLoopDelay's values. Node records the time
+ * between two ticks of its sampling timer, the interval included (an idle loop reads 20 ms), so the
+ * delay is what exceeds the interval; a tick that comes early after a late one reads 0.
+ */
+function loopDelaySeconds(recordedNs: number): number {
+  return Math.max(0, recordedNs - EVENT_LOOP_RESOLUTION_MS * 1e6) / 1e9;
+}
+
 /** Process metrics under prom-client's default names, so stock Node.js dashboards work. */
 function processFamilies(eventLoop: IntervalHistogram): Collected[] {
   const startSeconds = Math.round(Date.now() / 1000 - process.uptime());
@@ -400,7 +412,7 @@ function processFamilies(eventLoop: IntervalHistogram): Collected[] {
     ]),
     new Collected(
       'nodejs_eventloop_lag_seconds',
-      'Event loop delay since the last scrape (quantile 0.5, 0.99, and the maximum as quantile 1), seconds.',
+      'Event loop delay since the last scrape, beyond the 20 ms sampling interval (quantile 0.5, 0.99, and the maximum as quantile 1), seconds.',
       'gauge',
       ['quantile'],
       () => {
@@ -408,9 +420,9 @@ function processFamilies(eventLoop: IntervalHistogram): Collected[] {
           eventLoop.count === 0
             ? []
             : [
-                [['0.5'], eventLoop.percentile(50) / 1e9],
-                [['0.99'], eventLoop.percentile(99) / 1e9],
-                [['1'], eventLoop.max / 1e9],
+                [['0.5'], loopDelaySeconds(eventLoop.percentile(50))],
+                [['0.99'], loopDelaySeconds(eventLoop.percentile(99))],
+                [['1'], loopDelaySeconds(eventLoop.max)],
               ];
         eventLoop.reset();
         return samples;
