@@ -9,6 +9,7 @@ import { chmodSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { BENCH, LOAD_CPU, ROOT, benchConfig, freePort, log, startServer, stopAll, tempDir, serveArgs } from './lib.mjs';
+import { barTable, checkBars, parseResults } from './peers-bars.mjs';
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
@@ -20,7 +21,9 @@ if (args.includes('--help') || args.includes('-h')) {
   wrk nginx-light libnginx-mod-http-echo) and the npm registry (Portkey's gateway). Servers run on CPU 0,
   the load on CPU 1; the report is ratios against the plain undici proxy (node_min). Agora runs with its
   telemetry on: every request traced and exported over OTLP to a receiver, /metrics scraped every second
-  (bench/telemetry-sink.mjs, on the load core); the report ends with what the receiver and scraper got.`);
+  (bench/telemetry-sink.mjs, on the load core); the report ends with what the receiver and scraper got,
+  then the bars of issue 16 per repeat (bench/peers-bars.mjs; a figure the host's CPU steal disturbed
+  is shown but counted neither as met nor as missed).`);
   process.exit(0);
 }
 const option = (name) => {
@@ -110,5 +113,7 @@ const telemetryNote = telemetry
 console.log('\n## Ratios against the plain undici proxy (node_min), same run\n');
 console.log(report.stdout);
 console.log(telemetryNote);
-writeFileSync(join(dir, 'report.md'), `${report.stdout}\n${telemetryNote}`);
+const bars = `## The bars, per repeat\n\n${barTable(checkBars(parseResults(readFileSync(join(runDir, 'results.jsonl'), 'utf8'))))}`;
+console.log(bars);
+writeFileSync(join(dir, 'report.md'), `${report.stdout}\n${telemetryNote}\n${bars}`);
 log(`report: ${join(dir, 'report.md')}; raw results: ${join(runDir, 'results.jsonl')}`);
