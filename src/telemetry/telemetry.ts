@@ -412,7 +412,7 @@ function processFamilies(eventLoop: IntervalHistogram): Collected[] {
     ]),
     new Collected(
       'nodejs_eventloop_lag_seconds',
-      'Event loop delay since the last scrape, beyond the 20 ms sampling interval (quantile 0.5, 0.99, and the maximum as quantile 1), seconds.',
+      `Event loop delay since the last scrape, beyond the ${EVENT_LOOP_RESOLUTION_MS} ms sampling interval (quantile 0.5, 0.99, and the maximum as quantile 1), seconds.`,
       'gauge',
       ['quantile'],
       () => {
