@@ -56,6 +56,27 @@ async function chunksOf(handle: (response: ServerResponse) => void): Promise<str
   }
 }
 
+/** The tail after the charge's commit, which comes in a later turn of the loop: `[DONE]`, then the end. */
+function tailAfterCommit(writer: SseWriter): void {
+  setTimeout(() => {
+    writer.write(dataFrame('[DONE]'));
+    writer.end();
+  }, 5);
+}
+
+/** Two frames in one tick before any has left, then holdForTail(now); with `seen`, notes what the socket holds and whether it is corked right after. */
+function twoFramesHeld(now: boolean, seen?: number[]) {
+  return (response: ServerResponse): void => {
+    const writer = new SseWriter(response, false);
+    writer.open({});
+    writer.data({ n: 1 });
+    writer.data({ n: 2 });
+    writer.holdForTail(now);
+    seen?.push(response.socket!.writableLength, response.socket!.writableCorked);
+    tailAfterCommit(writer);
+  };
+}
+
 /** Writes three frames in one tick; after the first and after the third, notes the bytes on the socket, or 0 while it is corked. */
 function threeFrames(firstAtOnce: boolean, seen: { writesInTick: number[] }) {
   return (response: ServerResponse): void => {
@@ -125,42 +146,17 @@ describe('SseWriter', () => {
       writer.data({ n: 2 });
       writer.data({ n: 3 });
       writer.holdForTail(true);
-      // The commit: a later turn of the loop.
-      setTimeout(() => {
-        writer.write(dataFrame('[DONE]'));
-        writer.end();
-      }, 5);
+      tailAfterCommit(writer);
     });
     expect(chunks).toEqual([dataFrame({ n: 1 }), dataFrame({ n: 2 }) + dataFrame({ n: 3 }) + dataFrame('[DONE]')]);
   });
 
   it('holdForTail before any frame has left: the frames go before the tail (the first byte never waits), at once with `now`', async () => {
     const seen: number[] = [];
-    const atOnce = await chunksOf((response) => {
-      const writer = new SseWriter(response, false);
-      writer.open({});
-      writer.data({ n: 1 });
-      writer.data({ n: 2 });
-      writer.holdForTail(true);
-      seen.push(response.socket!.writableLength, response.socket!.writableCorked);
-      setTimeout(() => {
-        writer.write(dataFrame('[DONE]'));
-        writer.end();
-      }, 5);
-    });
+    const atOnce = await chunksOf(twoFramesHeld(true, seen));
     expect(seen).toEqual([0, 0]); // on the socket before the tick ends
     expect(atOnce).toEqual([dataFrame({ n: 1 }) + dataFrame({ n: 2 }), dataFrame('[DONE]')]);
-    const atTickEnd = await chunksOf((response) => {
-      const writer = new SseWriter(response, false);
-      writer.open({});
-      writer.data({ n: 1 });
-      writer.data({ n: 2 });
-      writer.holdForTail(false);
-      setTimeout(() => {
-        writer.write(dataFrame('[DONE]'));
-        writer.end();
-      }, 5);
-    });
+    const atTickEnd = await chunksOf(twoFramesHeld(false));
     expect(atTickEnd).toEqual([dataFrame({ n: 1 }) + dataFrame({ n: 2 }), dataFrame('[DONE]')]);
   });
 });
