@@ -51,25 +51,41 @@ export function checkBars(records, target = 'agora', baseline = 'node_min') {
   }));
 }
 
-function cell({ value, met, steal: worst }, bar) {
+function cell({ value, met, steal: worst }, bar, verdict) {
   if (value === undefined) return 'not measured';
   const figure = bar.kind === 'ratio' ? `${value.toFixed(2)}×` : `${value >= 0 ? '+' : ''}${value.toFixed(3)} ms`;
-  if (met === undefined) return `${figure} (steal ${worst.toFixed(1)}%: disturbed)`;
+  if (worst > STEAL_LIMIT_PCT) return `${figure} (steal ${worst.toFixed(1)}%: disturbed)`;
+  if (!verdict) return figure;
   return `${figure} ${met ? 'met' : 'missed'}`;
 }
 
-/** The markdown table of checkBars's rows. */
-export function barTable(rows) {
+/**
+ * The markdown table of checkBars's rows; `verdict: false` shows the figures only (against a
+ * baseline the bars do not name), and `baseline` names it in the rows.
+ */
+export function barTable(rows, { verdict = true, baseline = 'node_min' } = {}) {
   const repeats = rows[0]?.cells.map((c) => c.repeat) ?? [];
   const lines = [
     `| bar | ${repeats.map((repeat) => `repeat ${repeat}`).join(' | ')} |`,
     `|---|${repeats.map(() => '---').join('|')}|`,
     ...rows.map(
       ({ bar, cells }) =>
-        `| ${bar.name} ${bar.kind === 'ratio' ? '≥' : '≤'} ${bar.kind === 'ratio' ? `${bar.at}×` : `+${bar.at} ms`} | ${cells.map((c) => cell(c, bar)).join(' | ')} |`,
+        `| ${bar.name.replace('node_min', baseline)}${verdict ? ` ${bar.kind === 'ratio' ? '≥' : '≤'} ${bar.kind === 'ratio' ? `${bar.at}×` : `+${bar.at} ms`}` : ''} | ${cells.map((c) => cell(c, bar, verdict)).join(' | ')} |`,
     ),
   ];
   return `${lines.join('\n')}\n\n(a cell is disturbed when CPU steal on the server or load core passed ${STEAL_LIMIT_PCT}% during either measurement, after the harness's retries: it counts as neither met nor missed)\n`;
+}
+
+/**
+ * The bars for Agora; when the run measured node_settled (the floor under the contract: node_min
+ * plus the settlement rule alone), the same bars for it, and Agora's figures against it.
+ */
+export function report(records) {
+  let text = `## The bars, per repeat\n\n${barTable(checkBars(records))}`;
+  if (!records.some((record) => record.target === 'node_settled')) return text;
+  text += `\n## The floor under the contract: node_settled (node_min, each answer's last byte after its ledger row's group commit) against the same bars\n\n${barTable(checkBars(records, 'node_settled'))}`;
+  text += `\n## Agora against the floor (its own work, the rule's cost taken out)\n\n${barTable(checkBars(records, 'agora', 'node_settled'), { verdict: false, baseline: 'node_settled' })}`;
+  return text;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -80,5 +96,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(file ? 0 : 2);
   }
   const { readFileSync } = await import('node:fs');
-  console.log(barTable(checkBars(parseResults(readFileSync(file, 'utf8')))));
+  console.log(report(parseResults(readFileSync(file, 'utf8'))));
 }

@@ -9,13 +9,16 @@ import { chmodSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { BENCH, LOAD_CPU, ROOT, benchConfig, freePort, log, startServer, stopAll, tempDir, serveArgs } from './lib.mjs';
-import { barTable, checkBars, parseResults } from './peers-bars.mjs';
+import { parseResults, report as barsReport } from './peers-bars.mjs';
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
-  console.log(`usage: npm run bench:peers -- [--quick] [--postgres URL]
+  console.log(`usage: npm run bench:peers -- [--quick] [--postgres URL] [--no-floor]
   --quick          one repeat, 2 s per measurement, 1 and 16 connections, 200 req/s (a smoke run)
   --postgres URL   Agora on PostgreSQL instead of SQLite
+  --no-floor       leave out node_settled (bench/settled-node-proxy.mjs: the plain proxy plus the
+                   settlement rule alone, the floor under the contract; by default measured too, judged
+                   by the same bars, and Agora's figures shown against it)
   Harness knobs pass through the environment (REPEATS, DURATION, CONNS, RATES, PHASES, START …; see
   ../shared/bench/run-peers.sh). Needs wrk, nginx-light and libnginx-mod-http-echo (apt-get install -y
   wrk nginx-light libnginx-mod-http-echo) and the npm registry (Portkey's gateway). Servers run on CPU 0,
@@ -23,7 +26,7 @@ if (args.includes('--help') || args.includes('-h')) {
   telemetry on: every request traced and exported over OTLP to a receiver, /metrics scraped every second
   (bench/telemetry-sink.mjs, on the load core); the report ends with what the receiver and scraper got,
   then the bars of issue 16 per repeat (bench/peers-bars.mjs; a figure the host's CPU steal disturbed
-  is shown but counted neither as met nor as missed).`);
+  is shown but counted neither as met nor as missed), then the same for the floor.`);
   process.exit(0);
 }
 const option = (name) => {
@@ -66,6 +69,17 @@ const gateway = await startServer('agora serve', process.execPath, serveArgs({ c
   url: `http://127.0.0.1:${port}/health`,
 });
 
+// The floor under the contract (bench/settled-node-proxy.mjs): node_min plus the settlement rule
+// alone (each answer's last byte waits for its ledger row's group commit), to read how much of
+// Agora's gap to node_min the rule costs any gateway and how much is Agora's own work.
+const settledPort = await freePort();
+const settled = args.includes('--no-floor')
+  ? undefined
+  : await startServer('node_settled', process.execPath, [join(BENCH, 'settled-node-proxy.mjs')], {
+      env: { PORT: String(settledPort), UPSTREAM: upstream, DB: join(dir, 'settled.db') },
+      url: `http://127.0.0.1:${settledPort}/`,
+    });
+
 const sink = spawn(
   'taskset',
   ['-c', LOAD_CPU, process.execPath, join(BENCH, 'telemetry-sink.mjs'), String(otlpPort), `http://127.0.0.1:${port}/metrics`],
@@ -83,8 +97,15 @@ const env = {
   ...process.env,
   ...quick,
   RUN_DIR: runDir,
-  EXTRA_TARGETS: `agora=http://127.0.0.1:${port}`,
+  EXTRA_TARGETS: `agora=http://127.0.0.1:${port}${settled ? ` node_settled=http://127.0.0.1:${settledPort}` : ''}`,
   PID_agora: String(gateway.pid),
+  ...(settled
+    ? {
+        PID_node_settled: String(settled.pid),
+        STREAM_PATH_node_settled: '/stream/v1/chat/completions',
+        DRIP_PATH_node_settled: '/drip/v1/chat/completions',
+      }
+    : {}),
   HDRS_agora: `Authorization: Bearer ${key}`,
   CHAT_MODEL_agora: 'bench/chat',
   STREAM_MODEL_agora: 'bench/stream',
@@ -113,7 +134,7 @@ const telemetryNote = telemetry
 console.log('\n## Ratios against the plain undici proxy (node_min), same run\n');
 console.log(report.stdout);
 console.log(telemetryNote);
-const bars = `## The bars, per repeat\n\n${barTable(checkBars(parseResults(readFileSync(join(runDir, 'results.jsonl'), 'utf8'))))}`;
+const bars = barsReport(parseResults(readFileSync(join(runDir, 'results.jsonl'), 'utf8')));
 console.log(bars);
 writeFileSync(join(dir, 'report.md'), `${report.stdout}\n${telemetryNote}\n${bars}`);
 log(`report: ${join(dir, 'report.md')}; raw results: ${join(runDir, 'results.jsonl')}`);

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error a plain .mjs script of the benchmarks, without type declarations
-import { barTable, checkBars, parseResults } from '../bench/peers-bars.mjs';
+import { barTable, checkBars, parseResults, report } from '../bench/peers-bars.mjs';
 
 interface Cell {
   repeat: number;
@@ -68,5 +68,22 @@ describe('bench:peers bar check', () => {
     expect(table).toContain('| chat, 16 connections: req/s ÷ node_min ≥ 0.8× | 0.85× met | 0.45× missed |');
     expect(table).toContain('0.89× (steal 12.0%: disturbed)');
     expect(table).toContain('| TTFB p50 at 1 connection − node_min ≤ +0.1 ms | +0.090 ms met | not measured |');
+  });
+
+  it('adds the floor (node_settled) against the same bars, and Agora against the floor, when the run measured it', () => {
+    expect(report(parseResults(lines.join('\n')))).not.toContain('node_settled');
+    const withFloor = [
+      ...lines,
+      record(1, 'chat', 'node_settled', 16, { rps: 7_000 }),
+      record(2, 'chat', 'node_settled', 16, { rps: 9_000 }),
+      record(1, 'ttfb', 'node_settled', 1, { ttfb_p50_ms: 0.21 }),
+    ];
+    const text = report(parseResults(withFloor.join('\n'))) as string;
+    // the floor, judged by the bars against node_min
+    expect(text).toContain('| chat, 16 connections: req/s ÷ node_min ≥ 0.8× | 0.70× missed | 0.90× met |');
+    expect(text).toContain('| TTFB p50 at 1 connection − node_min ≤ +0.1 ms | +0.010 ms met | not measured |');
+    // Agora against the floor: figures only, no verdict (no bar names that baseline)
+    expect(text).toContain('| chat, 16 connections: req/s ÷ node_settled | 1.21× | 0.50× |');
+    expect(text).toContain('| TTFB p50 at 1 connection − node_settled | +0.080 ms | not measured |');
   });
 });
