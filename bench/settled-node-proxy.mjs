@@ -3,9 +3,10 @@
 // group commit, and nothing before the first byte waits on the database. Every answer posts one
 // ledger row (Agora's ledger_entries shape and index, SQLite in WAL mode with Agora's pragmas) to a
 // group commit written when the event loop turns (at once when it is the only request in flight,
-// as Agora does); the upstream's bytes are forwarded as they come except the last chunk (a JSON
-// answer: its last byte), which leaves with the end once the commit is done. No auth, routing,
-// parsing, pricing or records: the floor under the contract, to read Agora's figures against.
+// as Agora does); the upstream's bytes are forwarded as they come except the tail, which leaves with
+// the end once the commit is done: an event stream's `data: [DONE]` terminator, a JSON answer's last
+// chunk (when it is the first, all of it but its last byte). No auth, routing, parsing, pricing or
+// records: the floor under the contract, to read Agora's figures against.
 //   PORT=18091 UPSTREAM=http://127.0.0.1:18080 DB=/tmp/settled.db node bench/settled-node-proxy.mjs
 import http from 'node:http';
 import { rmSync } from 'node:fs';
@@ -80,6 +81,8 @@ function rawToHeaders(raw) {
   return o;
 }
 
+const DONE = Buffer.from('data: [DONE]');
+
 const server = http.createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
@@ -87,20 +90,33 @@ const server = http.createServer((req, res) => {
     inFlight++;
     let held;
     let wrote = false;
+    let sse = false;
     pool.dispatch(
       { path: req.url, method: req.method, headers: strip(req.headers), body: chunks.length ? Buffer.concat(chunks) : undefined },
       {
         onConnect() {},
         onHeaders(statusCode, rawHeaders) {
-          res.writeHead(statusCode, rawToHeaders(rawHeaders));
+          const headers = rawToHeaders(rawHeaders);
+          sse = headers['content-type']?.startsWith('text/event-stream') === true;
+          res.writeHead(statusCode, headers);
           return true;
         },
         onData(chunk) {
-          if (held !== undefined) {
+          if (sse && held === undefined) {
+            // An event stream's frames pass at once; its terminator (and what follows) is the tail.
+            const done = chunk.indexOf(DONE);
+            if (done !== 0) {
+              res.write(done < 0 ? chunk : chunk.subarray(0, done));
+              wrote = true;
+            }
+            if (done >= 0) held = chunk.subarray(done);
+            return true;
+          }
+          if (held !== undefined && !sse) {
             res.write(held);
             wrote = true;
           }
-          held = chunk;
+          held = held !== undefined && sse ? Buffer.concat([held, chunk]) : chunk;
           return true;
         },
         onComplete() {

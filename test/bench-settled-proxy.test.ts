@@ -25,6 +25,11 @@ const FRAMES = [
 ];
 
 let upstream: Server;
+/** Lets the dripping upstream send the rest of its stream (the test calls it once the first frame arrived). */
+let releaseDrip: () => void = () => undefined;
+const dripReleased = new Promise<void>((resolve) => {
+  releaseDrip = resolve;
+});
 let proxy: ChildProcess;
 let base: string;
 const dir = mkdtempSync(join(tmpdir(), 'settled-test-'));
@@ -34,6 +39,12 @@ beforeAll(async () => {
   upstream = createServer((request, response) => {
     request.resume();
     request.on('end', () => {
+      if (request.url === '/drip/v1/chat/completions') {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.write(FRAMES[0]);
+        void dripReleased.then(() => response.end(FRAMES.slice(1).join('')));
+        return;
+      }
       if (request.url === '/stream/v1/chat/completions') {
         response.writeHead(200, { 'content-type': 'text/event-stream' });
         // three writes: the proxy sees the frames as separate chunks and must forward them all
@@ -100,5 +111,25 @@ describe('node_settled, the floor under the contract', () => {
       dead.kill('SIGTERM');
       await once(dead, 'exit');
     }
+  });
+
+  it("passes an event stream's frames on as they come, before the upstream sends the next", async () => {
+    const answer = await post('/drip/v1/chat/completions');
+    const reader = answer.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes(FRAMES[0]!)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    expect(text).toBe(FRAMES[0]); // nothing held back, nothing more yet: the upstream has sent only this
+    releaseDrip();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    expect(text).toBe(FRAMES.join(''));
   });
 });
