@@ -20,8 +20,9 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
   console.log(`usage: PORT=18091 UPSTREAM=http://127.0.0.1:18080 DB=FILE node bench/settled-node-proxy.mjs
   node_min plus the settlement rule: each answer's last byte waits for the group commit of its one
   ledger row (SQLite, WAL); bench:peers runs it as node_settled, the floor under the contract.
-  Environment: PORT (default 18091; 0 picks a free one, printed), HOST (default 127.0.0.1), UPSTREAM (default http://127.0.0.1:18080),
-  DB (default a fresh file in the temp folder, removed first), POOL_CONNECTIONS (default 128).`);
+  Environment: PORT (default 18091; 0 picks a free one, printed), HOST (default 127.0.0.1),
+  UPSTREAM (default http://127.0.0.1:18080), DB (default a fresh file in the temp folder, removed
+  first), POOL_CONNECTIONS (default 128).`);
   process.exit(0);
 }
 const PORT = Number(process.env.PORT ?? 18091);
@@ -102,21 +103,26 @@ const server = http.createServer((req, res) => {
           return true;
         },
         onData(chunk) {
-          if (sse && held === undefined) {
-            // An event stream's frames pass at once; its terminator (and what follows) is the tail.
-            const done = chunk.indexOf(DONE);
-            if (done !== 0) {
-              res.write(done < 0 ? chunk : chunk.subarray(0, done));
+          if (sse) {
+            // An event stream's frames pass at once; its terminator (and anything after it) is the tail.
+            if (held !== undefined) {
+              held = Buffer.concat([held, chunk]);
+              return true;
+            }
+            const at = chunk.indexOf(DONE);
+            if (at !== 0) {
+              res.write(at < 0 ? chunk : chunk.subarray(0, at));
               wrote = true;
             }
-            if (done >= 0) held = chunk.subarray(done);
+            if (at >= 0) held = chunk.subarray(at);
             return true;
           }
-          if (held !== undefined && !sse) {
+          // Any other answer: each chunk waits for the next; the last one is the tail.
+          if (held !== undefined) {
             res.write(held);
             wrote = true;
           }
-          held = held !== undefined && sse ? Buffer.concat([held, chunk]) : chunk;
+          held = chunk;
           return true;
         },
         onComplete() {
