@@ -84,6 +84,19 @@ if (!args.includes('--no-postgres'))
 
 const chatBody = bodyFor(dir, 'chat-request.json', 'bench/chat');
 const streamBody = bodyFor(dir, 'stream-request.json', 'bench/stream');
+const COLUMNS = [
+  'store',
+  'kind',
+  'accounting',
+  'req/s',
+  'p50 ms',
+  'p99 ms',
+  'CPU µs/req',
+  'rows/commit',
+  'commit write ms',
+  'oldest wait ms',
+  'errors',
+];
 const rows = [];
 const summary = [];
 for (const [name, database] of databases) {
@@ -161,15 +174,15 @@ if (databases.length > 1) {
 console.log(
   `\n## bench:ledger — ${new Date().toISOString()} — node ${process.version}, ${CONNS} connections, ${DURATION}s × ${REPEATS} (medians)\n`,
 );
-console.log(
-  `${table(['store', 'kind', 'accounting', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'rows/commit', 'commit write ms', 'oldest wait ms', 'errors'], rows)}\n`,
-);
+console.log(`${table(COLUMNS, rows)}\n`);
 console.log(
   'rows/commit, commit write ms, oldest wait ms: per group commit of the ledger, from the gateway\'s own /metrics over the measurement (agora_batch_write_seconds{writer="ledger"}, agora_ledger_commit_lag_seconds): rows in it, the time from its start to its commit as the gateway saw it, and how long its oldest charge waited from being posted, which an answer\'s last byte waits for.\n',
 );
 console.log(`### accounting on / off\n${table(['store', 'kind', 'throughput ratio', 'cost of accounting'], summary)}\n`);
 // A figure measured on error answers means nothing: say so loudly, and fail.
-const failedRows = rows.filter((row) => Number(row[10]) > 0).map((row) => `${row[0]} ${row[1]} accounting ${row[2]}`);
+const failedRows = rows
+  .filter((row) => Number(row[COLUMNS.indexOf('errors')]) > 0)
+  .map((row) => `${row[0]} ${row[1]} accounting ${row[2]}`);
 if (failedRows.length > 0) {
   console.error(`ERROR: requests failed during ${failedRows.join(', ')}; the figures above are not valid.`);
   process.exit(1);

@@ -13,8 +13,8 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Pool } from 'undici';
-import { HOP, strip } from './hop-headers.mjs';
+import { Pool, util } from 'undici';
+import { strip } from './hop-headers.mjs';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   console.log(`usage: PORT=18091 UPSTREAM=http://127.0.0.1:18080 DB=FILE node bench/settled-node-proxy.mjs
@@ -73,14 +73,6 @@ const pool = new Pool(process.env.UPSTREAM ?? 'http://127.0.0.1:18080', {
   connections: Number(process.env.POOL_CONNECTIONS ?? 128),
   keepAliveTimeout: 60_000,
 });
-function rawToHeaders(raw) {
-  const o = {};
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i].toString('latin1').toLowerCase();
-    if (!HOP.has(name)) o[name] = raw[i + 1].toString('latin1');
-  }
-  return o;
-}
 
 const DONE = Buffer.from('data: [DONE]');
 
@@ -97,7 +89,7 @@ const server = http.createServer((req, res) => {
       {
         onConnect() {},
         onHeaders(statusCode, rawHeaders) {
-          const headers = rawToHeaders(rawHeaders);
+          const headers = strip(util.parseHeaders(rawHeaders));
           sse = headers['content-type']?.startsWith('text/event-stream') === true;
           res.writeHead(statusCode, headers);
           return true;
