@@ -145,6 +145,9 @@ export function passThroughAnswer(text: string): RawAnswer | undefined {
   const finish = match[7]!;
   const beforeChoices = match[3]!;
   let after = match[9]!;
+  // A member both before the choices and after the usage is one member, in the first place, once parsed.
+  if (after !== '' && (repeated(beforeChoices, after, '"service_tier":') || repeated(beforeChoices, after, HAS_FINGERPRINT)))
+    return undefined;
   if (!beforeChoices.includes(HAS_FINGERPRINT) && !after.includes(HAS_FINGERPRINT)) after += ',"system_fingerprint":null';
   return new RawAnswer(
     match[1]!,
@@ -159,6 +162,11 @@ export function passThroughAnswer(text: string): RawAnswer | undefined {
     ],
     { middle: match[2]!, beforeChoices, choices: `${choice.slice(0, -1)},"native_finish_reason":${finish}}`, after },
   );
+}
+
+/** Whether the member `key` (its quoted name and colon) is among both runs of members. */
+function repeated(before: string, after: string, key: string): boolean {
+  return before.includes(key) && after.includes(key);
 }
 
 /** A pass-through answer as the adapter's result (what the full path's `chatResult` reads from the same text). */
