@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  BENCH,
   ROOT,
   benchConfig,
   createKey,
@@ -25,7 +26,7 @@ import {
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 if (args.includes('--help') || args.includes('-h')) {
-  console.log(`usage: npm run bench:profile -- [--kind chat|stream] [--auth ledger|master] [--seconds N] [--connections N] [--top N] [--postgres URL] [--tracing] [--rate R] [--interval US]
+  console.log(`usage: npm run bench:profile -- [--kind chat|stream] [--auth ledger|master] [--seconds N] [--connections N] [--top N] [--postgres URL] [--tracing] [--rate R] [--interval US] [--floor]
   --kind         chat (a JSON answer, default) or stream (20 SSE chunks at once)
   --auth         ledger: a prepaid key, so every answer is charged (default); master: unmetered
   --seconds      seconds of profiled load after 2 s of warm-up (default 5)
@@ -36,6 +37,9 @@ if (args.includes('--help') || args.includes('-h')) {
   --interval US  V8's sampling interval in µs (default 250; 20–50 to see short windows at one connection)
   --rate R       open loop instead of wrk: R requests/s scheduled (bench/probe.mjs, up to 64 sockets):
                  where a lightly loaded gateway spends its time (read the µs per request column)
+  --floor        profile node_settled (bench/settled-node-proxy.mjs, the floor under the contract)
+                 instead of the gateway, under the same load: its rows beside the gateway's show
+                 what is the gateway's own work (--auth, --postgres and --tracing do not apply)
 Prints self time by function, by file and by package, each as a share of the samples and in µs per
 request (samples × interval / requests: CPU time when the gateway is busy, idle included under
 --rate); the raw .cpuprofile stays in the temp folder for Chrome DevTools. Needs wrk and nginx (apt-get install -y wrk nginx-light).`);
@@ -48,6 +52,7 @@ const connections = Number(option('--connections', '16'));
 const top = Number(option('--top', '40'));
 const rate = Number(option('--rate', '0'));
 const PROFILE_INTERVAL_US = Number(option('--interval', '250'));
+const floor = args.includes('--floor');
 if (!['chat', 'stream'].includes(kind) || !['ledger', 'master'].includes(auth)) {
   console.error('--kind is chat or stream; --auth is ledger or master');
   process.exit(2);
@@ -64,23 +69,22 @@ const config = benchConfig(dir, nginx.url);
 const sink = args.includes('--tracing') ? await startTelemetrySink(config) : undefined;
 const database = option('--postgres') ?? `sqlite:${join(dir, 'agora.db')}`;
 let key = MASTER;
-if (auth === 'ledger') {
+if (auth === 'ledger' && !floor) {
   key = createKey(database, { name: 'profile' });
 }
 const profiles = join(dir, 'prof');
 const port = await freePort();
 const spawned = performance.now();
-const gateway = await startServer(
-  'agora serve',
-  process.execPath,
-  serveArgs({
-    config,
-    database,
-    port,
-    nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profiles}`, `--cpu-prof-interval=${PROFILE_INTERVAL_US}`],
-  }),
-  { env: { AGORA_MASTER_KEY: MASTER }, url: `http://127.0.0.1:${port}/health` },
-);
+const profiling = ['--cpu-prof', `--cpu-prof-dir=${profiles}`, `--cpu-prof-interval=${PROFILE_INTERVAL_US}`];
+const gateway = floor
+  ? await startServer('node_settled', process.execPath, [...profiling, join(BENCH, 'settled-node-proxy.mjs')], {
+      env: { PORT: String(port), UPSTREAM: nginx.url, DB: join(dir, 'settled.db') },
+      url: `http://127.0.0.1:${port}/`,
+    })
+  : await startServer('agora serve', process.execPath, serveArgs({ config, database, port, nodeFlags: profiling }), {
+      env: { AGORA_MASTER_KEY: MASTER },
+      url: `http://127.0.0.1:${port}/health`,
+    });
 const body = join(dir, 'body.json');
 writeFileSync(
   body,
@@ -91,7 +95,8 @@ writeFileSync(
     stream: kind === 'stream',
   }),
 );
-const url = `http://127.0.0.1:${port}/v1/chat/completions`;
+// the floor forwards paths as they are: nginx answers chat on /v1 and streams on /stream/v1
+const url = `http://127.0.0.1:${port}${floor && kind === 'stream' ? '/stream' : ''}/v1/chat/completions`;
 const headers = `Authorization: Bearer ${key}`;
 const load = (duration) =>
   rate > 0
@@ -103,15 +108,7 @@ const measuredFrom = (performance.now() - spawned) * 1000; // µs after the gate
 const result = await load(seconds);
 log(`${result.requests} requests, ${result.errors} errors; stopping the gateway so it writes its profile`);
 // how the writers batched (a group commit's size decides what each charge costs the database)
-const scrape = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${MASTER}` } })).text();
-const metric = (name, writer) => Number(new RegExp(`^${name}\\{writer="${writer}"\\} (\\S+)`, 'm').exec(scrape)?.[1] ?? NaN);
-const batching = ['ledger', 'records']
-  .map((writer) => {
-    const rows = metric('agora_batch_rows_total', writer);
-    const batches = metric('agora_batch_write_seconds_count', writer);
-    return `${writer}: ${rows} rows in ${batches} batches (${(rows / batches).toFixed(1)} per batch, since start)`;
-  })
-  .join('; ');
+const batching = floor ? 'node_settled: one ledger row per answer, group-committed' : await writerBatching();
 await new Promise((resolve) => {
   gateway.once('exit', resolve);
   gateway.kill('SIGINT');
@@ -176,7 +173,7 @@ const print = (title, map, limit) => {
     );
 };
 console.log(
-  `\n${kind}, auth ${auth}${sink ? ', tracing on' : ''}, ${rate > 0 ? `${rate} req/s offered` : `${connections} connections`}: ${(result.requests / seconds).toFixed(0)} req/s; ${total} samples of ${PROFILE_INTERVAL_US} µs; each row as a share of the samples and in µs per request`,
+  `\n${floor ? 'node_settled, ' : ''}${kind}, auth ${auth}${sink ? ', tracing on' : ''}, ${rate > 0 ? `${rate} req/s offered` : `${connections} connections`}: ${(result.requests / seconds).toFixed(0)} req/s; ${total} samples of ${PROFILE_INTERVAL_US} µs; each row as a share of the samples and in µs per request`,
 );
 console.log(batching);
 print('self time by package', rows.pkg, 12);
@@ -188,3 +185,16 @@ print(
   top,
 );
 log(`profile: ${join(profiles, file)}`);
+
+/** The gateway's writers' rows per batch since start, from its /metrics. */
+async function writerBatching() {
+  const scrape = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${MASTER}` } })).text();
+  const metric = (name, writer) => Number(new RegExp(`^${name}\\{writer="${writer}"\\} (\\S+)`, 'm').exec(scrape)?.[1] ?? NaN);
+  return ['ledger', 'records']
+    .map((writer) => {
+      const rows = metric('agora_batch_rows_total', writer);
+      const batches = metric('agora_batch_write_seconds_count', writer);
+      return `${writer}: ${rows} rows in ${batches} batches (${(rows / batches).toFixed(1)} per batch, since start)`;
+    })
+    .join('; ');
+}
