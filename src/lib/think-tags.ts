@@ -19,9 +19,16 @@ function partialSuffix(text: string, tag: string): number {
   return 0;
 }
 
+/** Whitespace after `</think>`, dropped before the answer (as vLLM's and SGLang's reasoning parsers do). */
+const LEADING_SPACE = /^\s+/;
+
 export class ThinkSplitter {
-  /** before: nothing seen yet; thinking: inside the tags; answer: after them (or no tags at all). */
-  private state: 'before' | 'thinking' | 'answer' = 'before';
+  /**
+   * before: nothing seen yet; thinking: inside the tags; closed: after `</think>`, dropping the
+   * whitespace before the answer (it may come in later chunks than the tag); answer: the rest (or
+   * no tags at all).
+   */
+  private state: 'before' | 'thinking' | 'closed' | 'answer' = 'before';
   private pending = '';
 
   push(text: string): Split {
@@ -53,7 +60,13 @@ export class ThinkSplitter {
           return out;
         }
         out.reasoning += input.slice(0, end);
-        input = input.slice(end + CLOSE.length).replace(/^\s+/, '');
+        input = input.slice(end + CLOSE.length);
+        this.state = 'closed';
+        continue;
+      }
+      if (this.state === 'closed') {
+        input = input.replace(LEADING_SPACE, '');
+        if (input.length === 0) return out; // only whitespace so far: the answer has not begun
         this.state = 'answer';
         continue;
       }

@@ -33,12 +33,19 @@ export class ReasoningNormalizer {
       if (!delta) continue;
       let reasoning =
         typeof delta.reasoning_content === 'string' ? delta.reasoning_content : typeof delta.reasoning === 'string' ? delta.reasoning : '';
+      let splitter = this.splitters.get(choice.index);
       if (typeof delta.content === 'string' && delta.content !== '') {
-        let splitter = this.splitters.get(choice.index);
         if (!splitter) this.splitters.set(choice.index, (splitter = new ThinkSplitter()));
         const split = splitter.push(delta.content);
         reasoning += split.reasoning;
         delta.content = split.content;
+      }
+      if (splitter && typeof choice.finish_reason === 'string') {
+        // The choice is complete: what the splitter still holds (a text that could have begun a tag,
+        // such as "<th" or only whitespace) is the end of its content, as in the whole answer.
+        const rest = splitter.flush();
+        reasoning += rest.reasoning;
+        if (rest.content !== '') delta.content = (typeof delta.content === 'string' ? delta.content : '') + rest.content;
       }
       if (this.exclude) {
         delete delta.reasoning;
