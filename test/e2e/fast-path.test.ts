@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAST_PATH } from '../../src/surfaces/openai.js';
-import { expectSameAnswer, expectSameStream } from '../helpers/fast-path.js';
+import { expectSameAnswer, expectSameStream, wholeAnswer } from '../helpers/fast-path.js';
 import { fakeConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
 
@@ -176,16 +176,7 @@ describe('fast path: the same bytes as the full path', () => {
 });
 
 describe('fast path: whole answers, the same bytes as the full path', () => {
-  const answer = (fields: Record<string, unknown> = {}, message: Record<string, unknown> = { role: 'assistant', content: 'Hi there' }) =>
-    JSON.stringify({
-      id: 'up-1',
-      object: 'chat.completion',
-      created: 1718000000,
-      model: 'up',
-      choices: [{ index: 0, message, logprobs: null, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 },
-      ...fields,
-    });
+  const answer = wholeAnswer;
 
   it('on every OpenAI-compatible conformance answer fixture (as sent and compact) and the bench upstream', () => {
     const files = readdirSync(FIXTURES)

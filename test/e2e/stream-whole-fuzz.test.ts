@@ -14,6 +14,7 @@ import { RawChunk } from '../../src/contract/raw-chunk.js';
 import { Secrets } from '../../src/lib/secrets.js';
 import { readChatStream } from '../../src/providers/openai-compatible/stream.js';
 import { chatResult } from '../../src/providers/openai-compatible/response.js';
+import { wholeAnswer } from '../helpers/fast-path.js';
 
 const SEED = Number(process.env.AGORA_FUZZ_SEED ?? 0x5eed_0a75);
 const RUNS = Number(process.env.AGORA_FUZZ_RUNS ?? 300);
@@ -94,14 +95,7 @@ describe('a streamed answer and the same answer whole', () => {
         sse += 'data: [DONE]\n\n';
         const message: Record<string, unknown> = { role: 'assistant', content: text };
         if (reasoning.length > 0) message.reasoning_content = reasoning.join('');
-        const whole = JSON.stringify({
-          id: 'up-1',
-          object: 'chat.completion',
-          created: 1718000000,
-          model: 'up',
-          choices: [{ index: 0, message, logprobs: null, finish_reason: 'stop' }],
-          usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 },
-        });
+        const whole = wholeAnswer({}, message);
         if (text.trimStart().startsWith('<think>')) withThink++;
         for (const exclude of [false, true]) {
           const result = chatResult(whole, 'Acme', secrets, exclude).body.choices[0]!.message as { content?: unknown; reasoning?: unknown };

@@ -131,3 +131,19 @@ export function expectSameAnswer(text: string): boolean {
   }
   return taken;
 }
+
+/** An OpenAI-compatible upstream's whole answer (compact, OpenAI's member order) with `fields` added or replaced. */
+export function wholeAnswer(
+  fields: Record<string, unknown> = {},
+  message: Record<string, unknown> = { role: 'assistant', content: 'Hi there' },
+): string {
+  return JSON.stringify({
+    id: 'up-1',
+    object: 'chat.completion',
+    created: 1718000000,
+    model: 'up',
+    choices: [{ index: 0, message, logprobs: null, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 },
+    ...fields,
+  });
+}
