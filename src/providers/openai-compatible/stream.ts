@@ -40,9 +40,10 @@ export class ReasoningNormalizer {
         reasoning += split.reasoning;
         delta.content = split.content;
       }
-      if (splitter && typeof choice.finish_reason === 'string') {
-        // The choice is complete: what the splitter still holds (a text that could have begun a tag,
-        // such as "<th" or only whitespace) is the end of its content, as in the whole answer.
+      if (splitter && (typeof choice.finish_reason === 'string' || (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0))) {
+        // The choice's text is complete (it finishes, or its tool calls begin): what the splitter
+        // still holds (a text that could have begun a tag, such as "<th", or only whitespace) ends
+        // its content or reasoning, before the tool calls, as in the whole answer.
         const rest = splitter.flush();
         reasoning += rest.reasoning;
         if (rest.content !== '') delta.content = (typeof delta.content === 'string' ? delta.content : '') + rest.content;
