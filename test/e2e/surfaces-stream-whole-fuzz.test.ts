@@ -1,9 +1,10 @@
 /**
  * Every surface says the same thing streamed and whole (fast-check, fixed seed), as the official
- * clients assemble it. A scripted OpenAI-compatible upstream answers each request with the answer
- * its prompt describes — random reasoning (DeepSeek's `reasoning_content`), content (with or without
- * a `<think>` block, whitespace around it, text that could begin a tag) and a tool call with random
- * arguments — as a stream cut into random chunks or as one JSON answer. Through the gateway:
+ * clients assemble it, whatever the upstream's wire format. A scripted upstream (OpenAI-compatible,
+ * Anthropic or Gemini: test/fakes/scripted-upstreams.ts) answers each request with the answer its
+ * prompt describes — random reasoning, content (with or without a `<think>` block, whitespace around
+ * it, text that could begin a tag) and a tool call with random arguments — as a stream cut into
+ * random pieces or whole. Through the gateway:
  *  - OpenAI Chat Completions (`openai`): the message of `create()` against the deltas of a stream
  *    (content, reasoning, tool calls, finish reason) and against `stream().finalChatCompletion()`;
  *  - Anthropic Messages (`@anthropic-ai/sdk`): `create()` against `stream().finalMessage()` (the
@@ -13,78 +14,15 @@
  *
  * Reproduce a failure with the printed seed (AGORA_FUZZ_SEED) and raise the runs with AGORA_FUZZ_RUNS.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
 import fc from 'fast-check';
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fakeConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { startScriptedUpstream, type Script, type ScriptedKind, type ScriptedUpstream } from '../fakes/scripted-upstreams.js';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const SEED = Number(process.env.AGORA_FUZZ_SEED ?? 0x5eed_5afe);
 const RUNS = Number(process.env.AGORA_FUZZ_RUNS ?? 40);
-
-/** What the scripted upstream answers: its prompt is this, as JSON. */
-interface Script {
-  reasoning: string[];
-  content: string[];
-  tool: { name: string; arguments: string[] } | null;
-  finish: 'stop' | 'length' | 'tool_calls';
-}
-
-/** The upstream: an OpenAI-compatible server that answers with the script in the last user message. */
-async function startScriptedUpstream(): Promise<{ url: string; close: () => Promise<void> }> {
-  const server: Server = createServer((request, response) => {
-    let raw = '';
-    request.on('data', (data: Buffer) => (raw += data));
-    request.on('end', () => {
-      const body = JSON.parse(raw) as { stream?: boolean; messages: Array<{ role: string; content: unknown }> };
-      const prompt = body.messages.filter((message) => message.role === 'user').pop()!.content;
-      const script = JSON.parse(typeof prompt === 'string' ? prompt : (prompt as Array<{ text: string }>)[0]!.text) as Script;
-      const usage = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 };
-      const head = { id: 'chatcmpl-s1', created: 1718000000, model: 'scripted' };
-      const call = script.tool ? { id: 'call_s1', type: 'function', function: { name: script.tool.name } } : undefined;
-      if (!body.stream) {
-        const message: Record<string, unknown> = {
-          role: 'assistant',
-          content: call && script.content.length === 0 ? null : script.content.join(''),
-        };
-        if (script.reasoning.length > 0) message.reasoning_content = script.reasoning.join('');
-        if (call) message.tool_calls = [{ ...call, function: { ...call.function, arguments: script.tool!.arguments.join('') } }];
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(
-          JSON.stringify({
-            ...head,
-            object: 'chat.completion',
-            choices: [{ index: 0, message, logprobs: null, finish_reason: script.finish }],
-            usage,
-          }),
-        );
-        return;
-      }
-      response.writeHead(200, { 'content-type': 'text/event-stream' });
-      const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-        response.write(
-          `data: ${JSON.stringify({ ...head, object: 'chat.completion.chunk', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`,
-        );
-      chunk({ role: 'assistant', content: '' });
-      for (const thought of script.reasoning) chunk({ content: null, reasoning_content: thought });
-      for (const part of script.content) chunk({ content: part });
-      if (call) {
-        chunk({ tool_calls: [{ index: 0, ...call, function: { name: call.function.name, arguments: '' } }] });
-        for (const part of script.tool!.arguments) chunk({ tool_calls: [{ index: 0, function: { arguments: part } }] });
-      }
-      chunk({}, script.finish);
-      response.write(`data: ${JSON.stringify({ ...head, object: 'chat.completion.chunk', choices: [], usage })}\n\n`);
-      response.end('data: [DONE]\n\n');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 const piece = fc.oneof(
   fc.constantFrom('<think>', '</think>', '<', '<th', '\n', '\n\n', ' '),
@@ -128,15 +66,25 @@ const script: fc.Arbitrary<Script> = fc
 
 const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } }];
 
-describe('every surface, streamed and whole, says the same', () => {
-  let upstream: { url: string; close: () => Promise<void> };
+const KINDS: ScriptedKind[] = ['openai-compatible', 'anthropic', 'gemini'];
+
+describe.each(KINDS)('every surface, streamed and whole, says the same (%s upstream)', (kind) => {
+  let upstream: ScriptedUpstream;
   let gateway: TestGateway;
   let openai: OpenAI;
   let anthropic: Anthropic;
 
   beforeAll(async () => {
-    upstream = await startScriptedUpstream();
-    gateway = await startTestGateway({ yaml: fakeConfig(upstream.url, ['scripted']) });
+    upstream = await startScriptedUpstream(kind);
+    gateway = await startTestGateway({
+      yaml: `bundled_catalog: false
+providers:
+  scripted: { type: ${kind}, base_url: ${upstream.url}, api_key_env: ACME_TEST_KEY }
+models:
+  acme/scripted:
+    endpoints: [{ provider: scripted, model: scripted, pricing: { prompt: 1, completion: 1 } }]
+`,
+    });
     const key = await gateway.createKey('surfaces');
     openai = gateway.client(key);
     anthropic = new Anthropic({ baseURL: gateway.url, apiKey: key, maxRetries: 0 });

@@ -1,0 +1,195 @@
+/**
+ * Scripted upstreams on loopback, one per wire format (OpenAI-compatible Chat Completions, Anthropic
+ * Messages, Gemini generateContent): each answers with the answer its prompt describes — the last
+ * user message's text is a `Script` as JSON — whole or streamed as its vendor documents, the
+ * script's pieces as the stream's pieces. For tests that hold the gateway's renderings of one answer
+ * against each other (streamed and whole, across surfaces).
+ *   OpenAI: platform.openai.com/docs/api-reference/chat-streaming (`reasoning_content` as DeepSeek)
+ *   Anthropic: docs.anthropic.com/en/docs/build-with-claude/streaming (thinking, text, tool_use blocks)
+ *   Gemini: ai.google.dev/api/generate-content (`thought` parts, `functionCall` parts, `alt=sse`)
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** The answer a scripted upstream gives: each list is the pieces of its stream, joined when whole. */
+export interface Script {
+  reasoning: string[];
+  content: string[];
+  /** A tool call; its arguments are a JSON text in pieces. */
+  tool: { name: string; arguments: string[] } | null;
+  finish: 'stop' | 'length' | 'tool_calls';
+}
+
+export type ScriptedKind = 'openai-compatible' | 'anthropic' | 'gemini';
+
+export interface ScriptedUpstream {
+  /** The base URL to configure the provider with. */
+  url: string;
+  close(): Promise<void>;
+}
+
+type Answer = (script: Script, stream: boolean, response: ServerResponse, path: string) => void;
+
+/** The script in a request body: the last user message's text (a string, or the first text part). */
+function scriptOf(kind: ScriptedKind, body: Record<string, any>): Script {
+  let text: unknown;
+  if (kind === 'gemini') {
+    const contents = (body.contents as Array<{ role?: string; parts: Array<{ text?: string }> }>).filter((item) => item.role !== 'model');
+    text = contents.at(-1)?.parts.find((part) => typeof part.text === 'string')?.text;
+  } else {
+    const content = (body.messages as Array<{ role: string; content: unknown }>)
+      .filter((message) => message.role === 'user')
+      .at(-1)?.content;
+    text =
+      typeof content === 'string'
+        ? content
+        : (content as Array<{ text?: string }> | undefined)?.find((part) => typeof part.text === 'string')?.text;
+  }
+  return JSON.parse(String(text)) as Script;
+}
+
+const sse = (data: unknown, name?: string): string => `${name ? `event: ${name}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
+
+const openai: Answer = (script, stream, response) => {
+  const usage = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 };
+  const head = { id: 'chatcmpl-s1', created: 1718000000, model: 'scripted' };
+  const call = script.tool ? { id: 'call_s1', type: 'function', name: script.tool.name } : undefined;
+  if (!stream) {
+    const message: Record<string, unknown> = {
+      role: 'assistant',
+      content: call && script.content.length === 0 ? null : script.content.join(''),
+    };
+    if (script.reasoning.length > 0) message.reasoning_content = script.reasoning.join('');
+    if (call)
+      message.tool_calls = [{ id: call.id, type: call.type, function: { name: call.name, arguments: script.tool!.arguments.join('') } }];
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(
+      JSON.stringify({
+        ...head,
+        object: 'chat.completion',
+        choices: [{ index: 0, message, logprobs: null, finish_reason: script.finish }],
+        usage,
+      }),
+    );
+    return;
+  }
+  response.writeHead(200, { 'content-type': 'text/event-stream' });
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+    response.write(
+      sse({ ...head, object: 'chat.completion.chunk', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] }),
+    );
+  chunk({ role: 'assistant', content: '' });
+  for (const thought of script.reasoning) chunk({ content: null, reasoning_content: thought });
+  for (const part of script.content) chunk({ content: part });
+  if (call) {
+    chunk({ tool_calls: [{ index: 0, id: call.id, type: call.type, function: { name: call.name, arguments: '' } }] });
+    for (const part of script.tool!.arguments) chunk({ tool_calls: [{ index: 0, function: { arguments: part } }] });
+  }
+  chunk({}, script.finish);
+  response.write(sse({ ...head, object: 'chat.completion.chunk', choices: [], usage }));
+  response.end('data: [DONE]\n\n');
+};
+
+const ANTHROPIC_STOP = { stop: 'end_turn', length: 'max_tokens', tool_calls: 'tool_use' } as const;
+
+const anthropic: Answer = (script, stream, response) => {
+  const usage = { input_tokens: 11, output_tokens: 7 };
+  const blocks: Array<Record<string, unknown>> = [];
+  if (script.reasoning.length > 0) blocks.push({ type: 'thinking', thinking: script.reasoning.join(''), signature: 'sig-s1' });
+  if (script.content.length > 0) blocks.push({ type: 'text', text: script.content.join('') });
+  if (script.tool)
+    blocks.push({ type: 'tool_use', id: 'toolu_s1', name: script.tool.name, input: JSON.parse(script.tool.arguments.join('')) });
+  const message = { id: 'msg_s1', type: 'message', role: 'assistant', model: 'scripted', stop_sequence: null };
+  if (!stream) {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ ...message, content: blocks, stop_reason: ANTHROPIC_STOP[script.finish], usage }));
+    return;
+  }
+  response.writeHead(200, { 'content-type': 'text/event-stream' });
+  const event = (name: string, data: Record<string, unknown>) => response.write(sse({ type: name, ...data }, name));
+  event('message_start', { message: { ...message, content: [], stop_reason: null, usage: { input_tokens: 11, output_tokens: 1 } } });
+  let index = 0;
+  const block = (start: Record<string, unknown>, deltas: Array<Record<string, unknown>>) => {
+    event('content_block_start', { index, content_block: start });
+    for (const delta of deltas) event('content_block_delta', { index, delta });
+    event('content_block_stop', { index });
+    index++;
+  };
+  if (script.reasoning.length > 0) {
+    block({ type: 'thinking', thinking: '' }, [
+      ...script.reasoning.map((thinking) => ({ type: 'thinking_delta', thinking })),
+      { type: 'signature_delta', signature: 'sig-s1' },
+    ]);
+  }
+  if (script.content.length > 0)
+    block(
+      { type: 'text', text: '' },
+      script.content.map((text) => ({ type: 'text_delta', text })),
+    );
+  if (script.tool) {
+    block(
+      { type: 'tool_use', id: 'toolu_s1', name: script.tool.name, input: {} },
+      script.tool.arguments.map((partial_json) => ({ type: 'input_json_delta', partial_json })),
+    );
+  }
+  event('message_delta', { delta: { stop_reason: ANTHROPIC_STOP[script.finish], stop_sequence: null }, usage: { output_tokens: 7 } });
+  response.end(sse({ type: 'message_stop' }, 'message_stop'));
+};
+
+const gemini: Answer = (script, stream, response) => {
+  const usageMetadata = { promptTokenCount: 11, candidatesTokenCount: 7, totalTokenCount: 18 };
+  const finishReason = script.finish === 'length' ? 'MAX_TOKENS' : 'STOP';
+  const reply = (parts: Array<Record<string, unknown>>, finish: boolean) => ({
+    candidates: [{ content: { role: 'model', parts }, ...(finish ? { finishReason } : {}), index: 0 }],
+    usageMetadata,
+    modelVersion: 'scripted',
+    responseId: 'gemini-s1',
+  });
+  const call = script.tool
+    ? { functionCall: { name: script.tool.name, args: JSON.parse(script.tool.arguments.join('')) as unknown } }
+    : undefined;
+  if (!stream) {
+    const parts: Array<Record<string, unknown>> = [];
+    if (script.reasoning.length > 0) parts.push({ text: script.reasoning.join(''), thought: true });
+    if (script.content.length > 0) parts.push({ text: script.content.join('') });
+    if (call) parts.push(call);
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(reply(parts, true)));
+    return;
+  }
+  // Gemini streams whole parts (a function call in one piece), each event one candidate's new parts.
+  const parts = [
+    ...script.reasoning.map((text) => ({ text, thought: true })),
+    ...script.content.map((text) => ({ text })),
+    ...(call ? [call] : []),
+  ];
+  response.writeHead(200, { 'content-type': 'text/event-stream' });
+  parts.forEach((part, index) => response.write(`data: ${JSON.stringify(reply([part], index === parts.length - 1))}\r\n\r\n`));
+  response.end();
+};
+
+const ANSWERS: Record<ScriptedKind, Answer> = { 'openai-compatible': openai, anthropic, gemini };
+
+/** Starts the scripted upstream of `kind`. */
+export async function startScriptedUpstream(kind: ScriptedKind): Promise<ScriptedUpstream> {
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const parts: Buffer[] = [];
+    request.on('data', (part: Buffer) => parts.push(part));
+    request.on('end', () => {
+      const body = JSON.parse(Buffer.concat(parts).toString()) as Record<string, any>;
+      const path = request.url ?? '';
+      const stream = kind === 'gemini' ? path.includes(':streamGenerateContent') : body.stream === true;
+      ANSWERS[kind](scriptOf(kind, body), stream, response, path);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: kind === 'gemini' ? `${base}/v1beta` : `${base}/v1`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
