@@ -1,8 +1,8 @@
 /**
  * Scripted upstreams on loopback, one per wire format (OpenAI-compatible Chat Completions, Anthropic
  * Messages, Gemini generateContent): each answers with the answer its prompt describes — the last
- * user message's text is a `Script` as JSON — whole or streamed as its vendor documents, the
- * script's pieces as the stream's pieces. For tests that hold the gateway's renderings of one answer
+ * user message's text is a `Script` as JSON (any other prompt gets a plain "ok") — whole or streamed
+ * as its vendor documents, the script's pieces as the stream's pieces; the requests are kept. For tests that hold the gateway's renderings of one answer
  * against each other (streamed and whole, across surfaces).
  *   OpenAI: platform.openai.com/docs/api-reference/chat-streaming (`reasoning_content` as DeepSeek)
  *   Anthropic: docs.anthropic.com/en/docs/build-with-claude/streaming (thinking, text, tool_use blocks)
@@ -25,8 +25,13 @@ export type ScriptedKind = 'openai-compatible' | 'anthropic' | 'gemini';
 export interface ScriptedUpstream {
   /** The base URL to configure the provider with. */
   url: string;
+  /** Every request's body, in order of arrival. */
+  requests: Array<Record<string, any>>;
   close(): Promise<void>;
 }
+
+/** What an upstream answers to a prompt that is not a script. */
+const PLAIN: Script = { reasoning: [], content: ['ok'], tool: null, finish: 'stop' };
 
 type Answer = (script: Script, stream: boolean, response: ServerResponse, path: string) => void;
 
@@ -45,7 +50,13 @@ function scriptOf(kind: ScriptedKind, body: Record<string, any>): Script {
         ? content
         : (content as Array<{ text?: string }> | undefined)?.find((part) => typeof part.text === 'string')?.text;
   }
-  return JSON.parse(String(text)) as Script;
+  try {
+    const script = JSON.parse(String(text)) as Script;
+    if (Array.isArray(script.content) && Array.isArray(script.reasoning)) return script;
+  } catch {
+    // not a script: a plain answer
+  }
+  return PLAIN;
 }
 
 const sse = (data: unknown, name?: string): string => `${name ? `event: ${name}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
@@ -172,11 +183,13 @@ const ANSWERS: Record<ScriptedKind, Answer> = { 'openai-compatible': openai, ant
 
 /** Starts the scripted upstream of `kind`. */
 export async function startScriptedUpstream(kind: ScriptedKind): Promise<ScriptedUpstream> {
+  const requests: ScriptedUpstream['requests'] = [];
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const parts: Buffer[] = [];
     request.on('data', (part: Buffer) => parts.push(part));
     request.on('end', () => {
       const body = JSON.parse(Buffer.concat(parts).toString()) as Record<string, any>;
+      requests.push(body);
       const path = request.url ?? '';
       const stream = kind === 'gemini' ? path.includes(':streamGenerateContent') : body.stream === true;
       ANSWERS[kind](scriptOf(kind, body), stream, response, path);
@@ -186,6 +199,7 @@ export async function startScriptedUpstream(kind: ScriptedKind): Promise<Scripte
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url: kind === 'gemini' ? `${base}/v1beta` : `${base}/v1`,
+    requests,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

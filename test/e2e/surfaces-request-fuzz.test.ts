@@ -1,0 +1,234 @@
+/**
+ * One conversation, three surfaces, one upstream request (fast-check, fixed seed). A random
+ * conversation — a system prompt, user turns of text (one string or several parts), assistant turns
+ * of text and tool calls with random JSON arguments, tool results, and the tools' definitions — is
+ * sent as OpenAI Chat Completions (`openai`), as Anthropic Messages (`@anthropic-ai/sdk`: `system`,
+ * `tool_use` and `tool_result` blocks) and as OpenAI Responses (`openai`: `instructions`,
+ * `function_call` and `function_call_output` items). An OpenAI-compatible upstream must receive the
+ * same conversation each time: the same messages (roles, text, tool calls and their arguments as
+ * JSON values, tool results) and the same tools.
+ *
+ * Reproduce a failure with the printed seed (AGORA_FUZZ_SEED) and raise the runs with AGORA_FUZZ_RUNS.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import fc from 'fast-check';
+import type OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startScriptedUpstream, type ScriptedUpstream } from '../fakes/scripted-upstreams.js';
+import { fakeConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+
+const SEED = Number(process.env.AGORA_FUZZ_SEED ?? 0x5eed_c0de);
+const RUNS = Number(process.env.AGORA_FUZZ_RUNS ?? 60);
+
+interface ToolCall {
+  id: string;
+  name: string;
+  input: Record<string, unknown>;
+}
+type Turn =
+  { role: 'user'; parts: string[] } | { role: 'assistant'; text: string; calls: ToolCall[] } | { role: 'tool'; id: string; output: string };
+interface Conversation {
+  system: string | null;
+  turns: Turn[];
+  tools: string[];
+}
+
+const text = fc.oneof(
+  fc.constantFrom('Hi', 'What is the weather in Paris?', 'é ☃ 😀', '"quoted" \\ tab\t', 'line\nbreak', '<think>no</think>'),
+  fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }),
+);
+const NAMES = ['get_weather', 'search', 'lookup_order'];
+const input = fc.dictionary(
+  fc.constantFrom('city', 'query', 'n', 'flags', 'nested'),
+  fc.jsonValue({ maxDepth: 2 }).filter((value) => value !== null),
+  { maxKeys: 3 },
+);
+
+/** An exchange: a user turn, then either an answer, or tool calls with their results and an answer. */
+const exchange = (at: number) =>
+  fc
+    .record({
+      parts: fc.array(text, { minLength: 1, maxLength: 3 }),
+      calls: fc.array(fc.record({ name: fc.constantFrom(...NAMES), input }), { maxLength: 2 }),
+      lead: fc.oneof(fc.constant(''), text),
+      outputs: fc.array(text, { minLength: 2, maxLength: 2 }),
+      answer: text,
+    })
+    .map(({ parts, calls, lead, outputs, answer }): Turn[] => {
+      const turns: Turn[] = [{ role: 'user', parts }];
+      if (calls.length === 0) return [...turns, { role: 'assistant', text: answer, calls: [] }];
+      const made = calls.map((call, index) => ({ ...call, id: `call_${at}_${index}` }));
+      return [
+        ...turns,
+        { role: 'assistant', text: lead, calls: made },
+        ...made.map((call, index): Turn => ({ role: 'tool', id: call.id, output: outputs[index]! })),
+        { role: 'assistant', text: answer, calls: [] },
+      ];
+    });
+
+const conversation: fc.Arbitrary<Conversation> = fc
+  .record({
+    system: fc.option(text, { nil: null }),
+    exchanges: fc.integer({ min: 0, max: 2 }).chain((count) => fc.tuple(...Array.from({ length: count }, (_, at) => exchange(at)))),
+    last: fc.array(text, { minLength: 1, maxLength: 2 }),
+  })
+  .map(({ system, exchanges, last }) => {
+    const turns: Turn[] = [...exchanges.flat(), { role: 'user', parts: last }];
+    const tools = [...new Set(turns.flatMap((turn) => (turn.role === 'assistant' ? turn.calls.map((call) => call.name) : [])))];
+    return { system, turns, tools: tools.length > 0 ? tools : [] };
+  });
+
+const parameters = (name: string) => ({ type: 'object', properties: { [name === 'search' ? 'query' : 'city']: { type: 'string' } } });
+
+function asChat(chat: Conversation): OpenAI.ChatCompletionCreateParamsNonStreaming {
+  const messages: OpenAI.ChatCompletionMessageParam[] = chat.system === null ? [] : [{ role: 'system', content: chat.system }];
+  for (const turn of chat.turns) {
+    if (turn.role === 'user')
+      messages.push({
+        role: 'user',
+        content: turn.parts.length === 1 ? turn.parts[0]! : turn.parts.map((part) => ({ type: 'text' as const, text: part })),
+      });
+    else if (turn.role === 'tool') messages.push({ role: 'tool', tool_call_id: turn.id, content: turn.output });
+    else
+      messages.push({
+        role: 'assistant',
+        content: turn.text === '' && turn.calls.length > 0 ? null : turn.text,
+        ...(turn.calls.length > 0
+          ? {
+              tool_calls: turn.calls.map((call) => ({
+                id: call.id,
+                type: 'function' as const,
+                function: { name: call.name, arguments: JSON.stringify(call.input) },
+              })),
+            }
+          : {}),
+      });
+  }
+  return {
+    model: 'acme/scripted',
+    messages,
+    ...(chat.tools.length > 0
+      ? { tools: chat.tools.map((name) => ({ type: 'function' as const, function: { name, parameters: parameters(name) } })) }
+      : {}),
+  };
+}
+
+function asMessages(chat: Conversation): Anthropic.MessageCreateParamsNonStreaming {
+  const messages: Anthropic.MessageParam[] = [];
+  const results: Anthropic.ToolResultBlockParam[] = [];
+  for (const turn of chat.turns) {
+    if (turn.role === 'tool') {
+      results.push({ type: 'tool_result', tool_use_id: turn.id, content: turn.output });
+      continue;
+    }
+    if (turn.role === 'user') {
+      // tool results go back in the next user message, before its text
+      const blocks = [...results.splice(0), ...turn.parts.map((part) => ({ type: 'text' as const, text: part }))];
+      messages.push({ role: 'user', content: blocks.length === 1 && blocks[0]!.type === 'text' ? blocks[0]!.text : blocks });
+      continue;
+    }
+    if (results.length > 0) messages.push({ role: 'user', content: results.splice(0) });
+    const content: Anthropic.ContentBlockParam[] = [];
+    if (turn.text !== '') content.push({ type: 'text', text: turn.text });
+    for (const call of turn.calls) content.push({ type: 'tool_use', id: call.id, name: call.name, input: call.input });
+    messages.push({ role: 'assistant', content });
+  }
+  return {
+    model: 'acme/scripted',
+    max_tokens: 100,
+    messages,
+    ...(chat.system === null ? {} : { system: chat.system }),
+    ...(chat.tools.length > 0
+      ? { tools: chat.tools.map((name) => ({ name, input_schema: parameters(name) as Anthropic.Tool.InputSchema })) }
+      : {}),
+  };
+}
+
+function asResponses(chat: Conversation): OpenAI.Responses.ResponseCreateParamsNonStreaming {
+  const input: OpenAI.Responses.ResponseInputItem[] = [];
+  for (const turn of chat.turns) {
+    if (turn.role === 'user')
+      input.push({ role: 'user', content: turn.parts.map((part) => ({ type: 'input_text' as const, text: part })) });
+    else if (turn.role === 'tool') input.push({ type: 'function_call_output', call_id: turn.id, output: turn.output });
+    else {
+      if (turn.text !== '') input.push({ role: 'assistant', content: turn.text });
+      for (const call of turn.calls)
+        input.push({ type: 'function_call', call_id: call.id, name: call.name, arguments: JSON.stringify(call.input) });
+    }
+  }
+  return {
+    model: 'acme/scripted',
+    input,
+    ...(chat.system === null ? {} : { instructions: chat.system }),
+    ...(chat.tools.length > 0
+      ? { tools: chat.tools.map((name) => ({ type: 'function' as const, name, parameters: parameters(name), strict: false })) }
+      : {}),
+  };
+}
+
+/** What a conversation is, read from an upstream request: each message's role, text, tool calls (arguments parsed) and tool-result id. */
+function conversationOf(body: Record<string, any>): unknown {
+  const textOf = (content: unknown): string =>
+    typeof content === 'string'
+      ? content
+      : Array.isArray(content)
+        ? content.map((part: { text?: string }) => part.text ?? `[${JSON.stringify(part)}]`).join('')
+        : '';
+  return {
+    messages: (body.messages as Array<Record<string, any>>).map((message) => ({
+      role: message.role,
+      text: textOf(message.content),
+      ...(message.tool_calls
+        ? {
+            calls: (message.tool_calls as Array<{ id: string; function: { name: string; arguments: string } }>).map((call) => ({
+              id: call.id,
+              name: call.function.name,
+              input: JSON.parse(call.function.arguments) as unknown,
+            })),
+          }
+        : {}),
+      ...(message.tool_call_id ? { result: message.tool_call_id } : {}),
+    })),
+    tools: ((body.tools ?? []) as Array<{ function: { name: string; parameters: unknown } }>).map((tool) => [
+      tool.function.name,
+      tool.function.parameters,
+    ]),
+  };
+}
+
+describe('one conversation through every surface', () => {
+  let upstream: ScriptedUpstream;
+  let gateway: TestGateway;
+  let openai: OpenAI;
+  let anthropic: Anthropic;
+
+  beforeAll(async () => {
+    upstream = await startScriptedUpstream('openai-compatible');
+    gateway = await startTestGateway({ yaml: fakeConfig(upstream.url, ['scripted']) });
+    const key = await gateway.createKey('requests');
+    openai = gateway.client(key);
+    anthropic = new Anthropic({ baseURL: gateway.url, apiKey: key, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await upstream?.close();
+  });
+
+  it(`reaches the upstream as the same messages and tools (seed ${SEED}, ${RUNS} runs)`, async () => {
+    let withTools = 0;
+    await fc.assert(
+      fc.asyncProperty(conversation, async (chat) => {
+        const seen = upstream.requests.length;
+        await openai.chat.completions.create(asChat(chat));
+        await anthropic.messages.create(asMessages(chat));
+        await openai.responses.create(asResponses(chat));
+        const [viaChat, viaMessages, viaResponses] = upstream.requests.slice(seen).map(conversationOf);
+        expect(viaMessages, 'Anthropic Messages').toEqual(viaChat);
+        expect(viaResponses, 'OpenAI Responses').toEqual(viaChat);
+        if (chat.tools.length > 0) withTools++;
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+    expect(withTools).toBeGreaterThan(RUNS / 5);
+  });
+});
