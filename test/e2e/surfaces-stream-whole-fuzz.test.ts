@@ -18,7 +18,13 @@ import Anthropic from '@anthropic-ai/sdk';
 import fc from 'fast-check';
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScriptedUpstream, type Script, type ScriptedKind, type ScriptedUpstream } from '../fakes/scripted-upstreams.js';
+import {
+  scriptedConfig,
+  startScriptedUpstream,
+  type Script,
+  type ScriptedKind,
+  type ScriptedUpstream,
+} from '../fakes/scripted-upstreams.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const SEED = Number(process.env.AGORA_FUZZ_SEED ?? 0x5eed_5afe);
@@ -76,15 +82,7 @@ describe.each(KINDS)('every surface, streamed and whole, says the same (%s upstr
 
   beforeAll(async () => {
     upstream = await startScriptedUpstream(kind);
-    gateway = await startTestGateway({
-      yaml: `bundled_catalog: false
-providers:
-  scripted: { type: ${kind}, base_url: ${upstream.url}, api_key_env: ACME_TEST_KEY }
-models:
-  acme/scripted:
-    endpoints: [{ provider: scripted, model: scripted, pricing: { prompt: 1, completion: 1 } }]
-`,
-    });
+    gateway = await startTestGateway({ yaml: scriptedConfig(kind, upstream.url) });
     const key = await gateway.createKey('surfaces');
     openai = gateway.client(key);
     anthropic = new Anthropic({ baseURL: gateway.url, apiKey: key, maxRetries: 0 });

@@ -2,7 +2,8 @@
  * Scripted upstreams on loopback, one per wire format (OpenAI-compatible Chat Completions, Anthropic
  * Messages, Gemini generateContent): each answers with the answer its prompt describes — the last
  * user message's text is a `Script` as JSON (any other prompt gets a plain "ok") — whole or streamed
- * as its vendor documents, the script's pieces as the stream's pieces; the requests are kept. For tests that hold the gateway's renderings of one answer
+ * as its vendor documents, the script's pieces as the stream's pieces; the requests are kept. Like
+ * the vendors, the Anthropic and Gemini ones refuse a request with an empty turn. For tests that hold the gateway's renderings of one answer
  * against each other (streamed and whole, across surfaces).
  *   OpenAI: platform.openai.com/docs/api-reference/chat-streaming (`reasoning_content` as DeepSeek)
  *   Anthropic: docs.anthropic.com/en/docs/build-with-claude/streaming (thinking, text, tool_use blocks)
@@ -179,6 +180,47 @@ const gemini: Answer = (script, stream, response) => {
   response.end();
 };
 
+/**
+ * The vendors' documented refusals of empty turns: Anthropic answers 400 "all messages must have
+ * non-empty content except for the optional final assistant message"; Gemini 400 INVALID_ARGUMENT
+ * "contents.parts must not be empty".
+ */
+function refusal(kind: ScriptedKind, body: Record<string, any>): unknown {
+  if (kind === 'anthropic') {
+    const messages = body.messages as Array<{ role: string; content: unknown }>;
+    const empty = messages.findIndex(
+      (message, index) =>
+        !(index === messages.length - 1 && message.role === 'assistant') &&
+        (message.content === '' ||
+          (Array.isArray(message.content) &&
+            (message.content.length === 0 ||
+              message.content.some((block: { type?: string; text?: string }) => block.type === 'text' && block.text === '')))),
+    );
+    if (empty === -1) return undefined;
+    return {
+      type: 'error',
+      error: {
+        type: 'invalid_request_error',
+        message: `messages.${empty}: all messages must have non-empty content except for the optional final assistant message`,
+      },
+    };
+  }
+  if (kind === 'gemini') {
+    const empty = (body.contents as Array<{ parts?: unknown[] }>).findIndex(
+      (content) => !Array.isArray(content.parts) || content.parts.length === 0,
+    );
+    if (empty === -1) return undefined;
+    return {
+      error: {
+        code: 400,
+        message: `* GenerateContentRequest.contents[${empty}].parts: contents.parts must not be empty.\n`,
+        status: 'INVALID_ARGUMENT',
+      },
+    };
+  }
+  return undefined;
+}
+
 const ANSWERS: Record<ScriptedKind, Answer> = { 'openai-compatible': openai, anthropic, gemini };
 
 /** Starts the scripted upstream of `kind`. */
@@ -191,6 +233,12 @@ export async function startScriptedUpstream(kind: ScriptedKind): Promise<Scripte
       const body = JSON.parse(Buffer.concat(parts).toString()) as Record<string, any>;
       requests.push(body);
       const path = request.url ?? '';
+      const refused = refusal(kind, body);
+      if (refused) {
+        response.writeHead(400, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(refused));
+        return;
+      }
       const stream = kind === 'gemini' ? path.includes(':streamGenerateContent') : body.stream === true;
       ANSWERS[kind](scriptOf(kind, body), stream, response, path);
     });
@@ -206,4 +254,15 @@ export async function startScriptedUpstream(kind: ScriptedKind): Promise<Scripte
         server.close(() => resolve());
       }),
   };
+}
+
+/** A gateway config serving `acme/scripted` from the scripted upstream of `kind` at `url`. */
+export function scriptedConfig(kind: ScriptedKind, url: string): string {
+  return `bundled_catalog: false
+providers:
+  scripted: { type: ${kind}, base_url: ${url}, api_key_env: ACME_TEST_KEY }
+models:
+  acme/scripted:
+    endpoints: [{ provider: scripted, model: scripted, pricing: { prompt: 1, completion: 1 } }]
+`;
 }

@@ -137,11 +137,14 @@ function assistantBlocks(message: AssistantMessage): Block[] {
   return blocks;
 }
 
-/** OpenAI messages → Anthropic system + alternating turns (consecutive same-role turns merged). */
+/** OpenAI messages → Anthropic system + alternating turns (consecutive same-role turns merged, empty ones left out). */
 function translateMessages(messages: readonly ChatMessage[]): { system: string | undefined; turns: Turn[] } {
   const system: string[] = [];
   const turns: Turn[] = [];
   const push = (role: 'user' | 'assistant', blocks: Block[]): void => {
+    // A turn with nothing to say (an empty assistant answer in the history): Anthropic refuses an
+    // empty message, and leaving it out says the same (the turns around it merge).
+    if (blocks.length === 0) return;
     const previous = turns[turns.length - 1];
     if (previous && previous.role === role) previous.content.push(...blocks);
     else turns.push({ role, content: blocks });

@@ -84,6 +84,9 @@ function translateMessages(messages: readonly ChatMessage[]): { system: Wire | u
   const contents: Content[] = [];
   const callNames = new Map<string, string>();
   const push = (role: Content['role'], items: Wire[]): void => {
+    // A turn with nothing to say (an empty assistant answer in the history): Gemini refuses a content
+    // without parts, and leaving it out says the same (the turns around it merge).
+    if (items.length === 0) return;
     const previous = contents[contents.length - 1];
     if (previous && previous.role === role) previous.parts.push(...items);
     else contents.push({ role, parts: items });
