@@ -41,6 +41,7 @@ function asMessages(chat: Conversation): Anthropic.MessageCreateParamsNonStreami
     for (const call of turn.calls) content.push({ type: 'tool_use', id: call.id, name: call.name, input: call.input });
     messages.push({ role: 'assistant', content });
   }
+  if (results.length > 0) messages.push({ role: 'user', content: results });
   return {
     model: 'acme/scripted',
     max_tokens: 100,

@@ -3,7 +3,8 @@
  * Messages, Gemini generateContent): each answers with the answer its prompt describes — the last
  * user message's text is a `Script` as JSON (any other prompt gets a plain "ok") — whole or streamed
  * as its vendor documents, the script's pieces as the stream's pieces; the requests are kept. Like
- * the vendors, the Anthropic and Gemini ones refuse a request with an empty turn. For tests that hold the gateway's renderings of one answer
+ * the vendors, the Anthropic and Gemini ones refuse a conversation of a shape they do not take (an
+ * empty turn, tool calls and results out of place). For tests that hold the gateway's renderings of one answer
  * against each other (streamed and whole, across surfaces).
  *   OpenAI: platform.openai.com/docs/api-reference/chat-streaming (`reasoning_content` as DeepSeek)
  *   Anthropic: docs.anthropic.com/en/docs/build-with-claude/streaming (thinking, text, tool_use blocks)
@@ -181,9 +182,11 @@ const gemini: Answer = (script, stream, response) => {
 };
 
 /**
- * The vendors' documented refusals of empty turns: Anthropic answers 400 "all messages must have
- * non-empty content except for the optional final assistant message"; Gemini 400 INVALID_ARGUMENT
- * "contents.parts must not be empty".
+ * The vendors' documented refusals (400) of a conversation's shape. Anthropic: "all messages must
+ * have non-empty content except for the optional final assistant message"; tool_result blocks
+ * before any other content of their message; every tool_use answered by a tool_result in the next
+ * message. Gemini (INVALID_ARGUMENT): "contents.parts must not be empty"; as many function response
+ * parts as the function call turn before them had calls.
  */
 function refusal(kind: ScriptedKind, body: Record<string, any>): unknown {
   if (kind === 'anthropic') {
@@ -196,27 +199,42 @@ function refusal(kind: ScriptedKind, body: Record<string, any>): unknown {
             (message.content.length === 0 ||
               message.content.some((block: { type?: string; text?: string }) => block.type === 'text' && block.text === '')))),
     );
-    if (empty === -1) return undefined;
-    return {
-      type: 'error',
-      error: {
-        type: 'invalid_request_error',
-        message: `messages.${empty}: all messages must have non-empty content except for the optional final assistant message`,
-      },
-    };
+    const refuse = (message: string) => ({ type: 'error', error: { type: 'invalid_request_error', message } });
+    if (empty !== -1)
+      return refuse(`messages.${empty}: all messages must have non-empty content except for the optional final assistant message`);
+    const blocksOf = (content: unknown) =>
+      Array.isArray(content) ? (content as Array<{ type: string; id?: string; tool_use_id?: string }>) : [];
+    for (const [index, message] of messages.entries()) {
+      const blocks = blocksOf(message.content);
+      const firstOther = blocks.findIndex((block) => block.type !== 'tool_result');
+      if (firstOther !== -1 && blocks.slice(firstOther).some((block) => block.type === 'tool_result'))
+        return refuse(`messages.${index}: tool_result blocks must come first in the content array, before any other content`);
+      const uses = blocks.filter((block) => block.type === 'tool_use').map((block) => block.id);
+      const answered = new Set(blocksOf(messages[index + 1]?.content).map((block) => block.tool_use_id));
+      const missing = uses.filter((id) => !answered.has(id));
+      if (message.role === 'assistant' && missing.length > 0 && index < messages.length - 1)
+        return refuse(
+          `messages.${index + 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`,
+        );
+    }
+    return undefined;
   }
   if (kind === 'gemini') {
     const empty = (body.contents as Array<{ parts?: unknown[] }>).findIndex(
       (content) => !Array.isArray(content.parts) || content.parts.length === 0,
     );
-    if (empty === -1) return undefined;
-    return {
-      error: {
-        code: 400,
-        message: `* GenerateContentRequest.contents[${empty}].parts: contents.parts must not be empty.\n`,
-        status: 'INVALID_ARGUMENT',
-      },
-    };
+    const refuse = (message: string) => ({ error: { code: 400, message, status: 'INVALID_ARGUMENT' } });
+    if (empty !== -1) return refuse(`* GenerateContentRequest.contents[${empty}].parts: contents.parts must not be empty.\n`);
+    const contents = body.contents as Array<{ role?: string; parts: Array<Record<string, unknown>> }>;
+    for (const [index, content] of contents.entries()) {
+      const calls = content.parts.filter((part) => part.functionCall).length;
+      const responses = (contents[index + 1]?.parts ?? []).filter((part) => part.functionResponse).length;
+      if (calls > 0 && index < contents.length - 1 && responses !== calls)
+        return refuse(
+          'Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn.',
+        );
+    }
+    return undefined;
   }
   return undefined;
 }

@@ -1,7 +1,8 @@
 /**
  * Random conversations for property tests (fast-check): a system prompt, user turns of text (one
  * string or several parts), assistant turns of text and tool calls with random JSON arguments, tool
- * results, and the tools' definitions; and a conversation as an OpenAI Chat Completions request.
+ * results, and the tools' definitions, ending with a user turn or with tool results (an agent's
+ * turn); and a conversation as an OpenAI Chat Completions request.
  */
 import fc from 'fast-check';
 import type OpenAI from 'openai';
@@ -60,9 +61,13 @@ export const conversation: fc.Arbitrary<Conversation> = fc
     system: fc.option(text, { nil: null }),
     exchanges: fc.integer({ min: 0, max: 2 }).chain((count) => fc.tuple(...Array.from({ length: count }, (_, at) => exchange(at)))),
     last: fc.array(text, { minLength: 1, maxLength: 2 }),
+    // an agent's turn: the conversation ends with the results of the last tool calls, for the model to go on
+    results: fc.boolean(),
   })
-  .map(({ system, exchanges, last }) => {
-    const turns: Turn[] = [...exchanges.flat(), { role: 'user', parts: last }];
+  .map(({ system, exchanges, last, results }) => {
+    const turns: Turn[] = exchanges.flat();
+    if (results && turns.at(-2)?.role === 'tool') turns.pop();
+    else turns.push({ role: 'user', parts: last });
     const tools = [...new Set(turns.flatMap((turn) => (turn.role === 'assistant' ? turn.calls.map((call) => call.name) : [])))];
     return { system, turns, tools: tools.length > 0 ? tools : [] };
   });
