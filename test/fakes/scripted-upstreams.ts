@@ -20,7 +20,23 @@ export interface Script {
   /** A tool call; its arguments are a JSON text in pieces. */
   tool: { name: string; arguments: string[] } | null;
   finish: 'stop' | 'length' | 'tool_calls';
+  /** The tokens the answer took, each upstream reporting them in its own terms (default 11 in, 7 out). */
+  usage?: Tokens;
 }
+
+/** A generation's tokens, by what each is priced as. */
+export interface Tokens {
+  /** Prompt tokens neither read from nor written to a cache. */
+  uncached: number;
+  cacheRead: number;
+  cacheWrite: number;
+  /** Output tokens, reasoning included. */
+  completion: number;
+  /** Of `completion`, the reasoning. */
+  reasoning: number;
+}
+
+const DEFAULT_TOKENS: Tokens = { uncached: 11, cacheRead: 0, cacheWrite: 0, completion: 7, reasoning: 0 };
 
 export type ScriptedKind = 'openai-compatible' | 'anthropic' | 'gemini';
 
@@ -64,7 +80,15 @@ function scriptOf(kind: ScriptedKind, body: Record<string, any>): Script {
 const sse = (data: unknown, name?: string): string => `${name ? `event: ${name}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
 
 const openai: Answer = (script, stream, response) => {
-  const usage = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 };
+  const tokens = script.usage ?? DEFAULT_TOKENS;
+  const prompt = tokens.uncached + tokens.cacheRead + tokens.cacheWrite;
+  const usage = {
+    prompt_tokens: prompt,
+    completion_tokens: tokens.completion,
+    total_tokens: prompt + tokens.completion,
+    prompt_tokens_details: { cached_tokens: tokens.cacheRead, cache_write_tokens: tokens.cacheWrite },
+    completion_tokens_details: { reasoning_tokens: tokens.reasoning },
+  };
   const head = { id: 'chatcmpl-s1', created: 1718000000, model: 'scripted' };
   const call = script.tool ? { id: 'call_s1', type: 'function', name: script.tool.name } : undefined;
   if (!stream) {
@@ -106,7 +130,14 @@ const openai: Answer = (script, stream, response) => {
 const ANTHROPIC_STOP = { stop: 'end_turn', length: 'max_tokens', tool_calls: 'tool_use' } as const;
 
 const anthropic: Answer = (script, stream, response) => {
-  const usage = { input_tokens: 11, output_tokens: 7 };
+  // Anthropic counts cache reads and writes apart from input_tokens, and no reasoning apart from output.
+  const tokens = script.usage ?? DEFAULT_TOKENS;
+  const inputs = {
+    input_tokens: tokens.uncached,
+    cache_read_input_tokens: tokens.cacheRead,
+    cache_creation_input_tokens: tokens.cacheWrite,
+  };
+  const usage = { ...inputs, output_tokens: tokens.completion };
   const blocks: Array<Record<string, unknown>> = [];
   if (script.reasoning.length > 0) blocks.push({ type: 'thinking', thinking: script.reasoning.join(''), signature: 'sig-s1' });
   if (script.content.length > 0) blocks.push({ type: 'text', text: script.content.join('') });
@@ -120,7 +151,7 @@ const anthropic: Answer = (script, stream, response) => {
   }
   response.writeHead(200, { 'content-type': 'text/event-stream' });
   const event = (name: string, data: Record<string, unknown>) => response.write(sse({ type: name, ...data }, name));
-  event('message_start', { message: { ...message, content: [], stop_reason: null, usage: { input_tokens: 11, output_tokens: 1 } } });
+  event('message_start', { message: { ...message, content: [], stop_reason: null, usage: { ...inputs, output_tokens: 1 } } });
   let index = 0;
   const block = (start: Record<string, unknown>, deltas: Array<Record<string, unknown>>) => {
     event('content_block_start', { index, content_block: start });
@@ -145,16 +176,31 @@ const anthropic: Answer = (script, stream, response) => {
       script.tool.arguments.map((partial_json) => ({ type: 'input_json_delta', partial_json })),
     );
   }
-  event('message_delta', { delta: { stop_reason: ANTHROPIC_STOP[script.finish], stop_sequence: null }, usage: { output_tokens: 7 } });
+  // The final counts; the input counts again, as the API has sent them there since 2025 (cumulative, not added).
+  event('message_delta', { delta: { stop_reason: ANTHROPIC_STOP[script.finish], stop_sequence: null }, usage });
   response.end(sse({ type: 'message_stop' }, 'message_stop'));
 };
 
 const gemini: Answer = (script, stream, response) => {
-  const usageMetadata = { promptTokenCount: 11, candidatesTokenCount: 7, totalTokenCount: 18 };
+  // Gemini counts cached content inside promptTokenCount and thoughts apart from candidates; it has no cache writes.
+  const tokens = script.usage ?? DEFAULT_TOKENS;
+  const prompt = tokens.uncached + tokens.cacheRead;
+  const usageMetadata = (done: boolean) => {
+    const candidates = done ? tokens.completion - tokens.reasoning : 0;
+    const thoughts = done ? tokens.reasoning : 0;
+    return {
+      promptTokenCount: prompt,
+      candidatesTokenCount: candidates,
+      ...(tokens.cacheRead > 0 ? { cachedContentTokenCount: tokens.cacheRead } : {}),
+      ...(thoughts > 0 ? { thoughtsTokenCount: thoughts } : {}),
+      totalTokenCount: prompt + candidates + thoughts,
+    };
+  };
   const finishReason = script.finish === 'length' ? 'MAX_TOKENS' : 'STOP';
+  // A stream's every event carries the counts so far; the last one the final counts.
   const reply = (parts: Array<Record<string, unknown>>, finish: boolean) => ({
     candidates: [{ content: { role: 'model', parts }, ...(finish ? { finishReason } : {}), index: 0 }],
-    usageMetadata,
+    usageMetadata: usageMetadata(finish),
     modelVersion: 'scripted',
     responseId: 'gemini-s1',
   });
