@@ -103,7 +103,7 @@ models:
   it(`on every surface, whole and streamed (seed ${SEED}, ${RUNS} runs)`, async () => {
     await fc.assert(
       fc.asyncProperty(tokens, async (usage) => {
-        const script: Script = { reasoning: [], content: ['Priced.'], tool: null, finish: 'stop', usage };
+        const script: Script = { reasoning: [], content: ['Priced.'], tools: [], finish: 'stop', usage };
         const prompt = JSON.stringify(script);
         const counted = reported(kind, usage);
         const nanos = priceNanos(counted);

@@ -3,8 +3,9 @@
  * clients assemble it, whatever the upstream's wire format. A scripted upstream (OpenAI-compatible,
  * Anthropic or Gemini: test/fakes/scripted-upstreams.ts) answers each request with the answer its
  * prompt describes — random reasoning, content (with or without a `<think>` block, whitespace around
- * it, text that could begin a tag) and a tool call with random arguments — as a stream cut into
- * random pieces or whole. Through the gateway:
+ * it, text that could begin a tag) and up to three tool calls with random arguments (their pieces
+ * interleaved in some OpenAI-compatible streams) — as a stream cut into random pieces or whole.
+ * Through the gateway:
  *  - OpenAI Chat Completions (`openai`): the message of `create()` against the deltas of a stream
  *    (content, reasoning, tool calls, finish reason) and against `stream().finalChatCompletion()`;
  *  - Anthropic Messages (`@anthropic-ai/sdk`): `create()` against `stream().finalMessage()` (the
@@ -58,19 +59,36 @@ const script: fc.Arbitrary<Script> = fc
   .record({
     reasoning: fc.array(piece, { maxLength: 3 }),
     content: fc.oneof(cutUp(contentText), fc.constant<string[]>([])),
-    tool: fc.option(
-      fc.record({
-        name: fc.constantFrom('get_weather', 'search'),
-        arguments: cutUp(fc.jsonValue({ maxDepth: 2 }).map((value) => JSON.stringify({ value }))),
-      }),
-      { nil: null },
+    // up to three calls (parallel tool calls), their argument pieces sometimes interleaved in the stream
+    tools: fc.oneof(
+      { weight: 2, arbitrary: fc.constant<Script['tools']>([]) },
+      {
+        weight: 3,
+        arbitrary: fc.array(
+          fc.record({
+            name: fc.constantFrom('get_weather', 'search'),
+            arguments: cutUp(fc.jsonValue({ maxDepth: 2 }).map((value) => JSON.stringify({ value }))),
+          }),
+          { minLength: 1, maxLength: 3 },
+        ),
+      },
     ),
+    interleave: fc.boolean(),
     length: fc.boolean(),
   })
-  .filter(({ content, tool }) => content.length > 0 || tool !== null)
-  .map(({ reasoning, content, tool, length }) => ({ reasoning, content, tool, finish: tool ? 'tool_calls' : length ? 'length' : 'stop' }));
+  .filter(({ content, tools }) => content.length > 0 || tools.length > 0)
+  .map(({ reasoning, content, tools, interleave, length }) => ({
+    reasoning,
+    content,
+    tools,
+    interleave,
+    finish: tools.length > 0 ? 'tool_calls' : length ? 'length' : 'stop',
+  }));
 
-const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } }];
+const definitions = [
+  { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } },
+  { type: 'function' as const, function: { name: 'search', parameters: { type: 'object', properties: {} } } },
+];
 
 const KINDS: ScriptedKind[] = ['openai-compatible', 'anthropic', 'gemini'];
 
@@ -100,7 +118,7 @@ describe.each(KINDS)('every surface, streamed and whole, says the same (%s upstr
         const request = {
           model,
           messages: [{ role: 'user' as const, content: JSON.stringify(scripted) }],
-          ...(scripted.tool ? { tools } : {}),
+          ...(scripted.tools.length > 0 ? { tools: definitions } : {}),
         };
         const whole = (await openai.chat.completions.create(request)).choices[0]!;
         const message = whole.message as typeof whole.message & { reasoning?: string };
@@ -153,7 +171,9 @@ describe.each(KINDS)('every surface, streamed and whole, says the same (%s upstr
           model,
           max_tokens: 100,
           messages: [{ role: 'user' as const, content: JSON.stringify(scripted) }],
-          ...(scripted.tool ? { tools: [{ name: 'get_weather', input_schema: { type: 'object' as const, properties: {} } }] } : {}),
+          ...(scripted.tools.length > 0
+            ? { tools: definitions.map(({ function: { name } }) => ({ name, input_schema: { type: 'object' as const, properties: {} } })) }
+            : {}),
         };
         const whole = await anthropic.messages.create(request);
         const streamed = await anthropic.messages.stream(request).finalMessage();
@@ -186,8 +206,15 @@ describe.each(KINDS)('every surface, streamed and whole, says the same (%s upstr
         const request = {
           model,
           input: JSON.stringify(scripted),
-          ...(scripted.tool
-            ? { tools: [{ type: 'function' as const, name: 'get_weather', parameters: { type: 'object', properties: {} }, strict: false }] }
+          ...(scripted.tools.length > 0
+            ? {
+                tools: definitions.map(({ function: { name, parameters } }) => ({
+                  type: 'function' as const,
+                  name,
+                  parameters,
+                  strict: false,
+                })),
+              }
             : {}),
         };
         const whole = await openai.responses.create(request);

@@ -17,8 +17,10 @@ import type { AddressInfo } from 'node:net';
 export interface Script {
   reasoning: string[];
   content: string[];
-  /** A tool call; its arguments are a JSON text in pieces. */
-  tool: { name: string; arguments: string[] } | null;
+  /** Tool calls; each one's arguments are a JSON text in pieces. */
+  tools: Array<{ name: string; arguments: string[] }>;
+  /** OpenAI-compatible streams: the calls' argument pieces interleaved (call 0, call 1, call 0 …) instead of one call after the other. */
+  interleave?: boolean;
   finish: 'stop' | 'length' | 'tool_calls';
   /** The tokens the answer took, each upstream reporting them in its own terms (default 11 in, 7 out). */
   usage?: Tokens;
@@ -49,7 +51,7 @@ export interface ScriptedUpstream {
 }
 
 /** What an upstream answers to a prompt that is not a script. */
-const PLAIN: Script = { reasoning: [], content: ['ok'], tool: null, finish: 'stop' };
+const PLAIN: Script = { reasoning: [], content: ['ok'], tools: [], finish: 'stop' };
 
 type Answer = (script: Script, stream: boolean, response: ServerResponse, path: string) => void;
 
@@ -90,15 +92,19 @@ const openai: Answer = (script, stream, response) => {
     completion_tokens_details: { reasoning_tokens: tokens.reasoning },
   };
   const head = { id: 'chatcmpl-s1', created: 1718000000, model: 'scripted' };
-  const call = script.tool ? { id: 'call_s1', type: 'function', name: script.tool.name } : undefined;
+  const calls = script.tools.map((tool, index) => ({ id: `call_s${index}`, name: tool.name, arguments: tool.arguments }));
   if (!stream) {
     const message: Record<string, unknown> = {
       role: 'assistant',
-      content: call && script.content.length === 0 ? null : script.content.join(''),
+      content: calls.length > 0 && script.content.length === 0 ? null : script.content.join(''),
     };
     if (script.reasoning.length > 0) message.reasoning_content = script.reasoning.join('');
-    if (call)
-      message.tool_calls = [{ id: call.id, type: call.type, function: { name: call.name, arguments: script.tool!.arguments.join('') } }];
+    if (calls.length > 0)
+      message.tool_calls = calls.map((call) => ({
+        id: call.id,
+        type: 'function',
+        function: { name: call.name, arguments: call.arguments.join('') },
+      }));
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(
       JSON.stringify({
@@ -118,10 +124,15 @@ const openai: Answer = (script, stream, response) => {
   chunk({ role: 'assistant', content: '' });
   for (const thought of script.reasoning) chunk({ content: null, reasoning_content: thought });
   for (const part of script.content) chunk({ content: part });
-  if (call) {
-    chunk({ tool_calls: [{ index: 0, id: call.id, type: call.type, function: { name: call.name, arguments: '' } }] });
-    for (const part of script.tool!.arguments) chunk({ tool_calls: [{ index: 0, function: { arguments: part } }] });
-  }
+  // Each call opens with its id and name, then its argument pieces: call after call, or interleaved.
+  const pieces = calls.map((call, index) => [
+    { index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } },
+    ...call.arguments.map((part) => ({ index, function: { arguments: part } })),
+  ]);
+  if (script.interleave) {
+    for (let step = 0; pieces.some((list) => step < list.length); step++)
+      for (const list of pieces) if (step < list.length) chunk({ tool_calls: [list[step]] });
+  } else for (const list of pieces) for (const piece of list) chunk({ tool_calls: [piece] });
   chunk({}, script.finish);
   response.write(sse({ ...head, object: 'chat.completion.chunk', choices: [], usage }));
   response.end('data: [DONE]\n\n');
@@ -141,8 +152,9 @@ const anthropic: Answer = (script, stream, response) => {
   const blocks: Array<Record<string, unknown>> = [];
   if (script.reasoning.length > 0) blocks.push({ type: 'thinking', thinking: script.reasoning.join(''), signature: 'sig-s1' });
   if (script.content.length > 0) blocks.push({ type: 'text', text: script.content.join('') });
-  if (script.tool)
-    blocks.push({ type: 'tool_use', id: 'toolu_s1', name: script.tool.name, input: JSON.parse(script.tool.arguments.join('')) });
+  script.tools.forEach((tool, index) =>
+    blocks.push({ type: 'tool_use', id: `toolu_s${index}`, name: tool.name, input: JSON.parse(tool.arguments.join('')) }),
+  );
   const message = { id: 'msg_s1', type: 'message', role: 'assistant', model: 'scripted', stop_sequence: null };
   if (!stream) {
     response.writeHead(200, { 'content-type': 'application/json' });
@@ -170,12 +182,12 @@ const anthropic: Answer = (script, stream, response) => {
       { type: 'text', text: '' },
       script.content.map((text) => ({ type: 'text_delta', text })),
     );
-  if (script.tool) {
+  script.tools.forEach((tool, at) =>
     block(
-      { type: 'tool_use', id: 'toolu_s1', name: script.tool.name, input: {} },
-      script.tool.arguments.map((partial_json) => ({ type: 'input_json_delta', partial_json })),
-    );
-  }
+      { type: 'tool_use', id: `toolu_s${at}`, name: tool.name, input: {} },
+      tool.arguments.map((partial_json) => ({ type: 'input_json_delta', partial_json })),
+    ),
+  );
   // The final counts; the input counts again, as the API has sent them there since 2025 (cumulative, not added).
   event('message_delta', { delta: { stop_reason: ANTHROPIC_STOP[script.finish], stop_sequence: null }, usage });
   response.end(sse({ type: 'message_stop' }, 'message_stop'));
@@ -204,24 +216,18 @@ const gemini: Answer = (script, stream, response) => {
     modelVersion: 'scripted',
     responseId: 'gemini-s1',
   });
-  const call = script.tool
-    ? { functionCall: { name: script.tool.name, args: JSON.parse(script.tool.arguments.join('')) as unknown } }
-    : undefined;
+  const calls = script.tools.map((tool) => ({ functionCall: { name: tool.name, args: JSON.parse(tool.arguments.join('')) as unknown } }));
   if (!stream) {
     const parts: Array<Record<string, unknown>> = [];
     if (script.reasoning.length > 0) parts.push({ text: script.reasoning.join(''), thought: true });
     if (script.content.length > 0) parts.push({ text: script.content.join('') });
-    if (call) parts.push(call);
+    parts.push(...calls);
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(JSON.stringify(reply(parts, true)));
     return;
   }
   // Gemini streams whole parts (a function call in one piece), each event one candidate's new parts.
-  const parts = [
-    ...script.reasoning.map((text) => ({ text, thought: true })),
-    ...script.content.map((text) => ({ text })),
-    ...(call ? [call] : []),
-  ];
+  const parts = [...script.reasoning.map((text) => ({ text, thought: true })), ...script.content.map((text) => ({ text })), ...calls];
   response.writeHead(200, { 'content-type': 'text/event-stream' });
   parts.forEach((part, index) => response.write(`data: ${JSON.stringify(reply([part], index === parts.length - 1))}\r\n\r\n`));
   response.end();
