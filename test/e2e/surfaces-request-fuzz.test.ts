@@ -6,7 +6,9 @@
  * `tool_use` and `tool_result` blocks) and as OpenAI Responses (`openai`: `instructions`,
  * `function_call` and `function_call_output` items). An OpenAI-compatible upstream must receive the
  * same conversation each time: the same messages (roles, text, tool calls and their arguments as
- * JSON values, tool results) and the same tools.
+ * JSON values, tool results) and the same tools. And a Responses conversation played turn by turn,
+ * each request continuing the stored one before it (`previous_response_id`), must reach the upstream
+ * as the same conversation sent whole.
  *
  * Reproduce a failure with the printed seed (AGORA_FUZZ_SEED) and raise the runs with AGORA_FUZZ_RUNS.
  */
@@ -15,7 +17,7 @@ import fc from 'fast-check';
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScriptedUpstream, type ScriptedUpstream } from '../fakes/scripted-upstreams.js';
-import { asChat, conversation, parameters, type Conversation } from '../helpers/conversations.js';
+import { asChat, conversation, parameters, type Conversation, type Turn } from '../helpers/conversations.js';
 import { fakeConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const SEED = Number(process.env.AGORA_FUZZ_SEED ?? 0x5eed_c0de);
@@ -53,9 +55,10 @@ function asMessages(chat: Conversation): Anthropic.MessageCreateParamsNonStreami
   };
 }
 
-function asResponses(chat: Conversation): OpenAI.Responses.ResponseCreateParamsNonStreaming {
+/** Turns as Responses input items. */
+function responsesItems(turns: readonly Turn[]): OpenAI.Responses.ResponseInputItem[] {
   const input: OpenAI.Responses.ResponseInputItem[] = [];
-  for (const turn of chat.turns) {
+  for (const turn of turns) {
     if (turn.role === 'user')
       input.push({ role: 'user', content: turn.parts.map((part) => ({ type: 'input_text' as const, text: part })) });
     else if (turn.role === 'tool') input.push({ type: 'function_call_output', call_id: turn.id, output: turn.output });
@@ -65,14 +68,22 @@ function asResponses(chat: Conversation): OpenAI.Responses.ResponseCreateParamsN
         input.push({ type: 'function_call', call_id: call.id, name: call.name, arguments: JSON.stringify(call.input) });
     }
   }
+  return input;
+}
+
+/** What every Responses request of a conversation carries besides its input: the instructions and the tools. */
+function responsesBase(chat: Conversation) {
   return {
     model: 'acme/scripted',
-    input,
     ...(chat.system === null ? {} : { instructions: chat.system }),
     ...(chat.tools.length > 0
       ? { tools: chat.tools.map((name) => ({ type: 'function' as const, name, parameters: parameters(name), strict: false })) }
       : {}),
   };
+}
+
+function asResponses(chat: Conversation): OpenAI.Responses.ResponseCreateParamsNonStreaming {
+  return { ...responsesBase(chat), input: responsesItems(chat.turns) };
 }
 
 /** What a conversation is, read from an upstream request: each message's role, text, tool calls (arguments parsed) and tool-result id. */
@@ -139,5 +150,53 @@ describe('one conversation through every surface', () => {
       { seed: SEED, numRuns: RUNS },
     );
     expect(withTools).toBeGreaterThan(RUNS / 5);
+  });
+
+  it(`reaches the upstream whole when Responses continue it turn by turn with previous_response_id (seed ${SEED}, ${RUNS} runs)`, async () => {
+    let chainedTurns = 0;
+    // (an answer that opens with a <think> block is stored as reasoning and an answer: not the text sent whole)
+    const played = conversation.filter(
+      (chat) => !chat.turns.some((turn) => turn.role === 'assistant' && turn.text.trimStart().startsWith('<think>')),
+    );
+    await fc.assert(
+      fc.asyncProperty(played, async (chat) => {
+        // Played turn by turn: each assistant turn is the upstream's answer to the input since the last
+        // one, stored, and the next request continues it by id (instructions go with every request).
+        let previous: string | undefined;
+        let pending: Turn[] = [];
+        for (const turn of chat.turns) {
+          if (turn.role !== 'assistant') {
+            pending.push(turn);
+            continue;
+          }
+          upstream.queue.push({
+            reasoning: [],
+            content: turn.text === '' ? [] : [turn.text],
+            tools: turn.calls.map((call) => ({ id: call.id, name: call.name, arguments: [JSON.stringify(call.input)] })),
+            finish: turn.calls.length > 0 ? 'tool_calls' : 'stop',
+          });
+          const answered = await openai.responses.create({
+            ...responsesBase(chat),
+            input: responsesItems(pending),
+            store: true,
+            ...(previous ? { previous_response_id: previous } : {}),
+          });
+          previous = answered.id;
+          pending = [];
+          chainedTurns++;
+        }
+        const seen = upstream.requests.length;
+        await openai.responses.create({
+          ...responsesBase(chat),
+          input: responsesItems(pending),
+          ...(previous ? { previous_response_id: previous } : {}),
+        });
+        await openai.responses.create(asResponses(chat));
+        const [chained, whole] = upstream.requests.slice(seen).map(conversationOf);
+        expect(chained).toEqual(whole);
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+    expect(chainedTurns).toBeGreaterThan(RUNS / 2);
   });
 });

@@ -17,8 +17,8 @@ import type { AddressInfo } from 'node:net';
 export interface Script {
   reasoning: string[];
   content: string[];
-  /** Tool calls; each one's arguments are a JSON text in pieces. */
-  tools: Array<{ name: string; arguments: string[] }>;
+  /** Tool calls (with the id the upstream gives them, else its own); each one's arguments are a JSON text in pieces. */
+  tools: Array<{ id?: string; name: string; arguments: string[] }>;
   /** OpenAI-compatible streams: the calls' argument pieces interleaved (call 0, call 1, call 0 …) instead of one call after the other. */
   interleave?: boolean;
   finish: 'stop' | 'length' | 'tool_calls';
@@ -47,6 +47,8 @@ export interface ScriptedUpstream {
   url: string;
   /** Every request's body, in order of arrival. */
   requests: Array<Record<string, any>>;
+  /** Scripts answered first, in order, whatever the prompt says (for a conversation played turn by turn). */
+  queue: Script[];
   close(): Promise<void>;
 }
 
@@ -92,7 +94,7 @@ const openai: Answer = (script, stream, response) => {
     completion_tokens_details: { reasoning_tokens: tokens.reasoning },
   };
   const head = { id: 'chatcmpl-s1', created: 1718000000, model: 'scripted' };
-  const calls = script.tools.map((tool, index) => ({ id: `call_s${index}`, name: tool.name, arguments: tool.arguments }));
+  const calls = script.tools.map((tool, index) => ({ id: tool.id ?? `call_s${index}`, name: tool.name, arguments: tool.arguments }));
   if (!stream) {
     const message: Record<string, unknown> = {
       role: 'assistant',
@@ -153,7 +155,7 @@ const anthropic: Answer = (script, stream, response) => {
   if (script.reasoning.length > 0) blocks.push({ type: 'thinking', thinking: script.reasoning.join(''), signature: 'sig-s1' });
   if (script.content.length > 0) blocks.push({ type: 'text', text: script.content.join('') });
   script.tools.forEach((tool, index) =>
-    blocks.push({ type: 'tool_use', id: `toolu_s${index}`, name: tool.name, input: JSON.parse(tool.arguments.join('')) }),
+    blocks.push({ type: 'tool_use', id: tool.id ?? `toolu_s${index}`, name: tool.name, input: JSON.parse(tool.arguments.join('')) }),
   );
   const message = { id: 'msg_s1', type: 'message', role: 'assistant', model: 'scripted', stop_sequence: null };
   if (!stream) {
@@ -184,7 +186,7 @@ const anthropic: Answer = (script, stream, response) => {
     );
   script.tools.forEach((tool, at) =>
     block(
-      { type: 'tool_use', id: `toolu_s${at}`, name: tool.name, input: {} },
+      { type: 'tool_use', id: tool.id ?? `toolu_s${at}`, name: tool.name, input: {} },
       tool.arguments.map((partial_json) => ({ type: 'input_json_delta', partial_json })),
     ),
   );
@@ -296,6 +298,7 @@ const ANSWERS: Record<ScriptedKind, Answer> = { 'openai-compatible': openai, ant
 /** Starts the scripted upstream of `kind`. */
 export async function startScriptedUpstream(kind: ScriptedKind): Promise<ScriptedUpstream> {
   const requests: ScriptedUpstream['requests'] = [];
+  const queue: Script[] = [];
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const parts: Buffer[] = [];
     request.on('data', (part: Buffer) => parts.push(part));
@@ -310,7 +313,7 @@ export async function startScriptedUpstream(kind: ScriptedKind): Promise<Scripte
         return;
       }
       const stream = kind === 'gemini' ? path.includes(':streamGenerateContent') : body.stream === true;
-      ANSWERS[kind](scriptOf(kind, body), stream, response, path);
+      ANSWERS[kind](queue.shift() ?? scriptOf(kind, body), stream, response, path);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -318,6 +321,7 @@ export async function startScriptedUpstream(kind: ScriptedKind): Promise<Scripte
   return {
     url: kind === 'gemini' ? `${base}/v1beta` : `${base}/v1`,
     requests,
+    queue,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
