@@ -22,6 +22,8 @@ export interface Script {
   /** OpenAI-compatible streams: the calls' argument pieces interleaved (call 0, call 1, call 0 …) instead of one call after the other. */
   interleave?: boolean;
   finish: 'stop' | 'length' | 'tool_calls';
+  /** Anthropic: the signature of the thinking block (default 'sig-s1'). */
+  signature?: string;
   /** The tokens the answer took, each upstream reporting them in its own terms (default 11 in, 7 out). */
   usage?: Tokens;
 }
@@ -152,7 +154,8 @@ const anthropic: Answer = (script, stream, response) => {
   };
   const usage = { ...inputs, output_tokens: tokens.completion };
   const blocks: Array<Record<string, unknown>> = [];
-  if (script.reasoning.length > 0) blocks.push({ type: 'thinking', thinking: script.reasoning.join(''), signature: 'sig-s1' });
+  if (script.reasoning.length > 0)
+    blocks.push({ type: 'thinking', thinking: script.reasoning.join(''), signature: script.signature ?? 'sig-s1' });
   if (script.content.length > 0) blocks.push({ type: 'text', text: script.content.join('') });
   script.tools.forEach((tool, index) =>
     blocks.push({ type: 'tool_use', id: tool.id ?? `toolu_s${index}`, name: tool.name, input: JSON.parse(tool.arguments.join('')) }),
@@ -176,7 +179,7 @@ const anthropic: Answer = (script, stream, response) => {
   if (script.reasoning.length > 0) {
     block({ type: 'thinking', thinking: '' }, [
       ...script.reasoning.map((thinking) => ({ type: 'thinking_delta', thinking })),
-      { type: 'signature_delta', signature: 'sig-s1' },
+      { type: 'signature_delta', signature: script.signature ?? 'sig-s1' },
     ]);
   }
   if (script.content.length > 0)
