@@ -3,18 +3,10 @@
  * the client sees one clean answer; the headers and the generation record explain what happened.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer } from 'node:net';
 import OpenAI, { APIError } from 'openai';
+import { freePort } from '../helpers/processes.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
 import { routingConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const FAILURES = ['refuse', 'reset', 'status:500', 'status:429:30', 'hang', 'malformed', 'inband-error', 'empty'];
 
@@ -28,7 +20,7 @@ describe('failover before the first byte', () => {
   beforeAll(async () => {
     bad = await startFakeUpstream({ name: 'bad' });
     good = await startFakeUpstream({ name: 'good' });
-    const refusePort = await closedPort();
+    const refusePort = await freePort();
     const models: Parameters<typeof routingConfig>[1] = {};
     for (const failure of FAILURES) {
       const slug = failure.replace(/[^a-z0-9]/g, '-');
