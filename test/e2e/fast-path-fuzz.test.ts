@@ -107,7 +107,7 @@ function serialise(value: unknown): string {
 }
 const obj = (arbitrary: fc.Arbitrary<Member[]>) => arbitrary.map((list) => new Obj(list));
 
-/** Same-meaning rewrites of a JSON text that JSON.stringify would not write. */
+/** Rewrites of a JSON text that JSON.stringify would not write (the spacing ones may land inside a string: both paths read the same text either way). */
 const spelling = fc.oneof(
   { weight: 12, arbitrary: fc.constant((json: string) => json) },
   {
