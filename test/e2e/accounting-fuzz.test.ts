@@ -17,7 +17,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
-import { fakeConfig, MASTER_KEY, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { fakeConfig, prepaidKey, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const SEED = Number(process.env.AGORA_FUZZ_SEED ?? 0x5eed_acc7);
 const RUNS = Number(process.env.AGORA_FUZZ_RUNS ?? 15);
@@ -61,12 +61,7 @@ describe('accounting under clients that leave and upstreams that die', () => {
   beforeAll(async () => {
     upstream = await startFakeUpstream();
     gateway = await startTestGateway({ yaml: fakeConfig(upstream.url, MODES) });
-    const created = await fetch(`${gateway.url}/api/v1/keys`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'accounting', credit: 1000 }),
-    });
-    key = ((await created.json()) as { key: string }).key;
+    key = await prepaidKey(gateway, 'accounting', 1000);
   });
   afterAll(async () => {
     await gateway?.close();

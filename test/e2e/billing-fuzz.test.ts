@@ -20,7 +20,7 @@ import fc from 'fast-check';
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScriptedUpstream, type Script, type ScriptedKind, type ScriptedUpstream, type Tokens } from '../fakes/scripted-upstreams.js';
-import { MASTER_KEY, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { prepaidKey, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const SEED = Number(process.env.AGORA_FUZZ_SEED ?? 0x5eed_b111);
 const RUNS = Number(process.env.AGORA_FUZZ_RUNS ?? 25);
@@ -78,13 +78,7 @@ models:
     endpoints: [{ provider: scripted, model: scripted, pricing: { ${pricing} } }]
 `,
     });
-    const created = await fetch(`${gateway.url}/api/v1/keys`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'billing', credit: 100_000 }),
-    });
-    expect(created.status).toBe(201);
-    key = ((await created.json()) as { key: string }).key;
+    key = await prepaidKey(gateway, 'billing', 100_000);
     openai = gateway.client(key);
     anthropic = new Anthropic({ baseURL: gateway.url, apiKey: key, maxRetries: 0 });
   });

@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/processes.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
-import { MASTER_KEY, startTestGateway } from '../helpers/gateway.js';
+import { prepaidKey, startTestGateway } from '../helpers/gateway.js';
 
 const SEED = Number(process.env.AGORA_FUZZ_SEED ?? 0x5eed_fa11);
 const RUNS = Number(process.env.AGORA_FUZZ_RUNS ?? 20);
@@ -76,12 +76,7 @@ ${models.join('\n')}
 `,
         });
         try {
-          const created = await fetch(`${gateway.url}/api/v1/keys`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ name: 'failover', credit: 100 }),
-          });
-          const key = ((await created.json()) as { key: string }).key;
+          const key = await prepaidKey(gateway, 'failover', 100);
           const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
           const healthy = new Set(list.flatMap((endpoint, index) => (endpoint.mode === 'ok' ? [`p${index}`] : [])));
           const ids: string[] = [];

@@ -13,7 +13,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
-import { fakeConfig, MASTER_KEY, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { fakeConfig, prepaidKey, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const SEED = Number(process.env.AGORA_FUZZ_SEED ?? 0x5eed_1d3e);
 const RUNS = Number(process.env.AGORA_FUZZ_RUNS ?? 20);
@@ -37,12 +37,7 @@ describe('idempotent requests under any interleaving', () => {
   beforeAll(async () => {
     upstream = await startFakeUpstream();
     gateway = await startTestGateway({ yaml: fakeConfig(upstream.url, ['ok', 'slow:20']) });
-    const created = await fetch(`${gateway.url}/api/v1/keys`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'idempotency', credit: 100 }),
-    });
-    key = ((await created.json()) as { key: string }).key;
+    key = await prepaidKey(gateway, 'idempotency', 100);
   });
   afterAll(async () => {
     await gateway?.close();

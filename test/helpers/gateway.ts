@@ -28,6 +28,17 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
+/** A prepaid key with `credit` USD, created through the admin API as an operator would (its ledger meters every answer). */
+export async function prepaidKey(gateway: Pick<TestGateway, 'url'>, name: string, credit: number): Promise<string> {
+  const created = await fetch(`${gateway.url}/api/v1/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name, credit }),
+  });
+  if (created.status !== 201) throw new Error(`creating a prepaid key: ${created.status} ${await created.text()}`);
+  return ((await created.json()) as { key: string }).key;
+}
+
 /** A fresh, empty database URL of the given kind, and a function that removes it. */
 export async function freshDatabase(kind: TestDatabase): Promise<{ url: string; drop: () => Promise<void> }> {
   if (kind === 'sqlite') {
