@@ -8,8 +8,8 @@
  *  - Chat Completions (`openai`): the assistant message as answered, `reasoning_details` included;
  *  - Anthropic Messages (`@anthropic-ai/sdk`): the content blocks of `create()`, and of
  *    `stream().finalMessage()`;
- *  - Responses (`openai`): the output items (the reasoning item's `encrypted_content`) and
- *    `function_call_output` items.
+ *  - Responses (`openai`): the output items of `create()`, and of `stream().finalResponse()` (the
+ *    reasoning item's `encrypted_content`), and `function_call_output` items.
  * The upstream must then receive that assistant turn as it issued it: the thinking block (text and
  * signature) first, then the text, then the tool_use blocks with their ids and inputs.
  *
@@ -135,12 +135,13 @@ describe('extended thinking round-trips through an agent loop', () => {
     );
   });
 
-  it(`Responses (seed ${SEED}, ${RUNS} runs)`, async () => {
+  it(`Responses, whole and streamed (seed ${SEED}, ${RUNS} runs)`, async () => {
     const tools = definitions.map((name) => ({ type: 'function' as const, name, parameters: { type: 'object' }, strict: false }));
     await fc.assert(
-      fc.asyncProperty(turn, async (script) => {
+      fc.asyncProperty(turn, fc.boolean(), async (script, streamed) => {
         upstream.queue.push(script);
-        const first = await openai.responses.create({ model: 'acme/scripted', tools, input: USER, store: false });
+        const request = { model: 'acme/scripted', tools, input: USER, store: false };
+        const first = streamed ? await openai.responses.stream(request).finalResponse() : await openai.responses.create(request);
         await openai.responses.create({
           model: 'acme/scripted',
           tools,
@@ -148,8 +149,8 @@ describe('extended thinking round-trips through an agent loop', () => {
           input: [
             { role: 'user', content: USER },
             ...(first.output as OpenAI.Responses.ResponseInputItem[]),
-            ...first.output
-              .filter((item) => item.type === 'function_call')
+            ...(first.output as OpenAI.Responses.ResponseOutputItem[])
+              .filter((item): item is OpenAI.Responses.ResponseFunctionToolCall => item.type === 'function_call')
               .map((item) => ({ type: 'function_call_output' as const, call_id: item.call_id, output: 'Sunny, 21 °C.' })),
           ],
         });
