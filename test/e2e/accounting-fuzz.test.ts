@@ -17,7 +17,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
-import { fakeConfig, prepaidKey, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { fakeConfig, prepaidKey, spentNanos, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const SEED = Number(process.env.AGORA_FUZZ_SEED ?? 0x5eed_acc7);
 const RUNS = Number(process.env.AGORA_FUZZ_RUNS ?? 15);
@@ -70,10 +70,7 @@ describe('accounting under clients that leave and upstreams that die', () => {
 
   const headers = () => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
 
-  async function spent(): Promise<number> {
-    const response = await fetch(`${gateway.url}/api/v1/credits`, { headers: headers() });
-    return nanos(((await response.json()) as { data: { total_usage: number } }).data.total_usage);
-  }
+  const spent = () => spentNanos(gateway, key);
 
   /** A generation's record, once written (a client that left is recorded when the gateway has seen it go). */
   async function record(id: string): Promise<{ total_cost: number; cancelled: boolean; finish_reason: string | null }> {

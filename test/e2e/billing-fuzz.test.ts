@@ -19,8 +19,9 @@ import Anthropic from '@anthropic-ai/sdk';
 import fc from 'fast-check';
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScriptedUpstream, type Script, type ScriptedKind, type ScriptedUpstream, type Tokens } from '../fakes/scripted-upstreams.js';
-import { prepaidKey, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import type { Script, ScriptedKind, Tokens } from '../fakes/scripted-upstreams.js';
+import { spentNanos } from '../helpers/gateway.js';
+import { startScriptedGateway, type ScriptedGateway } from '../helpers/scripted-gateway.js';
 
 const SEED = Number(process.env.AGORA_FUZZ_SEED ?? 0x5eed_b111);
 const RUNS = Number(process.env.AGORA_FUZZ_RUNS ?? 25);
@@ -58,41 +59,18 @@ const tokens: fc.Arbitrary<Tokens> = fc
 const KINDS: ScriptedKind[] = ['openai-compatible', 'anthropic', 'gemini'];
 
 describe.each(KINDS)('every answer is charged its price once (%s upstream)', (kind) => {
-  let upstream: ScriptedUpstream;
-  let gateway: TestGateway;
+  let served: ScriptedGateway;
   let openai: OpenAI;
   let anthropic: Anthropic;
-  let key: string;
 
   beforeAll(async () => {
-    upstream = await startScriptedUpstream(kind);
-    const pricing = Object.entries(PRICES)
-      .map(([name, value]) => `${name}: ${value}`)
-      .join(', ');
-    gateway = await startTestGateway({
-      yaml: `bundled_catalog: false
-providers:
-  scripted: { type: ${kind}, base_url: ${upstream.url}, api_key_env: ACME_TEST_KEY }
-models:
-  acme/priced:
-    endpoints: [{ provider: scripted, model: scripted, pricing: { ${pricing} } }]
-`,
-    });
-    key = await prepaidKey(gateway, 'billing', 100_000);
-    openai = gateway.client(key);
-    anthropic = new Anthropic({ baseURL: gateway.url, apiKey: key, maxRetries: 0 });
+    served = await startScriptedGateway(kind, { pricing: PRICES, credit: 100_000 });
+    ({ openai, anthropic } = served);
   });
-  afterAll(async () => {
-    await gateway?.close();
-    await upstream?.close();
-  });
+  afterAll(() => served?.close());
 
   /** The key's spend so far (its ledger), in nanodollars. */
-  async function spent(): Promise<number> {
-    const response = await fetch(`${gateway.url}/api/v1/credits`, { headers: { authorization: `Bearer ${key}` } });
-    const body = (await response.json()) as { data: { total_usage: number } };
-    return Math.round(body.data.total_usage * 1e9);
-  }
+  const spent = () => spentNanos(served.gateway, served.key);
 
   it(`on every surface, whole and streamed (seed ${SEED}, ${RUNS} runs)`, async () => {
     await fc.assert(
@@ -104,7 +82,7 @@ models:
         const cost = (value: unknown) => Math.round(Number(value) * 1e9);
         const before = await spent();
 
-        const chat = { model: 'acme/priced', messages: [{ role: 'user' as const, content: prompt }] };
+        const chat = { model: 'acme/scripted', messages: [{ role: 'user' as const, content: prompt }] };
         const whole = await openai.chat.completions.create(chat);
         expect(cost((whole.usage as unknown as { cost: number }).cost), 'Chat Completions usage.cost').toBe(nanos);
         expect(whole.usage!.prompt_tokens).toBe(counted.uncached + counted.cacheRead + counted.cacheWrite);
@@ -115,7 +93,7 @@ models:
         }
         expect(streamed, 'Chat Completions stream usage.cost').toBe(nanos);
 
-        const messages = { model: 'acme/priced', max_tokens: 100, messages: [{ role: 'user' as const, content: prompt }] };
+        const messages = { model: 'acme/scripted', max_tokens: 100, messages: [{ role: 'user' as const, content: prompt }] };
         const message = await anthropic.messages.create(messages);
         expect(message.usage).toMatchObject({
           input_tokens: counted.uncached,
@@ -126,10 +104,10 @@ models:
         const final = await anthropic.messages.stream(messages).finalMessage();
         expect(final.usage).toMatchObject({ input_tokens: counted.uncached, output_tokens: counted.completion });
 
-        const response = await openai.responses.create({ model: 'acme/priced', input: prompt });
+        const response = await openai.responses.create({ model: 'acme/scripted', input: prompt });
         expect(cost((response.usage as unknown as { cost: number }).cost), 'Responses usage.cost').toBe(nanos);
         let completed: OpenAI.Responses.Response | undefined;
-        for await (const event of await openai.responses.create({ model: 'acme/priced', input: prompt, stream: true })) {
+        for await (const event of await openai.responses.create({ model: 'acme/scripted', input: prompt, stream: true })) {
           if (event.type === 'response.completed') completed = event.response;
         }
         expect(cost((completed!.usage as unknown as { cost: number }).cost), 'Responses stream usage.cost').toBe(nanos);

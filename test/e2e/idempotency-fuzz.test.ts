@@ -13,7 +13,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/openai-upstream.js';
-import { fakeConfig, prepaidKey, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { fakeConfig, prepaidKey, spentNanos, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const SEED = Number(process.env.AGORA_FUZZ_SEED ?? 0x5eed_1d3e);
 const RUNS = Number(process.env.AGORA_FUZZ_RUNS ?? 20);
@@ -44,10 +44,7 @@ describe('idempotent requests under any interleaving', () => {
     await upstream?.close();
   });
 
-  async function spent(): Promise<number> {
-    const response = await fetch(`${gateway.url}/api/v1/credits`, { headers: { authorization: `Bearer ${key}` } });
-    return Math.round(((await response.json()) as { data: { total_usage: number } }).data.total_usage * 1e9);
-  }
+  const spent = () => spentNanos(gateway, key);
 
   let run = 0;
   it(`calls the upstream once per key and charges it once (seed ${SEED}, ${RUNS} runs)`, async () => {

@@ -16,9 +16,9 @@ import Anthropic from '@anthropic-ai/sdk';
 import fc from 'fast-check';
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScriptedUpstream, type ScriptedUpstream } from '../fakes/scripted-upstreams.js';
+import type { ScriptedUpstream } from '../fakes/scripted-upstreams.js';
 import { asChat, conversation, parameters, type Conversation, type Turn } from '../helpers/conversations.js';
-import { fakeConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { startScriptedGateway, type ScriptedGateway } from '../helpers/scripted-gateway.js';
 
 const SEED = Number(process.env.AGORA_FUZZ_SEED ?? 0x5eed_c0de);
 const RUNS = Number(process.env.AGORA_FUZZ_RUNS ?? 60);
@@ -117,22 +117,16 @@ function conversationOf(body: Record<string, any>): unknown {
 }
 
 describe('one conversation through every surface', () => {
+  let served: ScriptedGateway;
   let upstream: ScriptedUpstream;
-  let gateway: TestGateway;
   let openai: OpenAI;
   let anthropic: Anthropic;
 
   beforeAll(async () => {
-    upstream = await startScriptedUpstream('openai-compatible');
-    gateway = await startTestGateway({ yaml: fakeConfig(upstream.url, ['scripted']) });
-    const key = await gateway.createKey('requests');
-    openai = gateway.client(key);
-    anthropic = new Anthropic({ baseURL: gateway.url, apiKey: key, maxRetries: 0 });
+    served = await startScriptedGateway('openai-compatible');
+    ({ upstream, openai, anthropic } = served);
   });
-  afterAll(async () => {
-    await gateway?.close();
-    await upstream?.close();
-  });
+  afterAll(() => served?.close());
 
   it(`reaches the upstream as the same messages and tools (seed ${SEED}, ${RUNS} runs)`, async () => {
     let withTools = 0;

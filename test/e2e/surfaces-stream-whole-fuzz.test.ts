@@ -19,14 +19,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import fc from 'fast-check';
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  scriptedConfig,
-  startScriptedUpstream,
-  type Script,
-  type ScriptedKind,
-  type ScriptedUpstream,
-} from '../fakes/scripted-upstreams.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import type { Script, ScriptedKind } from '../fakes/scripted-upstreams.js';
+import { startScriptedGateway, type ScriptedGateway } from '../helpers/scripted-gateway.js';
 
 const SEED = Number(process.env.AGORA_FUZZ_SEED ?? 0x5eed_5afe);
 const RUNS = Number(process.env.AGORA_FUZZ_RUNS ?? 40);
@@ -93,22 +87,15 @@ const definitions = [
 const KINDS: ScriptedKind[] = ['openai-compatible', 'anthropic', 'gemini'];
 
 describe.each(KINDS)('every surface, streamed and whole, says the same (%s upstream)', (kind) => {
-  let upstream: ScriptedUpstream;
-  let gateway: TestGateway;
+  let served: ScriptedGateway;
   let openai: OpenAI;
   let anthropic: Anthropic;
 
   beforeAll(async () => {
-    upstream = await startScriptedUpstream(kind);
-    gateway = await startTestGateway({ yaml: scriptedConfig(kind, upstream.url) });
-    const key = await gateway.createKey('surfaces');
-    openai = gateway.client(key);
-    anthropic = new Anthropic({ baseURL: gateway.url, apiKey: key, maxRetries: 0 });
+    served = await startScriptedGateway(kind);
+    ({ openai, anthropic } = served);
   });
-  afterAll(async () => {
-    await gateway?.close();
-    await upstream?.close();
-  });
+  afterAll(() => served?.close());
 
   const model = 'acme/scripted';
 

@@ -19,8 +19,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import fc from 'fast-check';
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scriptedConfig, startScriptedUpstream, type Script, type ScriptedUpstream } from '../fakes/scripted-upstreams.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import type { Script, ScriptedUpstream } from '../fakes/scripted-upstreams.js';
+import { startScriptedGateway, type ScriptedGateway } from '../helpers/scripted-gateway.js';
 
 const SEED = Number(process.env.AGORA_FUZZ_SEED ?? 0x5eed_7415);
 const RUNS = Number(process.env.AGORA_FUZZ_RUNS ?? 30);
@@ -64,22 +64,16 @@ function issued(script: Script): unknown[] {
 }
 
 describe('extended thinking round-trips through an agent loop', () => {
+  let served: ScriptedGateway;
   let upstream: ScriptedUpstream;
-  let gateway: TestGateway;
   let openai: OpenAI;
   let anthropic: Anthropic;
 
   beforeAll(async () => {
-    upstream = await startScriptedUpstream('anthropic');
-    gateway = await startTestGateway({ yaml: scriptedConfig('anthropic', upstream.url) });
-    const key = await gateway.createKey('thinking');
-    openai = gateway.client(key);
-    anthropic = new Anthropic({ baseURL: gateway.url, apiKey: key, maxRetries: 0 });
+    served = await startScriptedGateway('anthropic');
+    ({ upstream, openai, anthropic } = served);
   });
-  afterAll(async () => {
-    await gateway?.close();
-    await upstream?.close();
-  });
+  afterAll(() => served?.close());
 
   /** The assistant turn of the upstream's last request. */
   const sentBack = (): unknown[] => {

@@ -18,9 +18,9 @@
 import fc from 'fast-check';
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scriptedConfig, startScriptedUpstream, type ScriptedKind, type ScriptedUpstream } from '../fakes/scripted-upstreams.js';
+import type { ScriptedKind, ScriptedUpstream } from '../fakes/scripted-upstreams.js';
 import { asChat, conversation, parameters, type Conversation } from '../helpers/conversations.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { startScriptedGateway, type ScriptedGateway } from '../helpers/scripted-gateway.js';
 
 const SEED = Number(process.env.AGORA_FUZZ_SEED ?? 0x5eed_ada9);
 const RUNS = Number(process.env.AGORA_FUZZ_RUNS ?? 60);
@@ -135,19 +135,15 @@ function fromGemini(body: Json): { messages: Said[]; tools: unknown[] } {
 }
 
 describe.each(['anthropic', 'gemini'] as const)('a conversation reaches a %s upstream as itself', (kind) => {
+  let served: ScriptedGateway;
   let upstream: ScriptedUpstream;
-  let gateway: TestGateway;
   let openai: OpenAI;
 
   beforeAll(async () => {
-    upstream = await startScriptedUpstream(kind);
-    gateway = await startTestGateway({ yaml: scriptedConfig(kind, upstream.url) });
-    openai = gateway.client(await gateway.createKey('upstream-requests'));
+    served = await startScriptedGateway(kind);
+    ({ upstream, openai } = served);
   });
-  afterAll(async () => {
-    await gateway?.close();
-    await upstream?.close();
-  });
+  afterAll(() => served?.close());
 
   it(`the same messages and tools (seed ${SEED}, ${RUNS} runs)`, async () => {
     let withCalls = 0;

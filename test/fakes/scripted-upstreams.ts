@@ -332,14 +332,3 @@ export async function startScriptedUpstream(kind: ScriptedKind): Promise<Scripte
       }),
   };
 }
-
-/** A gateway config serving `acme/scripted` from the scripted upstream of `kind` at `url`. */
-export function scriptedConfig(kind: ScriptedKind, url: string): string {
-  return `bundled_catalog: false
-providers:
-  scripted: { type: ${kind}, base_url: ${url}, api_key_env: ACME_TEST_KEY }
-models:
-  acme/scripted:
-    endpoints: [{ provider: scripted, model: scripted, pricing: { prompt: 1, completion: 1 } }]
-`;
-}

@@ -39,6 +39,12 @@ export async function prepaidKey(gateway: Pick<TestGateway, 'url'>, name: string
   return ((await created.json()) as { key: string }).key;
 }
 
+/** What `apiKey` has spent so far (its ledger's usage, from GET /api/v1/credits), in nanodollars. */
+export async function spentNanos(gateway: Pick<TestGateway, 'url'>, apiKey: string): Promise<number> {
+  const response = await fetch(`${gateway.url}/api/v1/credits`, { headers: { authorization: `Bearer ${apiKey}` } });
+  return Math.round(((await response.json()) as { data: { total_usage: number } }).data.total_usage * 1e9);
+}
+
 /** A fresh, empty database URL of the given kind, and a function that removes it. */
 export async function freshDatabase(kind: TestDatabase): Promise<{ url: string; drop: () => Promise<void> }> {
   if (kind === 'sqlite') {
